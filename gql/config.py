@@ -1,0 +1,150 @@
+"""Settings from environment variables, all prefixed ``MEMBERS_``.
+
+Read once at start-up into a frozen ``Settings``; nothing else in the package
+reads ``os.environ``, so tests build their own ``Settings`` and pass it in.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PREFIX = "MEMBERS_"
+
+
+class ConfigError(ValueError):
+    """A ``MEMBERS_*`` variable has a value the server cannot use."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be true or false, not {value!r}")
+
+
+def _int(value: str, name: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be an integer, not {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, not {number}")
+    return number
+
+
+@dataclass(frozen=True)
+class RegistrationDefaults:
+    """Registration settings a fresh database starts with (then stored and edited there)."""
+
+    enabled: bool = True
+    approval: str = "AUTOMATIC"
+    email_confirmation: bool = False
+    dynamic_properties: bool = True
+    identity_property: str = "email"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://members.sqlite3"
+    environment: str = "development"
+    admin_api_key: str = ""
+    # True when the key above was made up at start-up (printed so the developer can use it).
+    admin_api_key_generated: bool = False
+    secret_key: str = ""
+    bcrypt_cost: int = 12
+    # Threads that may hash at once; 0 means one per core (hashing is CPU-bound).
+    hash_threads: int = 0
+    session_ttl_seconds: int = 30 * 24 * 3600
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    # How long one process trusts its copy of the registration settings row.
+    settings_cache_seconds: float = 2.0
+    registration: RegistrationDefaults = field(default_factory=RegistrationDefaults)
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _secret_file_for(database_url: str) -> Path:
+    """Where a development secret is kept: beside the SQLite file, so restarts keep tokens valid."""
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        db_path = Path(database_url.removeprefix("sqlite://"))
+        return db_path.with_name(db_path.name + ".secret")
+    return Path(".members.secret")
+
+
+def _development_secret(database_url: str) -> str:
+    path = _secret_file_for(database_url)
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> str | None:
+        value = env.get(PREFIX + name)
+        return value if value not in (None, "") else None
+
+    environment = (get("ENV") or "development").lower()
+    if environment not in {"development", "production", "test"}:
+        raise ConfigError(f"{PREFIX}ENV must be development, production or test")
+    database_url = get("DATABASE_URL") or Settings.database_url
+
+    admin_api_key = get("ADMIN_API_KEY")
+    secret_key = get("SECRET_KEY")
+    generated = False
+    if environment == "production":
+        missing = [n for n, v in (("ADMIN_API_KEY", admin_api_key), ("SECRET_KEY", secret_key)) if not v]
+        if missing:
+            raise ConfigError("production needs " + " and ".join(PREFIX + m for m in missing))
+    if not admin_api_key:
+        admin_api_key, generated = secrets.token_urlsafe(24), True
+    if not secret_key:
+        secret_key = _development_secret(database_url)
+    if len(secret_key) < 32:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
+
+    approval = (get("APPROVAL") or "AUTOMATIC").upper()
+    if approval not in {"AUTOMATIC", "MANUAL"}:
+        raise ConfigError(f"{PREFIX}APPROVAL must be AUTOMATIC or MANUAL")
+    defaults = RegistrationDefaults(
+        enabled=_bool(get("REGISTRATION_ENABLED") or "true", "REGISTRATION_ENABLED"),
+        approval=approval,
+        email_confirmation=_bool(get("EMAIL_CONFIRMATION") or "false", "EMAIL_CONFIRMATION"),
+        dynamic_properties=_bool(get("DYNAMIC_PROPERTIES") or "true", "DYNAMIC_PROPERTIES"),
+        identity_property=get("IDENTITY_PROPERTY") or "email",
+    )
+    return Settings(
+        database_url=database_url,
+        environment=environment,
+        admin_api_key=admin_api_key,
+        admin_api_key_generated=generated,
+        secret_key=secret_key,
+        bcrypt_cost=_int(get("BCRYPT_COST") or "12", "BCRYPT_COST", 4, 31),
+        hash_threads=_int(get("HASH_THREADS") or "0", "HASH_THREADS", 0, 256),
+        session_ttl_seconds=_int(get("SESSION_TTL_SECONDS") or str(30 * 24 * 3600), "SESSION_TTL_SECONDS", 60, 10**9),
+        host=get("HOST") or "127.0.0.1",
+        port=_int(get("PORT") or "8000", "PORT", 0, 65535),
+        max_query_depth=_int(get("MAX_QUERY_DEPTH") or "10", "MAX_QUERY_DEPTH", 2, 100),
+        max_aliases=_int(get("MAX_ALIASES") or "15", "MAX_ALIASES", 1, 1000),
+        registration=defaults,
+    )

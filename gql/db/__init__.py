@@ -1,0 +1,1 @@
+"""Storage: Tortoise models, connection config and native migrations."""

@@ -1,0 +1,98 @@
+"""Tortoise models: the storage shape of members, contacts, sessions and settings.
+
+Uniqueness that matters under concurrency (identity, email, slug, session hash) is
+enforced by unique indexes, never by a look-up first; the domain tells which one a
+racing insert hit from the constraint name (PostgreSQL) or the column (SQLite).
+(Tortoise 1.1's CreateModel ignores Meta.constraints, hence ``unique=True``.)
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+
+class RegistrationSettingsRow(Model):
+    # The single row (id = 1) of registration settings, edited by the backend.
+    id = fields.IntField(primary_key=True)
+    enabled = fields.BooleanField(default=True)
+    approval = fields.CharField(max_length=16, default="AUTOMATIC")
+    email_confirmation = fields.BooleanField(default=False)
+    dynamic_properties = fields.BooleanField(default=True)
+    identity_property = fields.CharField(max_length=64, default="email")
+    # [{"name": str, "required": bool, "maxLength": int}, ...]
+    declared_properties = fields.JSONField(default=list)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "registration_settings"
+
+
+class Contact(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    # Normalised email, for anonymous registration to find and reuse a contact.
+    email_key = fields.CharField(max_length=320, null=True, db_index=True)
+    first_name = fields.CharField(max_length=500, null=True)
+    last_name = fields.CharField(max_length=500, null=True)
+    phones = fields.JSONField(default=list)
+    emails = fields.JSONField(default=list)
+    picture = fields.CharField(max_length=2000, null=True)
+    custom_fields = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "contact"
+
+
+class Member(Model):
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    # The normalised value of the identity property (trim, NFKC, case-fold).
+    identity = fields.CharField(max_length=500, unique=True)
+    login_email = fields.CharField(max_length=320, null=True)
+    email_key = fields.CharField(max_length=320, null=True, unique=True)
+    password_hash = fields.CharField(max_length=128, null=True)
+    status = fields.CharField(max_length=16)
+    privacy_status = fields.CharField(max_length=16, default="PRIVATE")
+    activity_status = fields.CharField(max_length=16, default="ACTIVE")
+    email_verified = fields.BooleanField(default=False)
+    contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", related_name="members", on_delete=fields.RESTRICT
+    )
+    nickname = fields.CharField(max_length=500)
+    # Case-folded nickname: the sort and prefix-filter key of the listing.
+    nickname_key = fields.CharField(max_length=500)
+    slug = fields.CharField(max_length=255, unique=True)
+    photo = fields.CharField(max_length=2000, null=True)
+    title = fields.CharField(max_length=500, null=True)
+    # The id (jti) of the one approval token that may still approve this member.
+    approval_jti = fields.CharField(max_length=64, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "member"
+        indexes = (
+            Index(fields=("created_at", "id"), name="ix_member_created"),
+            Index(fields=("nickname_key", "id"), name="ix_member_nickname"),
+            Index(fields=("privacy_status", "status", "created_at", "id"), name="ix_member_visible_created"),
+            Index(fields=("privacy_status", "status", "nickname_key", "id"), name="ix_member_visible_nickname"),
+        )
+
+
+class Session(Model):
+    # A login session; only the SHA-256 of its token is stored, never the token.
+    token_hash = fields.CharField(max_length=64, primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "session"
+        indexes = (Index(fields=("member_id",), name="ix_session_member"),)

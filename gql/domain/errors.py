@@ -1,0 +1,107 @@
+"""The error catalogue: every expected failure of the service has one numeric code here.
+
+Codes are Backendless's where it has one (2002, 30xx, 8000); 32xx are this service's own.
+The GraphQL layer maps each code to one error type; the schema's descriptions quote
+``ErrorCode.describe()`` so the table, the types and the docs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any
+
+
+class ErrorCode(IntEnum):
+    INVALID_API_KEY = 2002
+    LOGIN_DISABLED = 3000
+    INVALID_CREDENTIALS = 3003
+    EMPTY_CREDENTIALS = 3006
+    REGISTRATION_DISABLED = 3009
+    UNKNOWN_PROPERTY = 3010
+    MISSING_PASSWORD = 3011
+    REQUIRED_PROPERTY_MISSING = 3012
+    MISSING_IDENTITY = 3013
+    REGISTRATION_ERROR = 3021
+    NOT_LOGGED_IN = 3028
+    NOT_ALLOWED = 3029
+    MEMBER_NOT_FOUND = 3030
+    IDENTITY_TAKEN = 3033
+    ACCOUNT_LOCKED = 3036
+    RESERVED_PROPERTY = 3039
+    EMAIL_FORMAT = 3040
+    REQUIRED_PROPERTY_EMPTY = 3041
+    DUPLICATE_PROPERTY = 3043
+    WRONG_CURRENT_PASSWORD = 3055
+    EMAIL_REQUIRED = 3078
+    EMAIL_NOT_CONFIRMED = 3087
+    EMAIL_ALREADY_CONFIRMED = 3102
+    EMAIL_CONFIRMATION_DISABLED = 3103
+    NO_ACCOUNT_WITH_EMAIL = 3104
+    VALUE_TOO_LONG = 8000
+    PASSWORD_POLICY = 3200
+    TOKEN_INVALID = 3201
+    TOKEN_EXPIRED = 3202
+    TOKEN_USED = 3203
+    PENDING_APPROVAL = 3204
+    SLUG_TAKEN = 3205
+    NOT_CONVERTIBLE = 3206
+    RATE_LIMITED = 3207
+    UNAVAILABLE = 3208
+    INVALID_ARGUMENT = 3209
+
+    def describe(self) -> str:
+        return _DESCRIPTIONS[self]
+
+
+_DESCRIPTIONS: dict[ErrorCode, str] = {
+    ErrorCode.INVALID_API_KEY: "Invalid application info: the X-Api-Key header is wrong.",
+    ErrorCode.LOGIN_DISABLED: "Login is disabled for this account (it is blocked).",
+    ErrorCode.INVALID_CREDENTIALS: "Invalid login or password.",
+    ErrorCode.EMPTY_CREDENTIALS: "Login or password is empty.",
+    ErrorCode.REGISTRATION_DISABLED: "Registration is disabled.",
+    ErrorCode.UNKNOWN_PROPERTY: "Unknown property, and dynamic properties are disabled.",
+    ErrorCode.MISSING_PASSWORD: "The password is missing.",
+    ErrorCode.REQUIRED_PROPERTY_MISSING: "A required property is missing.",
+    ErrorCode.MISSING_IDENTITY: "The identity property has no value.",
+    ErrorCode.REGISTRATION_ERROR: "General registration error; the message says what is wrong.",
+    ErrorCode.NOT_LOGGED_IN: "The caller must be logged in.",
+    ErrorCode.NOT_ALLOWED: "Only the backend (X-Api-Key) or the member itself may do this.",
+    ErrorCode.MEMBER_NOT_FOUND: "No such member.",
+    ErrorCode.IDENTITY_TAKEN: "A member with the same identity already exists.",
+    ErrorCode.ACCOUNT_LOCKED: "The account is locked after too many failed logins.",
+    ErrorCode.RESERVED_PROPERTY: "A reserved property name (such as id) cannot be used.",
+    ErrorCode.EMAIL_FORMAT: "The email address is in the wrong format.",
+    ErrorCode.REQUIRED_PROPERTY_EMPTY: "A required property is present but empty.",
+    ErrorCode.DUPLICATE_PROPERTY: "Duplicate properties (case-insensitive, or clashing with a built-in field).",
+    ErrorCode.WRONG_CURRENT_PASSWORD: "The current password is incorrect.",
+    ErrorCode.EMAIL_REQUIRED: "An email is required because email confirmation is on.",
+    ErrorCode.EMAIL_NOT_CONFIRMED: "The email address is not confirmed yet.",
+    ErrorCode.EMAIL_ALREADY_CONFIRMED: "The email address is already confirmed.",
+    ErrorCode.EMAIL_CONFIRMATION_DISABLED: "Email confirmation is not enabled.",
+    ErrorCode.NO_ACCOUNT_WITH_EMAIL: "No account has that email.",
+    ErrorCode.VALUE_TOO_LONG: "A property value exceeds its length limit.",
+    ErrorCode.PASSWORD_POLICY: "The password must be 4 to 100 printable ASCII characters.",
+    ErrorCode.TOKEN_INVALID: "The token is invalid (bad signature, malformed or wrong purpose).",
+    ErrorCode.TOKEN_EXPIRED: "The token has expired.",
+    ErrorCode.TOKEN_USED: "The token was already used.",
+    ErrorCode.PENDING_APPROVAL: "The member is pending approval.",
+    ErrorCode.SLUG_TAKEN: "The profile slug is already taken.",
+    ErrorCode.NOT_CONVERTIBLE: "Cannot convert: not a guest, or not the caller's guest.",
+    ErrorCode.RATE_LIMITED: "Too many requests; retry after the given number of seconds.",
+    ErrorCode.UNAVAILABLE: "Temporarily unavailable (database unreachable); safe to retry.",
+    ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 1..100).",
+}
+
+
+class DomainError(Exception):
+    """An expected failure: a code from the catalogue, a human message, optional details.
+
+    Details are named extra facts a client can act on, e.g. ``property="hobby"`` or
+    ``limit=500``; the GraphQL layer exposes them as fields of the error type.
+    """
+
+    def __init__(self, code: ErrorCode, message: str | None = None, **details: Any) -> None:
+        self.code = code
+        self.message = message or code.describe()
+        self.details = details
+        super().__init__(f"{int(code)}: {self.message}")
