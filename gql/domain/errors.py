@@ -89,7 +89,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.NOT_CONVERTIBLE: "Cannot convert: not a guest, or not the caller's guest.",
     ErrorCode.RATE_LIMITED: "Too many requests; retry after the given number of seconds.",
     ErrorCode.UNAVAILABLE: "Temporarily unavailable (database unreachable); safe to retry.",
-    ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 1..100).",
+    ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 0..100).",
 }
 
 

@@ -1,0 +1,59 @@
+"""Command line: ``python -m gql serve | migrate | export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gql", description="Members GraphQL server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server (migrates SQLite databases at start-up)")
+    serve.add_argument("--host", help="default MEMBERS_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default MEMBERS_PORT or 8000")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL (or write it with --output)")
+    export.add_argument("--output", "-o", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "export-schema":
+        from gql.schema import schema_sdl
+
+        sdl = schema_sdl()
+        if args.output:
+            args.output.write_text(sdl)
+        else:
+            sys.stdout.write(sdl)
+        return 0
+
+    from dataclasses import replace
+
+    from gql.config import ConfigError, load_settings
+
+    try:
+        config = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+
+    if args.command == "migrate":
+        from gql.db.setup import migrate
+
+        asyncio.run(migrate(config.database_url))
+        print(f"migrations applied to {config.database_url}")
+        return 0
+
+    import uvicorn
+
+    from gql.app import create_app
+
+    config = replace(config, host=args.host or config.host, port=args.port if args.port is not None else config.port)
+    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

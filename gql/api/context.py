@@ -1,0 +1,51 @@
+"""The request context: who the caller is, resolved from the headers.
+
+``X-Api-Key`` makes the backend caller (compared in constant time); a wrong key is
+flagged here and refused for the whole request by ``ApiKeyGuard`` (code 2002).
+``Authorization: Bearer`` makes a member caller, looked up lazily: a request that
+never asks who is calling never pays for the session query.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gql.domain.caller import ANONYMOUS, BACKEND, Caller
+from gql.domain.services import Services
+from gql.domain.sessions import caller_for_session
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response | None
+    services: Services
+    api_key_rejected: bool = False
+    bearer_token: str | None = None
+    _caller: Caller | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_request(cls, request: Request, response: Response | None, services: Services) -> Context:
+        api_key = request.headers.get("x-api-key")
+        rejected = False
+        is_backend = False
+        if api_key is not None:
+            is_backend = hmac.compare_digest(api_key.encode(), services.config.admin_api_key.encode())
+            rejected = not is_backend
+        authorization = request.headers.get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+        context = cls(request=request, response=response, services=services, api_key_rejected=rejected, bearer_token=bearer)
+        if is_backend:
+            context._caller = BACKEND
+        return context
+
+    async def caller(self) -> Caller:
+        if self._caller is None:
+            found = await caller_for_session(self.bearer_token) if self.bearer_token else None
+            self._caller = found or ANONYMOUS
+        return self._caller

@@ -1,0 +1,110 @@
+"""Error types: one GraphQL type per catalogue code, all implementing ``Error``.
+
+Resolvers never build these by hand: they let a ``DomainError`` escape, and the
+``ErrorsAsData`` field extension turns it into the error type of its code when that
+type is a member of the field's result union. A code the union does not list is a
+request-level GraphQL error carrying ``extensions.code`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, Union
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import FieldExtension
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.field import StrawberryField
+from strawberry.types.info import Info
+from strawberry.types.union import StrawberryUnion
+
+from gql.domain.errors import DomainError, ErrorCode
+
+
+@strawberry.interface(description="Every expected failure: a numeric code from the catalogue and a message for humans.")
+class Error:
+    code: int = strawberry.field(description="The numeric error code (see the README's error table).")
+    message: str
+
+
+ERROR_TYPES: dict[ErrorCode, type[Error]] = {}
+
+
+def _error_type(code: ErrorCode, name: str, *, limit: bool = False) -> type[Error]:
+    annotations: dict[str, Any] = {"property": str | None}
+    namespace: dict[str, Any] = {
+        "__annotations__": annotations,
+        "property": strawberry.field(default=None, description="The input property the error is about, if any."),
+        "__module__": __name__,
+    }
+    if limit:
+        annotations["limit"] = int | None
+        namespace["limit"] = strawberry.field(default=None, description="The limit that was exceeded.")
+    cls = strawberry.type(type(name, (Error,), namespace), description=f"Code {int(code)}: {code.describe()}")
+    ERROR_TYPES[code] = cls
+    return cls
+
+
+LoginDisabledError = _error_type(ErrorCode.LOGIN_DISABLED, "LoginDisabledError")
+InvalidCredentialsError = _error_type(ErrorCode.INVALID_CREDENTIALS, "InvalidCredentialsError")
+EmptyCredentialsError = _error_type(ErrorCode.EMPTY_CREDENTIALS, "EmptyCredentialsError")
+RegistrationDisabledError = _error_type(ErrorCode.REGISTRATION_DISABLED, "RegistrationDisabledError")
+UnknownPropertyError = _error_type(ErrorCode.UNKNOWN_PROPERTY, "UnknownPropertyError")
+MissingPasswordError = _error_type(ErrorCode.MISSING_PASSWORD, "MissingPasswordError")
+RequiredPropertyMissingError = _error_type(ErrorCode.REQUIRED_PROPERTY_MISSING, "RequiredPropertyMissingError")
+MissingIdentityError = _error_type(ErrorCode.MISSING_IDENTITY, "MissingIdentityError")
+RegistrationError = _error_type(ErrorCode.REGISTRATION_ERROR, "RegistrationError", limit=True)
+NotLoggedInError = _error_type(ErrorCode.NOT_LOGGED_IN, "NotLoggedInError")
+NotAllowedError = _error_type(ErrorCode.NOT_ALLOWED, "NotAllowedError")
+MemberNotFoundError = _error_type(ErrorCode.MEMBER_NOT_FOUND, "MemberNotFoundError")
+IdentityTakenError = _error_type(ErrorCode.IDENTITY_TAKEN, "IdentityTakenError")
+ReservedPropertyError = _error_type(ErrorCode.RESERVED_PROPERTY, "ReservedPropertyError")
+EmailFormatError = _error_type(ErrorCode.EMAIL_FORMAT, "EmailFormatError")
+RequiredPropertyEmptyError = _error_type(ErrorCode.REQUIRED_PROPERTY_EMPTY, "RequiredPropertyEmptyError")
+DuplicatePropertyError = _error_type(ErrorCode.DUPLICATE_PROPERTY, "DuplicatePropertyError")
+ValueTooLongError = _error_type(ErrorCode.VALUE_TOO_LONG, "ValueTooLongError", limit=True)
+PasswordPolicyError = _error_type(ErrorCode.PASSWORD_POLICY, "PasswordPolicyError")
+TokenInvalidError = _error_type(ErrorCode.TOKEN_INVALID, "TokenInvalidError")
+TokenExpiredError = _error_type(ErrorCode.TOKEN_EXPIRED, "TokenExpiredError")
+TokenUsedError = _error_type(ErrorCode.TOKEN_USED, "TokenUsedError")
+PendingApprovalError = _error_type(ErrorCode.PENDING_APPROVAL, "PendingApprovalError")
+NotConvertibleError = _error_type(ErrorCode.NOT_CONVERTIBLE, "NotConvertibleError")
+InvalidArgumentError = _error_type(ErrorCode.INVALID_ARGUMENT, "InvalidArgumentError", limit=True)
+
+
+def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
+    """``success | <error type of each code>`` as a named GraphQL union."""
+    members = (success, *(ERROR_TYPES[code] for code in codes))
+    return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
+
+
+def to_error(exc: DomainError) -> Error:
+    cls = ERROR_TYPES[exc.code]
+    fields = {k: v for k, v in exc.details.items() if k in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+    return cls(code=int(exc.code), message=exc.message, **fields)
+
+
+def request_error(exc: DomainError) -> GraphQLError:
+    return GraphQLError(exc.message, extensions={"code": int(exc.code), **exc.details}, original_error=exc)
+
+
+class ErrorsAsData(FieldExtension):
+    """Return a field's expected failures as members of its result union."""
+
+    def apply(self, field: StrawberryField) -> None:
+        field_type = field.type
+        if isinstance(field_type, StrawberryOptional):
+            field_type = field_type.of_type
+        assert isinstance(field_type, StrawberryUnion), f"{field.python_name} must return a result union"
+        self.members = set(field_type.types)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        try:
+            return await next_(source, info, **kwargs)
+        except DomainError as exc:
+            if ERROR_TYPES.get(exc.code) in self.members:
+                return to_error(exc)
+            raise request_error(exc) from exc

@@ -1,0 +1,79 @@
+"""Schema extensions: caching, limits, the API-key guard and the error policy.
+
+Built once per process. The depth and alias rules are created once and added with
+``AddValidationRules`` so the validation cache (keyed by the rule classes) keeps
+hitting; a limiter built per request would make every request miss (strawberry#4635).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError
+from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+
+from gql.domain.errors import DomainError, ErrorCode
+
+logger = logging.getLogger("gql.errors")
+
+
+class ApiKeyGuard(SchemaExtension):
+    """A wrong X-Api-Key refuses the whole request with code 2002: nothing runs."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if getattr(context, "api_key_rejected", False):
+            self.execution_context.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(ErrorCode.INVALID_API_KEY.describe(), extensions={"code": int(ErrorCode.INVALID_API_KEY)})
+                ],
+            )
+        yield
+
+
+class DomainErrorCodes(SchemaExtension):
+    """Request-level domain errors carry their numeric code in ``extensions.code``."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {"code": int(original.code), **original.details}
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """Mask exceptions we did not foresee; keep validation and domain errors readable."""
+    original = error.original_error
+    if original is None or isinstance(original, (DomainError, GraphQLError)):
+        return False
+    request_id = uuid.uuid4().hex[:12]
+    logger.error("unexpected error %s at %s", request_id, error.path, exc_info=original)
+    error.extensions = {"requestId": request_id}
+    return True
+
+
+class _MaskUnexpected(MaskErrors):
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = error.extensions
+        return masked
+
+
+def build_extensions(max_depth: int, max_aliases: int) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
+    rules: list[Any] = [depth_validator(max_depth, None), alias_validator(max_aliases)]
+    return [
+        ApiKeyGuard,
+        lambda: ParserCache(maxsize=1000),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=1000),
+        DomainErrorCodes,
+        lambda: _MaskUnexpected(should_mask_error=_is_unexpected),
+    ]

@@ -1,0 +1,100 @@
+"""The Starlette app: /graphql (GraphiQL for browsers), health checks, database lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from tortoise.contrib.starlette import RegisterTortoise
+
+from gql.api.context import Context
+from gql.config import Settings, load_settings
+from gql.db.models import Member
+from gql.db.setup import migrate, tortoise_config
+from gql.domain.services import Services
+from gql.schema import build_schema
+
+logger = logging.getLogger("gql")
+
+
+class MembersGraphQL(GraphQL[Context, None]):
+    def __init__(self, services: Services) -> None:
+        config = services.config
+        super().__init__(build_schema(config.max_query_depth, config.max_aliases), graphql_ide="graphiql")
+        self.services = services
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        assert isinstance(request, Request)
+        return Context.from_request(request, response if isinstance(response, Response) else None, self.services)
+
+
+async def health(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(_: Request) -> Response:
+    """Ready when the database answers."""
+    try:
+        await Member.exists()
+    except Exception:  # any driver error means "not ready"; the detail goes to the log
+        logger.warning("readiness check failed", exc_info=True)
+        return JSONResponse({"status": "unavailable"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def _banner(config: Settings) -> None:
+    where = f"http://{config.host}:{config.port}/graphql"
+    lines = [f"Members GraphQL server: GraphiQL at {where}", f"Database: {config.database_url}"]
+    if config.admin_api_key_generated:
+        lines.append(f"Backend API key (generated for this run; set MEMBERS_ADMIN_API_KEY to fix it): {config.admin_api_key}")
+        lines.append('Send it as the header {"X-Api-Key": "<key>"} (GraphiQL: Headers tab).')
+    else:
+        lines.append("Backend API key: from MEMBERS_ADMIN_API_KEY (send as X-Api-Key).")
+    print("\n".join(lines), flush=True)
+
+
+def create_app(config: Settings | None = None, *, apply_migrations: bool | None = None) -> Starlette:
+    """Build the app. Migrations run at start-up on SQLite (the embedded default) unless told otherwise;
+    on PostgreSQL, run ``python -m gql migrate`` once per deploy, not from every server process."""
+    config = config or load_settings()
+    services = Services.from_settings(config)
+    run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if run_migrations:
+            await migrate(config.database_url)
+        async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
+            await services.settings.get()  # creates the settings row from the env defaults on a fresh database
+            _banner(config)
+            try:
+                yield {}
+            finally:
+                services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", MembersGraphQL(services), methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn gql.app:app` builds the app from the environment on first access only,
+    # so importing this module (tests, tools) never reads the environment.
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,43 @@
+"""Who is calling: anonymous page code, a logged-in member, or the backend (API key)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+from gql.domain.errors import DomainError, ErrorCode
+
+
+class CallerKind(Enum):
+    ANONYMOUS = "anonymous"
+    MEMBER = "member"
+    BACKEND = "backend"
+
+
+@dataclass(frozen=True)
+class Caller:
+    kind: CallerKind
+    member_id: uuid.UUID | None = None
+    # SHA-256 of the session token the member authenticated with (for logout).
+    session_hash: str | None = None
+
+    @property
+    def is_backend(self) -> bool:
+        return self.kind is CallerKind.BACKEND
+
+    def is_member(self, member_id: uuid.UUID) -> bool:
+        return self.kind is CallerKind.MEMBER and self.member_id == member_id
+
+    def require_backend(self) -> None:
+        if not self.is_backend:
+            raise DomainError(ErrorCode.NOT_ALLOWED, "Only the backend (X-Api-Key) may do this.")
+
+    def require_member(self) -> uuid.UUID:
+        if self.kind is not CallerKind.MEMBER or self.member_id is None:
+            raise DomainError(ErrorCode.NOT_LOGGED_IN)
+        return self.member_id
+
+
+ANONYMOUS = Caller(CallerKind.ANONYMOUS)
+BACKEND = Caller(CallerKind.BACKEND)

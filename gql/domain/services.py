@@ -1,0 +1,30 @@
+"""The long-lived parts the rules need, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gql.config import Settings
+from gql.domain.passwords import PasswordHasher
+from gql.domain.settings import SettingsStore
+from gql.domain.tokens import ApprovalTokens
+
+
+@dataclass
+class Services:
+    config: Settings
+    hasher: PasswordHasher
+    approval_tokens: ApprovalTokens
+    settings: SettingsStore
+
+    @classmethod
+    def from_settings(cls, config: Settings) -> Services:
+        return cls(
+            config=config,
+            hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
+            approval_tokens=ApprovalTokens(config.secret_key),
+            settings=SettingsStore(config.registration, config.settings_cache_seconds),
+        )
+
+    def close(self) -> None:
+        self.hasher.close()
