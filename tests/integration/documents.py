@@ -1,0 +1,81 @@
+"""GraphQL documents and small helpers shared by the integration tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import GraphQLClient
+
+MEMBER_FIELDS = """
+  id loginEmail loginEmailVerified status privacyStatus activityStatus contactId
+  contact { firstName lastName phones emails picture customFields }
+  profile { nickname slug photo title }
+  createdDate updatedDate lastLoginDate
+"""
+ERROR_FIELDS = "... on Error { code message }"
+LIMIT_FIELDS = "... on ValueTooLongError { property limit } ... on InvalidArgumentError { property limit }"
+
+REGISTER = f"""
+mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
+  register(email: $email, password: $password, options: $options) {{
+    __typename
+    ... on RegistrationResult {{ status approvalToken sessionToken member {{ {MEMBER_FIELDS} }} }}
+    {ERROR_FIELDS} {LIMIT_FIELDS}
+  }}
+}}
+"""
+SESSION_RESULT = f"__typename ... on SessionResult {{ sessionToken member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS}"
+LOGIN = f"mutation ($identity: String!, $password: String!) {{ login(identity: $identity, password: $password) {{ {SESSION_RESULT} }} }}"
+APPROVE_BY_TOKEN = f"mutation ($token: String!) {{ approveByToken(token: $token) {{ {SESSION_RESULT} }} }}"
+APPROVE_BY_EMAIL = f"mutation ($email: String!) {{ approveByEmail(email: $email) {{ {SESSION_RESULT} }} }}"
+BLOCK_BY_EMAIL = f"""mutation ($email: String!) {{ blockByEmail(email: $email) {{
+  __typename ... on MemberBlocked {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
+LOGOUT = f"mutation {{ logout {{ __typename ... on LoggedOut {{ ok }} {ERROR_FIELDS} }} }}"
+CURRENT_MEMBER = f"{{ currentMember {{ {MEMBER_FIELDS} }} }}"
+MEMBER = f"query ($id: ID!) {{ member(id: $id) {{ {MEMBER_FIELDS} }} }}"
+UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{ updateRegistrationSettings(input: $input) {{
+  __typename ... on SettingsUpdated {{ settings {{ enabled approval emailConfirmation dynamicProperties identityProperty
+    declaredProperties {{ name required maxLength }} }} }} {ERROR_FIELDS} }} }}"""
+MEMBERS = """
+query ($first: Int, $after: String, $filter: MemberFilter, $sort: MemberSort) {
+  members(first: $first, after: $after, filter: $filter, sort: $sort) {
+    edges { cursor node { id loginEmail status privacyStatus profile { nickname } } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+async def register(
+    client: GraphQLClient,
+    email: str | None,
+    password: str = "wonderland",
+    *,
+    backend: bool = False,
+    options: dict[str, Any] | None = None,
+    **more_options: Any,
+) -> dict[str, Any]:
+    send = client.backend if backend else client.anonymous
+    merged = {**(options or {}), **more_options} or None
+    body = await send(REGISTER, {"email": email, "password": password, "options": merged})
+    assert "errors" not in body, body
+    return body["data"]["register"]
+
+
+async def settings(client: GraphQLClient, **changes: Any) -> dict[str, Any]:
+    body = await client.backend(UPDATE_SETTINGS, {"input": changes})
+    assert "errors" not in body, body
+    result = body["data"]["updateRegistrationSettings"]
+    assert result["__typename"] == "SettingsUpdated", result
+    return result["settings"]
+
+
+async def login(client: GraphQLClient, identity: str, password: str = "wonderland") -> dict[str, Any]:
+    body = await client.anonymous(LOGIN, {"identity": identity, "password": password})
+    assert "errors" not in body, body
+    return body["data"]["login"]
+
+
+def code(result: dict[str, Any]) -> int:
+    assert "code" in result, f"expected an error, got {result}"
+    return result["code"]

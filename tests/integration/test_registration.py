@@ -1,0 +1,168 @@
+"""Registration over GraphQL on a real database: every rule and its error code."""
+
+from __future__ import annotations
+
+import pytest
+
+from gql.db.models import Contact, Member
+from tests.conftest import GraphQLClient
+from tests.integration.documents import code, register, settings
+
+
+async def test_automatic_approval_returns_active_session_and_full_record(gql: GraphQLClient) -> None:
+    result = await register(
+        gql,
+        "javier@example.com",
+        options={
+            "contactInfo": {"firstName": "Javier", "lastName": "Doe", "customFields": {"hobby": "Basketball", "favorite-meal": "Pasta"}},
+            "privacyStatus": "PUBLIC",
+        },
+    )
+    assert result["status"] == "ACTIVE" and result["sessionToken"] and result["approvalToken"] is None
+    member = result["member"]
+    assert member["status"] == "APPROVED" and member["privacyStatus"] == "PUBLIC"
+    assert member["loginEmail"] == "javier@example.com"
+    assert member["profile"] == {"nickname": "Javier Doe", "slug": "javierdoe", "photo": None, "title": None}
+    assert member["contact"]["customFields"] == {"hobby": "Basketball", "favorite-meal": "Pasta"}
+    me = await gql.member(result["sessionToken"], "{ currentMember { id } }")
+    assert me["data"]["currentMember"]["id"] == member["id"]
+
+
+async def test_ids_are_uuids_and_privacy_defaults_to_private(gql: GraphQLClient) -> None:
+    import uuid
+
+    member = (await register(gql, "p@example.com"))["member"]
+    uuid.UUID(member["id"]), uuid.UUID(member["contactId"])
+    assert member["privacyStatus"] == "PRIVATE"
+    assert member["profile"]["nickname"] == "p"
+
+
+async def test_manual_approval_hides_token_from_anonymous(gql: GraphQLClient) -> None:
+    await settings(gql, approval="MANUAL")
+    anonymous = await register(gql, "anon@example.com")
+    assert (anonymous["status"], anonymous["approvalToken"], anonymous["sessionToken"]) == ("PENDING", None, None)
+    assert anonymous["member"]["status"] == "PENDING"
+    backend = await register(gql, "back@example.com", backend=True)
+    assert backend["status"] == "PENDING" and backend["approvalToken"].startswith("JWS.")
+    assert backend["sessionToken"] is None
+
+
+async def test_password_hash_is_stored_never_the_password(gql: GraphQLClient) -> None:
+    await register(gql, "hash@example.com", "my secret pw")
+    row = await Member.get(email_key="hash@example.com")
+    assert row.password_hash and "my secret pw" not in row.password_hash
+
+
+async def test_hundred_character_password_counts_in_full(gql: GraphQLClient) -> None:
+    password = "x" * 99 + "!"
+    assert (await register(gql, "long@example.com", password))["status"] == "ACTIVE"
+    from tests.integration.documents import login
+
+    assert (await login(gql, "long@example.com", "x" * 99 + "?"))["code"] == 3003
+    assert (await login(gql, "long@example.com", password))["__typename"] == "SessionResult"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "options", "expected"),
+    [
+        ("not-an-email", "wonderland", None, 3040),
+        ("a@example.com", "abc", None, 3200),
+        ("a@example.com", "x" * 101, None, 3200),
+        ("a@example.com", "non-ascii-é", None, 3200),
+        ("a@example.com", "", None, 3011),
+        ("", "wonderland", None, 3013),
+        (None, "wonderland", None, 3013),
+        ("a@example.com", "wonderland", {"contactInfo": {"customFields": {"id": "1"}}}, 3039),
+        ("a@example.com", "wonderland", {"contactInfo": {"customFields": {"Hobby": "a", "hobby": "b"}}}, 3043),
+        ("a@example.com", "wonderland", {"contactInfo": {"customFields": {"email": "x@y.z"}}}, 3043),
+        ("a@example.com", "wonderland", {"contactInfo": {"customFields": {"bio": "x" * 501}}}, 8000),
+        ("a@example.com", "wonderland", {"contactInfo": {"firstName": "x" * 501}}, 8000),
+        ("a@example.com", "wonderland", {"contactInfo": {"customFields": {"bad name": "x"}}}, 3021),
+        ("a@example.com", "wonderland", {"privacyStatus": "UNKNOWN"}, 3209),
+        ("a@example.com", "wonderland", {"guestId": "6a1a0c39-0b52-4b4b-9a0e-2f8e1b8d2a11"}, 3206),
+    ],
+)
+async def test_invalid_registrations_are_typed_errors(gql: GraphQLClient, email, password, options, expected) -> None:
+    result = await register(gql, email, password, **(options or {}))
+    assert code(result) == expected, result
+    assert await Member.all().count() == 0 and await Contact.all().count() == 0
+
+
+async def test_value_too_long_names_property_and_limit(gql: GraphQLClient) -> None:
+    result = await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"bio": "x" * 501}}})
+    assert (result["__typename"], result["property"], result["limit"]) == ("ValueTooLongError", "bio", 500)
+
+
+async def test_registration_disabled_3009(gql: GraphQLClient) -> None:
+    await settings(gql, enabled=False)
+    assert code(await register(gql, "a@example.com")) == 3009
+    await settings(gql, approval="MANUAL")  # partial update keeps enabled=false
+    assert code(await register(gql, "a@example.com")) == 3009
+
+
+async def test_dynamic_properties_off_3010(gql: GraphQLClient) -> None:
+    await settings(gql, dynamicProperties=False, declaredProperties=[{"name": "hobby"}])
+    assert (await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"hobby": "x"}}}))["status"] == "ACTIVE"
+    assert code(await register(gql, "b@example.com", options={"contactInfo": {"customFields": {"pet": "cat"}}})) == 3010
+
+
+async def test_declared_required_3012_3041_and_long_limit(gql: GraphQLClient) -> None:
+    await settings(gql, declaredProperties=[{"name": "city", "required": True, "maxLength": 2000}])
+    assert code(await register(gql, "a@example.com")) == 3012
+    assert code(await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"city": ""}}})) == 3041
+    ok = await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"city": "y" * 2000}}})
+    assert ok["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("variant", ["DUP@example.com", "  dup@example.com  ", "ｄｕｐ@example.com", "Dup@Example.COM"])
+async def test_identity_compared_after_normalisation_3033(gql: GraphQLClient, variant: str) -> None:
+    await register(gql, "dup@example.com")
+    assert code(await register(gql, variant)) == 3033
+    assert await Member.all().count() == 1
+
+
+async def test_blocked_email_cannot_register_again(gql: GraphQLClient) -> None:
+    from tests.integration.documents import BLOCK_BY_EMAIL
+
+    await register(gql, "blocked@example.com")
+    await gql.backend(BLOCK_BY_EMAIL, {"email": "blocked@example.com"})
+    assert code(await register(gql, "Blocked@example.com")) == 3033
+
+
+async def test_custom_identity_property(gql: GraphQLClient) -> None:
+    await settings(gql, declaredProperties=[{"name": "username"}], identityProperty="username")
+    result = await register(gql, None, options={"contactInfo": {"customFields": {"username": "Captain"}}})
+    assert result["status"] == "ACTIVE", result
+    assert code(await register(gql, None, options={"contactInfo": {"customFields": {"username": "CAPTAIN"}}})) == 3033
+    assert code(await register(gql, None)) == 3013
+    from tests.integration.documents import login
+
+    assert (await login(gql, "captain"))["__typename"] == "SessionResult"
+
+
+async def test_slugs_stay_unique(gql: GraphQLClient) -> None:
+    slugs = set()
+    for i in range(4):
+        member = (await register(gql, f"jd{i}@example.com", options={"contactInfo": {"firstName": "Javier", "lastName": "Doe"}}))["member"]
+        slugs.add(member["profile"]["slug"])
+    assert len(slugs) == 4 and "javierdoe" in slugs
+
+
+async def test_anonymous_reuses_contact_backend_creates_new(gql: GraphQLClient) -> None:
+    existing = await Contact.create(email_key="c@example.com", first_name="Kept", custom_fields={"a": "1"})
+    member = (await register(gql, "C@example.com", options={"contactInfo": {"firstName": "New", "lastName": "Name", "customFields": {"a": "2", "b": "3"}}}))["member"]
+    assert member["contactId"] == str(existing.id)
+    # Nothing the contact held is overwritten; what it lacked is filled in.
+    assert member["contact"]["firstName"] == "Kept" and member["contact"]["lastName"] == "Name"
+    assert member["contact"]["customFields"] == {"a": "1", "b": "3"}
+    await Contact.create(email_key="d@example.com")
+    backend_member = (await register(gql, "d@example.com", backend=True))["member"]
+    assert await Contact.filter(email_key="d@example.com").count() == 2
+    assert backend_member["contactId"] != str((await Contact.filter(email_key="d@example.com").order_by("created_at").first()).id)
+
+
+async def test_failed_registration_leaves_no_contact(gql: GraphQLClient) -> None:
+    await register(gql, "one@example.com")
+    contacts = await Contact.all().count()
+    assert code(await register(gql, "ONE@example.com", backend=True)) == 3033
+    assert await Contact.all().count() == contacts  # the contact insert was rolled back with the member

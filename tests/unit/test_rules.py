@@ -1,0 +1,206 @@
+"""Pure rules: no database, no GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.identity import checked_email, normalise
+from gql.domain.passwords import PasswordHasher, check_policy
+from gql.domain.profiles import base_slug, nickname_for, slug_candidates
+from gql.domain.properties import check_custom_fields
+from gql.domain.settings import DeclaredProperty, RegistrationSettings, _validated
+from gql.domain.tokens import ApprovalTokens, new_session_token, session_token_hash
+
+SECRET = "unit-secret-key-0123456789-0123456789-abcdef"
+
+
+def code_of(fn, *args) -> ErrorCode:  # type: ignore[no-untyped-def]
+    with pytest.raises(DomainError) as caught:
+        fn(*args)
+    return caught.value.code
+
+
+def settings(**changes) -> RegistrationSettings:  # type: ignore[no-untyped-def]
+    base = dict(enabled=True, approval="AUTOMATIC", email_confirmation=False, dynamic_properties=True, identity_property="email")
+    base.update(changes)
+    return _validated(RegistrationSettings(**base))
+
+
+class TestIdentity:
+    @pytest.mark.parametrize("variant", ["Alice@Example.com", "  alice@example.com ", "ＡＬＩＣＥ@example.com", "alice@EXAMPLE.COM\u3000"])
+    def test_variants_share_one_key(self, variant: str) -> None:
+        assert normalise(variant) == "alice@example.com"
+
+    def test_distinct_addresses_stay_distinct(self) -> None:
+        assert normalise("alice@example.com") != normalise("alice2@example.com")
+
+    @pytest.mark.parametrize("bad", ["plain", "a@", "@b.co", "a b@c.co", "a@b@c.co", "x" * 320 + "@b.co"])
+    def test_bad_emails_are_3040(self, bad: str) -> None:
+        assert code_of(checked_email, bad) is ErrorCode.EMAIL_FORMAT
+
+    def test_good_email_is_trimmed(self) -> None:
+        assert checked_email("  bob@example.com ") == "bob@example.com"
+
+
+class TestPasswordPolicy:
+    @pytest.mark.parametrize("ok", ["abcd", " " * 4, "~" * 100, "Pa ss!{}"])
+    def test_accepts_4_to_100_printable_ascii(self, ok: str) -> None:
+        check_policy(ok)
+
+    @pytest.mark.parametrize("bad", ["abc", "a" * 101, "pässword", "tab\there", "new\nline", "emoji🙂x"])
+    def test_refuses_others_with_3200(self, bad: str) -> None:
+        assert code_of(check_policy, bad) is ErrorCode.PASSWORD_POLICY
+
+    def test_empty_is_missing_3011(self) -> None:
+        assert code_of(check_policy, "") is ErrorCode.MISSING_PASSWORD
+
+
+class TestHasher:
+    def test_every_one_of_100_characters_counts(self) -> None:
+        hasher = PasswordHasher(cost=4, threads=1)
+        password = "a" * 99 + "b"
+
+        async def run() -> tuple[bool, bool, bool]:
+            stored = await hasher.hash(password)
+            return (
+                await hasher.verify(password, stored),
+                await hasher.verify("a" * 99 + "c", stored),  # differs only in the 100th character
+                await hasher.verify("a" * 72, stored),  # what plain bcrypt would have kept
+            )
+
+        assert asyncio.run(run()) == (True, False, False)
+        hasher.close()
+
+    def test_unknown_account_costs_one_hash_and_fails(self) -> None:
+        hasher = PasswordHasher(cost=4, threads=1)
+        assert asyncio.run(hasher.verify("whatever", None)) is False
+        assert hasher.computations == 1
+        hasher.close()
+
+    def test_hash_is_never_the_password(self) -> None:
+        hasher = PasswordHasher(cost=4, threads=1)
+        stored = asyncio.run(hasher.hash("wonderland"))
+        assert "wonderland" not in stored and stored.startswith("$2b$04$")
+        hasher.close()
+
+
+class TestApprovalTokens:
+    def test_round_trip(self) -> None:
+        tokens = ApprovalTokens(SECRET)
+        member_id = uuid.uuid4()
+        claim = tokens.read(tokens.issue(member_id, "jti-1"))
+        assert (claim.member_id, claim.jti) == (member_id, "jti-1")
+
+    def test_other_key_is_3201(self) -> None:
+        token = ApprovalTokens(SECRET).issue(uuid.uuid4(), "j")
+        assert code_of(ApprovalTokens("another-secret-key-0123456789-0123456789").read, token) is ErrorCode.TOKEN_INVALID
+
+    def test_expired_after_30_hours_is_3202(self) -> None:
+        tokens = ApprovalTokens(SECRET)
+        issued = datetime.now(timezone.utc) - timedelta(hours=30, seconds=1)
+        assert code_of(tokens.read, tokens.issue(uuid.uuid4(), "j", now=issued)) is ErrorCode.TOKEN_EXPIRED
+        fresh = datetime.now(timezone.utc) - timedelta(hours=29, minutes=59)
+        tokens.read(tokens.issue(uuid.uuid4(), "j", now=fresh))
+
+    def test_alg_none_and_garbage_are_3201(self) -> None:
+        unsigned = jwt.encode({"sub": str(uuid.uuid4()), "jti": "j", "pur": "approve", "exp": 9999999999}, None, algorithm="none")
+        tokens = ApprovalTokens(SECRET)
+        assert code_of(tokens.read, unsigned) is ErrorCode.TOKEN_INVALID
+        assert code_of(tokens.read, "JWS.not.a.token") is ErrorCode.TOKEN_INVALID
+        assert code_of(tokens.read, "") is ErrorCode.TOKEN_INVALID
+
+    def test_wrong_purpose_is_3201(self) -> None:
+        other = jwt.encode({"sub": str(uuid.uuid4()), "jti": "j", "pur": "reset", "exp": 9999999999}, SECRET, algorithm="HS256")
+        assert code_of(ApprovalTokens(SECRET).read, other) is ErrorCode.TOKEN_INVALID
+
+
+def test_session_tokens_are_long_random_and_stored_hashed() -> None:
+    tokens = {new_session_token() for _ in range(100)}
+    assert len(tokens) == 100
+    token = tokens.pop()
+    assert len(token) >= 43  # 256 bits in base64url
+    assert session_token_hash(token) != token and len(session_token_hash(token)) == 64
+
+
+class TestProfiles:
+    def test_nickname_from_names_else_email_local_part(self) -> None:
+        assert nickname_for("Javier", "Doe", "j@x.co", "j@x.co") == "Javier Doe"
+        assert nickname_for(None, " ", "jdoe@x.co", "jdoe@x.co") == "jdoe"
+        assert nickname_for(None, None, None, "captain") == "captain"
+
+    def test_slug_like_wix(self) -> None:
+        assert base_slug("Javier Doe") == "javierdoe"
+        assert base_slug("Zoë O'Brien") == "zoeobrien"
+        assert base_slug("日本") == "member"
+
+    def test_slug_candidates_start_plain_then_unique_suffixes(self) -> None:
+        candidates = slug_candidates("Javier Doe")
+        assert candidates[0] == "javierdoe"
+        assert len(set(candidates)) == len(candidates)
+        assert all(c.startswith("javierdoe-") for c in candidates[1:])
+
+
+class TestCustomFields:
+    def test_accepts_wix_example(self) -> None:
+        fields = {"hobby": "Basketball", "favorite-meal": "Pasta"}
+        assert check_custom_fields(settings(), fields) == fields
+
+    @pytest.mark.parametrize("name", ["id", "ID", "objectId", "_id", "createdDate"])
+    def test_reserved_names_3039(self, name: str) -> None:
+        assert code_of(check_custom_fields, settings(), {name: "x"}) is ErrorCode.RESERVED_PROPERTY
+
+    def test_case_insensitive_duplicates_3043(self) -> None:
+        assert code_of(check_custom_fields, settings(), {"Hobby": "a", "hobby": "b"}) is ErrorCode.DUPLICATE_PROPERTY
+
+    @pytest.mark.parametrize("name", ["email", "FirstName", "password", "nickname"])
+    def test_clash_with_built_in_3043(self, name: str) -> None:
+        assert code_of(check_custom_fields, settings(), {name: "x"}) is ErrorCode.DUPLICATE_PROPERTY
+
+    def test_unknown_when_dynamic_off_3010(self) -> None:
+        declared = (DeclaredProperty("hobby"),)
+        s = settings(dynamic_properties=False, declared_properties=declared)
+        assert check_custom_fields(s, {"HOBBY": "x"}) == {"hobby": "x"}  # declared name wins
+        assert code_of(check_custom_fields, s, {"pet": "cat"}) is ErrorCode.UNKNOWN_PROPERTY
+
+    def test_required_absent_3012_and_empty_3041(self) -> None:
+        s = settings(declared_properties=(DeclaredProperty("city", required=True),))
+        assert code_of(check_custom_fields, s, {}) is ErrorCode.REQUIRED_PROPERTY_MISSING
+        assert code_of(check_custom_fields, s, {"city": "  "}) is ErrorCode.REQUIRED_PROPERTY_EMPTY
+        assert code_of(check_custom_fields, s, {"city": None}) is ErrorCode.REQUIRED_PROPERTY_EMPTY
+
+    def test_length_limits_8000(self) -> None:
+        assert check_custom_fields(settings(), {"bio": "x" * 500})
+        with pytest.raises(DomainError) as caught:
+            check_custom_fields(settings(), {"bio": "x" * 501})
+        assert (caught.value.code, caught.value.details["limit"]) == (ErrorCode.VALUE_TOO_LONG, 500)
+        long_ok = settings(declared_properties=(DeclaredProperty("bio", max_length=2000),))
+        assert check_custom_fields(long_ok, {"bio": "x" * 2000})
+        assert code_of(check_custom_fields, long_ok, {"bio": "x" * 2001}) is ErrorCode.VALUE_TOO_LONG
+
+    def test_custom_identity_missing_3013(self) -> None:
+        s = settings(identity_property="username", declared_properties=(DeclaredProperty("username"),))
+        assert s.declared("username").required  # the identity is always required
+        assert code_of(check_custom_fields, s, {"username": ""}) is ErrorCode.MISSING_IDENTITY
+
+    def test_nested_values_refused_3021(self) -> None:
+        assert code_of(check_custom_fields, settings(), {"tags": ["a"]}) is ErrorCode.REGISTRATION_ERROR
+
+
+class TestSettingsValidation:
+    def test_identity_must_be_email_or_declared(self) -> None:
+        with pytest.raises(DomainError) as caught:
+            settings(identity_property="username")
+        assert caught.value.code is ErrorCode.REGISTRATION_ERROR
+
+    def test_declared_names_checked(self) -> None:
+        with pytest.raises(DomainError) as reserved:
+            settings(declared_properties=(DeclaredProperty("id"),))
+        with pytest.raises(DomainError) as twice:
+            settings(declared_properties=(DeclaredProperty("a"), DeclaredProperty("A")))
+        assert (reserved.value.code, twice.value.code) == (ErrorCode.RESERVED_PROPERTY, ErrorCode.DUPLICATE_PROPERTY)
