@@ -50,8 +50,8 @@ class Contact(Model):
 
 class Member(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
-    # The normalised value of the identity property (trim, NFKC, case-fold).
-    identity = fields.CharField(max_length=500, unique=True)
+    # The normalised value of the identity property (trim, NFKC, case-fold); NULL for guests.
+    identity = fields.CharField(max_length=500, unique=True, null=True)
     login_email = fields.CharField(max_length=320, null=True)
     email_key = fields.CharField(max_length=320, null=True, unique=True)
     password_hash = fields.CharField(max_length=128, null=True)
@@ -59,6 +59,7 @@ class Member(Model):
     privacy_status = fields.CharField(max_length=16, default="PRIVATE")
     activity_status = fields.CharField(max_length=16, default="ACTIVE")
     email_verified = fields.BooleanField(default=False)
+    is_guest = fields.BooleanField(default=False)
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(
         "models.Contact", related_name="members", on_delete=fields.RESTRICT
     )
@@ -68,8 +69,14 @@ class Member(Model):
     slug = fields.CharField(max_length=255, unique=True)
     photo = fields.CharField(max_length=2000, null=True)
     title = fields.CharField(max_length=500, null=True)
-    # The id (jti) of the one approval token that may still approve this member.
+    # The ids (jti) of the one approval / email-confirmation / password-reset token
+    # that may still be used: issuing a new one or using it replaces or clears it.
     approval_jti = fields.CharField(max_length=64, null=True)
+    confirm_jti = fields.CharField(max_length=64, null=True)
+    reset_jti = fields.CharField(max_length=64, null=True)
+    # Brute-force lockout: consecutive failed logins and until when logins are refused.
+    failed_logins = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -96,3 +103,52 @@ class Session(Model):
     class Meta:
         table = "session"
         indexes = (Index(fields=("member_id",), name="ix_session_member"),)
+
+
+class OutboxMessage(Model):
+    # An email or webhook call, written in the same transaction as the change that
+    # causes it; the delivery worker claims, sends and marks it.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    kind = fields.CharField(max_length=16)  # "email" | "webhook"
+    recipient = fields.CharField(max_length=2000)
+    subject = fields.CharField(max_length=500, null=True)
+    body_text = fields.TextField(null=True)
+    body_html = fields.TextField(null=True)
+    payload = fields.JSONField(null=True)
+    status = fields.CharField(max_length=16, default="PENDING")  # PENDING | SENT | FAILED
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    locked_by = fields.CharField(max_length=64, null=True)
+    locked_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=1000, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = (Index(fields=("status", "next_attempt_at"), name="ix_outbox_due"),)
+
+
+class MemberEvent(Model):
+    # The audit trail. No foreign key: events outlive a deleted member.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    member_id = fields.UUIDField()
+    kind = fields.CharField(max_length=32)
+    actor = fields.CharField(max_length=16)  # anonymous | member | backend
+    actor_member_id = fields.UUIDField(null=True)
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_event"
+        indexes = (Index(fields=("member_id", "created_at", "id"), name="ix_event_member"),)
+
+
+class RateLimitBucket(Model):
+    # A token bucket shared by every server process (when Redis is not configured).
+    key = fields.CharField(max_length=255, primary_key=True)
+    tokens = fields.FloatField()
+    updated_at = fields.FloatField()  # epoch seconds
+
+    class Meta:
+        table = "rate_limit_bucket"
