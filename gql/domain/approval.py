@@ -12,6 +12,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, start_session
+from gql.domain.tokens import Purpose
 from gql.domain.views import MemberView
 
 
@@ -23,7 +24,7 @@ async def _member_by_email(email: str) -> Member:
 
 
 async def approve_by_token(services: Services, token: str) -> SessionGrant:
-    claim = services.approval_tokens.read(token)
+    claim = services.tokens.read(Purpose.APPROVE, token)
     now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
         # One conditional UPDATE consumes the token: of any number of concurrent

@@ -21,7 +21,7 @@ from gql.domain.services import Services
 from gql.domain.sessions import start_session
 from gql.domain.settings import RegistrationSettings
 from gql.domain.storage_errors import violated_column
-from gql.domain.tokens import new_jti
+from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import MemberView
 
 MAX_LIST_ITEMS = 100
@@ -177,6 +177,6 @@ async def register(
         view = MemberView(member, full=True)  # the registrant's own record
         if automatic:
             return Registration(status="ACTIVE", member=view, session_token=session_token)
-        token = services.approval_tokens.issue(member.id, jti) if caller.is_backend and jti else None
+        token = services.tokens.issue(Purpose.APPROVE, member.id, jti) if caller.is_backend and jti else None
         return Registration(status="PENDING", member=view, approval_token=token)
     raise DomainError(ErrorCode.REGISTRATION_ERROR, "Could not find a free profile slug; try again.")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from gql.config import Settings
 from gql.domain.passwords import PasswordHasher
 from gql.domain.settings import SettingsStore
-from gql.domain.tokens import ApprovalTokens
+from gql.domain.tokens import SignedTokens
 
 
 @dataclass
 class Services:
     config: Settings
     hasher: PasswordHasher
-    approval_tokens: ApprovalTokens
+    tokens: SignedTokens
     settings: SettingsStore
 
     @classmethod
@@ -22,7 +22,7 @@ class Services:
         return cls(
             config=config,
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
-            approval_tokens=ApprovalTokens(config.secret_key),
+            tokens=SignedTokens(config.secret_key),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
         )
 

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 from gql.db.models import Member, Session
-from gql.domain.tokens import ApprovalTokens, session_token_hash
+from gql.domain.tokens import Purpose, SignedTokens, session_token_hash
 from tests.conftest import SECRET, GraphQLClient
 from tests.integration.documents import (
     APPROVE_BY_EMAIL,
@@ -55,13 +55,13 @@ async def test_bad_tokens(gql: GraphQLClient) -> None:
     await pending(gql)
     member = await Member.get(email_key="pat@example.com")
     assert code(await approve(gql, "garbage")) == 3201
-    forged = ApprovalTokens("some-other-secret-0123456789-0123456789").issue(member.id, member.approval_jti)
+    forged = SignedTokens("some-other-secret-0123456789-0123456789").issue(Purpose.APPROVE, member.id, member.approval_jti)
     assert code(await approve(gql, forged)) == 3201
     from datetime import datetime, timedelta, timezone
 
-    expired = ApprovalTokens(SECRET).issue(member.id, member.approval_jti, now=datetime.now(timezone.utc) - timedelta(hours=31))
+    expired = SignedTokens(SECRET).issue(Purpose.APPROVE, member.id, member.approval_jti, now=datetime.now(timezone.utc) - timedelta(hours=31))
     assert code(await approve(gql, expired)) == 3202
-    unknown = ApprovalTokens(SECRET).issue(uuid.uuid4(), "x")
+    unknown = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "x")
     assert code(await approve(gql, unknown)) == 3030
     assert (await Member.get(id=member.id)).status == "PENDING"
 

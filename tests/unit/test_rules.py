@@ -15,7 +15,7 @@ from gql.domain.passwords import PasswordHasher, check_policy
 from gql.domain.profiles import base_slug, nickname_for, slug_candidates
 from gql.domain.properties import check_custom_fields
 from gql.domain.settings import DeclaredProperty, RegistrationSettings, _validated
-from gql.domain.tokens import ApprovalTokens, new_session_token, session_token_hash
+from gql.domain.tokens import Purpose, SignedTokens, new_session_token, session_token_hash
 
 SECRET = "unit-secret-key-0123456789-0123456789-abcdef"
 
@@ -90,34 +90,47 @@ class TestHasher:
         hasher.close()
 
 
+def approve_reader(tokens: SignedTokens):  # type: ignore[no-untyped-def]
+    return lambda token: tokens.read(Purpose.APPROVE, token)
+
+
 class TestApprovalTokens:
     def test_round_trip(self) -> None:
-        tokens = ApprovalTokens(SECRET)
+        tokens = SignedTokens(SECRET)
         member_id = uuid.uuid4()
-        claim = tokens.read(tokens.issue(member_id, "jti-1"))
+        claim = tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, member_id, "jti-1"))
         assert (claim.member_id, claim.jti) == (member_id, "jti-1")
 
     def test_other_key_is_3201(self) -> None:
-        token = ApprovalTokens(SECRET).issue(uuid.uuid4(), "j")
-        assert code_of(ApprovalTokens("another-secret-key-0123456789-0123456789").read, token) is ErrorCode.TOKEN_INVALID
+        token = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "j")
+        assert code_of(approve_reader(SignedTokens("another-secret-key-0123456789-0123456789")), token) is ErrorCode.TOKEN_INVALID
 
     def test_expired_after_30_hours_is_3202(self) -> None:
-        tokens = ApprovalTokens(SECRET)
+        tokens = SignedTokens(SECRET)
         issued = datetime.now(timezone.utc) - timedelta(hours=30, seconds=1)
-        assert code_of(tokens.read, tokens.issue(uuid.uuid4(), "j", now=issued)) is ErrorCode.TOKEN_EXPIRED
+        assert code_of(approve_reader(tokens), tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=issued)) is ErrorCode.TOKEN_EXPIRED
         fresh = datetime.now(timezone.utc) - timedelta(hours=29, minutes=59)
-        tokens.read(tokens.issue(uuid.uuid4(), "j", now=fresh))
+        tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=fresh))
 
     def test_alg_none_and_garbage_are_3201(self) -> None:
         unsigned = jwt.encode({"sub": str(uuid.uuid4()), "jti": "j", "pur": "approve", "exp": 9999999999}, None, algorithm="none")
-        tokens = ApprovalTokens(SECRET)
-        assert code_of(tokens.read, unsigned) is ErrorCode.TOKEN_INVALID
-        assert code_of(tokens.read, "JWS.not.a.token") is ErrorCode.TOKEN_INVALID
-        assert code_of(tokens.read, "") is ErrorCode.TOKEN_INVALID
+        tokens = SignedTokens(SECRET)
+        assert code_of(approve_reader(tokens), unsigned) is ErrorCode.TOKEN_INVALID
+        assert code_of(approve_reader(tokens), "JWS.not.a.token") is ErrorCode.TOKEN_INVALID
+        assert code_of(approve_reader(tokens), "") is ErrorCode.TOKEN_INVALID
 
     def test_wrong_purpose_is_3201(self) -> None:
-        other = jwt.encode({"sub": str(uuid.uuid4()), "jti": "j", "pur": "reset", "exp": 9999999999}, SECRET, algorithm="HS256")
-        assert code_of(ApprovalTokens(SECRET).read, other) is ErrorCode.TOKEN_INVALID
+        tokens = SignedTokens(SECRET)
+        reset = tokens.issue(Purpose.RESET, uuid.uuid4(), "j")
+        assert code_of(approve_reader(tokens), reset) is ErrorCode.TOKEN_INVALID
+        tokens.read(Purpose.RESET, reset)
+
+    def test_reset_tokens_last_3_hours(self) -> None:
+        tokens = SignedTokens(SECRET)
+        old = tokens.issue(Purpose.RESET, uuid.uuid4(), "j", now=datetime.now(timezone.utc) - timedelta(hours=3, seconds=1))
+        with pytest.raises(DomainError) as caught:
+            tokens.read(Purpose.RESET, old)
+        assert caught.value.code is ErrorCode.TOKEN_EXPIRED
 
 
 def test_session_tokens_are_long_random_and_stored_hashed() -> None:
