@@ -67,6 +67,15 @@ class Settings:
     max_aliases: int = 15
     # How long one process trusts its copy of the registration settings row.
     settings_cache_seconds: float = 2.0
+    # Mail and webhooks (delivered from the outbox by the worker started with the server).
+    site_name: str = "Members"
+    public_url: str = "http://127.0.0.1:8000"  # base of the links in emails
+    smtp_url: str = ""  # smtp://user:pass@host:587?starttls=true, smtps://host:465; empty: log mail (development)
+    mail_from: str = "members@localhost"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    outbox_poll_seconds: float = 1.0
+    outbox_max_attempts: int = 8
     registration: RegistrationDefaults = field(default_factory=RegistrationDefaults)
 
     @property
@@ -146,5 +155,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port=_int(get("PORT") or "8000", "PORT", 0, 65535),
         max_query_depth=_int(get("MAX_QUERY_DEPTH") or "10", "MAX_QUERY_DEPTH", 2, 100),
         max_aliases=_int(get("MAX_ALIASES") or "15", "MAX_ALIASES", 1, 1000),
+        site_name=get("SITE_NAME") or "Members",
+        public_url=(get("PUBLIC_URL") or f"http://{get('HOST') or '127.0.0.1'}:{get('PORT') or '8000'}").rstrip("/"),
+        smtp_url=get("SMTP_URL") or "",
+        mail_from=get("MAIL_FROM") or "members@localhost",
+        webhook_url=get("WEBHOOK_URL") or "",
+        webhook_secret=get("WEBHOOK_SECRET") or secret_key,
         registration=defaults,
     )

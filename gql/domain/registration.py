@@ -13,7 +13,9 @@ from tortoise.transactions import in_transaction
 from gql.db.models import Contact, Member
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
+from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.profiles import nickname_for, slug_candidates
 from gql.domain.properties import check_custom_fields, check_length
@@ -25,6 +27,7 @@ from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import MemberView
 
 MAX_LIST_ITEMS = 100
+CONFIRM_PATH = "/confirm-email"
 PRIVACY_STATUSES = ("PUBLIC", "PRIVATE")
 
 
@@ -96,6 +99,16 @@ def _merge_into(contact: Contact, info: ContactInfo, custom: dict[str, Any]) -> 
     return changed
 
 
+async def _convertible_guest(caller: Caller, guest_id: uuid.UUID) -> Member:
+    """The guest to turn into this member: it must be a guest, and the caller its own session or the backend."""
+    guest = await Member.filter(id=guest_id).select_related("contact").first()
+    if guest is None or not guest.is_guest:
+        raise DomainError(ErrorCode.NOT_CONVERTIBLE, "No guest has that id (or it is already a member).", property="guestId")
+    if not (caller.is_backend or caller.is_member(guest.id)):
+        raise DomainError(ErrorCode.NOT_CONVERTIBLE, "Only the guest's own session may convert it.", property="guestId")
+    return guest
+
+
 async def register(
     services: Services, caller: Caller, email: str | None, password: str, options: RegistrationOptions
 ) -> Registration:
@@ -116,67 +129,94 @@ async def register(
     if email is not None:
         email = checked_email(email)
     check_policy(password)
-    if options.guest_id is not None:
-        # Guests arrive with the member lifecycle; until then no id can name one.
-        raise DomainError(ErrorCode.NOT_CONVERTIBLE, "No guest has that id.", property="guestId")
+    guest = await _convertible_guest(caller, options.guest_id) if options.guest_id is not None else None
 
     identity_value = _identity_value(settings, email, custom)
-    identity_key = normalise(identity_value)
-    email_key = normalise(email) if email else None
-    password_hash = await services.hasher.hash(password)
     info = options.contact
     nickname = nickname_for(info.first_name, info.last_name, email, identity_value)
     automatic = settings.approval == "AUTOMATIC"
-    jti = None if automatic else new_jti()
+    fields: dict[str, Any] = {
+        "identity": normalise(identity_value),
+        "login_email": email,
+        "email_key": normalise(email) if email else None,
+        "password_hash": await services.hasher.hash(password),
+        "status": "APPROVED" if automatic else "PENDING",
+        "privacy_status": options.privacy_status,
+        "nickname": nickname,
+        "nickname_key": normalise(nickname),
+        "photo": info.picture,
+        "approval_jti": None if automatic else new_jti(),
+        "confirm_jti": new_jti() if settings.email_confirmation else None,
+        "email_verified": False,
+        "is_guest": False,
+    }
 
     for slug in slug_candidates(nickname):
         try:
             async with in_transaction() as connection:
-                contact = None if caller.is_backend else await _find_reusable_contact(email_key, connection)
-                if contact is None:
-                    contact = await Contact.create(
-                        email_key=email_key,
-                        first_name=info.first_name,
-                        last_name=info.last_name,
-                        phones=list(info.phones),
-                        emails=list(info.emails),
-                        picture=info.picture,
-                        custom_fields=custom,
-                        using_db=connection,
-                    )
-                elif _merge_into(contact, info, custom):
-                    await contact.save(using_db=connection)
-                now = datetime.now(timezone.utc)
-                member = await Member.create(
-                    identity=identity_key,
-                    login_email=email,
-                    email_key=email_key,
-                    password_hash=password_hash,
-                    status="APPROVED" if automatic else "PENDING",
-                    privacy_status=options.privacy_status,
-                    contact=contact,
-                    nickname=nickname,
-                    nickname_key=normalise(nickname),
-                    slug=slug,
-                    photo=info.picture,
-                    approval_jti=jti,
-                    created_at=now,
-                    updated_at=now,
-                    using_db=connection,
-                )
+                if guest is None:
+                    contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
+                    member = await _create(connection, contact, info, custom, {**fields, "slug": slug})
+                else:
+                    member = await _convert(connection, guest, info, custom, {**fields, "slug": slug})
                 session_token = await start_session(services, member.id, connection) if automatic else None
+                if member.confirm_jti:
+                    token = services.tokens.issue(Purpose.CONFIRM, member.id, member.confirm_jti)
+                    await queue_email(services, connection, "confirm_email", member, CONFIRM_PATH, token)
+                await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
         except IntegrityError as exc:
             column = violated_column(exc)
             if column == "slug":
                 continue
             if column in ("identity", "email_key"):
                 raise DomainError(
-                    ErrorCode.IDENTITY_TAKEN, "A member with the same identity already exists.", property="email" if column == "email_key" else settings.identity_property
+                    ErrorCode.IDENTITY_TAKEN,
+                    "A member with the same identity already exists.",
+                    property="email" if column == "email_key" else settings.identity_property,
                 ) from None
             raise
         view = MemberView(member, full=True)  # the registrant's own record
         if automatic:
             return Registration(status="ACTIVE", member=view, session_token=session_token)
+        jti = member.approval_jti
         token = services.tokens.issue(Purpose.APPROVE, member.id, jti) if caller.is_backend and jti else None
         return Registration(status="PENDING", member=view, approval_token=token)
     raise DomainError(ErrorCode.REGISTRATION_ERROR, "Could not find a free profile slug; try again.")
+
+
+async def _create(
+    connection: Any, contact: Contact | None, info: ContactInfo, custom: dict[str, Any], fields: dict[str, Any]
+) -> Member:
+    if contact is None:
+        contact = await Contact.create(
+            email_key=fields["email_key"],
+            first_name=info.first_name,
+            last_name=info.last_name,
+            phones=list(info.phones),
+            emails=list(info.emails),
+            picture=info.picture,
+            custom_fields=custom,
+            using_db=connection,
+        )
+    elif _merge_into(contact, info, custom):
+        await contact.save(using_db=connection)
+    now = datetime.now(timezone.utc)
+    return await Member.create(contact=contact, created_at=now, updated_at=now, using_db=connection, **fields)
+
+
+async def _convert(
+    connection: Any, guest: Member, info: ContactInfo, custom: dict[str, Any], fields: dict[str, Any]
+) -> Member:
+    """The guest becomes the member, keeping its id; a racing second conversion finds no guest."""
+    now = datetime.now(timezone.utc)
+    converted = await Member.filter(id=guest.id, is_guest=True).using_db(connection).update(updated_at=now, **fields)
+    if not converted:
+        raise DomainError(ErrorCode.NOT_CONVERTIBLE, "This guest was already converted.", property="guestId")
+    contact = guest.contact
+    contact.email_key = fields["email_key"]
+    _merge_into(contact, info, custom)
+    await contact.save(using_db=connection)
+    for name, value in fields.items():
+        setattr(guest, name, value)
+    guest.updated_at = now
+    return guest

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from gql.config import Settings
 from gql.domain.passwords import PasswordHasher
@@ -16,6 +17,8 @@ class Services:
     hasher: PasswordHasher
     tokens: SignedTokens
     settings: SettingsStore
+    # Set when this process queues outbox rows, so its worker looks sooner than its poll.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def from_settings(cls, config: Settings) -> Services:
@@ -25,6 +28,9 @@ class Services:
             tokens=SignedTokens(config.secret_key),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
         )
+
+    def outbox_written(self) -> None:
+        self.outbox_wakeup.set()
 
     def close(self) -> None:
         self.hasher.close()

@@ -25,7 +25,8 @@ BlockResult = result_union(
 class ApprovalMutations:
     @strawberry.mutation(extensions=[ErrorsAsData()], description="Approve a pending member with its approval token (single use).")
     async def approve_by_token(self, info: Info[Context, None], token: str) -> ApproveResult:
-        return SessionResult.from_domain(await approval.approve_by_token(info.context.services, token))
+        context = info.context
+        return SessionResult.from_domain(await approval.approve_by_token(context.services, await context.caller(), token))
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()], description="Backend only. Approve a pending member, or unblock a blocked one."
@@ -38,4 +39,5 @@ class ApprovalMutations:
         extensions=[ErrorsAsData()], description="Backend only. Block login and end every session of the member."
     )
     async def block_by_email(self, info: Info[Context, None], email: str) -> BlockResult:
-        return MemberBlocked.from_domain(await approval.block_by_email(await info.context.caller(), email))
+        context = info.context
+        return MemberBlocked.from_domain(await approval.block_by_email(context.services, await context.caller(), email))

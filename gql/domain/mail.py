@@ -1,0 +1,68 @@
+"""The emails the service sends: one template per message, plain text and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
+class _Template:
+    subject: str
+    intro: str
+    action: str | None  # the link's label; None for messages without a link
+    outro: str
+
+
+_TEMPLATES: dict[str, _Template] = {
+    "confirm_email": _Template(
+        subject="Confirm your email for {site}",
+        intro="Hello {name}, please confirm the email address of your {site} account.",
+        action="Confirm my email",
+        outro="The link works once and expires in 48 hours. If you did not sign up, ignore this message.",
+    ),
+    "set_password": _Template(
+        subject="Set your password for {site}",
+        intro="Hello {name}, an account was created for you on {site}. Choose a password to start.",
+        action="Set my password",
+        outro="The link works once and expires in 3 hours.",
+    ),
+    "reset_password": _Template(
+        subject="Reset your {site} password",
+        intro="Hello {name}, someone asked to reset the password of your {site} account.",
+        action="Choose a new password",
+        outro="The link works once and expires in 3 hours. If it was not you, ignore this message: your password is unchanged.",
+    ),
+    "member_approved": _Template(
+        subject="Welcome to {site}",
+        intro="Hello {name}, your {site} membership has been approved. You can log in now.",
+        action=None,
+        outro="",
+    ),
+}
+
+
+def render(template: str, to: str, *, site: str, name: str, link: str | None = None) -> Email:
+    t = _TEMPLATES[template]
+    values = {"site": site, "name": name}
+    subject = t.subject.format(**values)
+    intro, outro = t.intro.format(**values), t.outro.format(**values)
+    text_parts = [intro]
+    html_parts = [f"<p>{escape(intro)}</p>"]
+    if t.action and link:
+        text_parts.append(f"{t.action}: {link}")
+        html_parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t.action)}</a></p>')
+    if outro:
+        text_parts.append(outro)
+        html_parts.append(f"<p>{escape(outro)}</p>")
+    text_parts.append(f"-- {site}")
+    html = "<!doctype html><html><body>" + "".join(html_parts) + f"<p>&mdash; {escape(site)}</p></body></html>"
+    return Email(to=to, subject=subject, text="\n\n".join(text_parts) + "\n", html=html)
