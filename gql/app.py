@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,9 @@ from gql.config import Settings, load_settings
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.domain.services import Services
+from gql.pages import confirm_email_page, reset_password_page
 from gql.schema import build_schema
+from gql.worker import OutboxWorker
 
 logger = logging.getLogger("gql")
 
@@ -61,7 +64,9 @@ def _banner(config: Settings) -> None:
     print("\n".join(lines), flush=True)
 
 
-def create_app(config: Settings | None = None, *, apply_migrations: bool | None = None) -> Starlette:
+def create_app(
+    config: Settings | None = None, *, apply_migrations: bool | None = None, run_worker: bool = True
+) -> Starlette:
     """Build the app. Migrations run at start-up on SQLite (the embedded default) unless told otherwise;
     on PostgreSQL, run ``python -m gql migrate`` once per deploy, not from every server process."""
     config = config or load_settings()
@@ -74,15 +79,22 @@ def create_app(config: Settings | None = None, *, apply_migrations: bool | None 
             await migrate(config.database_url)
         async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
             await services.settings.get()  # creates the settings row from the env defaults on a fresh database
+            worker = OutboxWorker(services)
+            delivery = asyncio.create_task(worker.run(), name="outbox-worker") if run_worker else None
             _banner(config)
             try:
                 yield {}
             finally:
+                worker.stop()
+                if delivery is not None:
+                    await delivery
                 services.close()
 
     app = Starlette(
         routes=[
             Route("/graphql", MembersGraphQL(services), methods=["GET", "POST"]),
+            Route("/confirm-email", confirm_email_page),
+            Route("/reset-password", reset_password_page, methods=["GET", "POST"]),
             Route("/health", health),
             Route("/ready", ready),
         ],

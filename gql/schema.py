@@ -6,7 +6,9 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 
 from gql.api.extensions import build_extensions
+from gql.api.mutations.administration import AdministrationMutations
 from gql.api.mutations.approval import ApprovalMutations
+from gql.api.mutations.lifecycle import LifecycleMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
 from gql.api.mutations.settings import SettingsMutations
@@ -19,7 +21,14 @@ class Query(Queries):
 
 
 @strawberry.type
-class Mutation(RegistrationMutations, ApprovalMutations, SessionMutations, SettingsMutations):
+class Mutation(
+    RegistrationMutations,
+    ApprovalMutations,
+    SessionMutations,
+    SettingsMutations,
+    LifecycleMutations,
+    AdministrationMutations,
+):
     pass
 
 

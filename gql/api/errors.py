@@ -71,6 +71,13 @@ TokenUsedError = _error_type(ErrorCode.TOKEN_USED, "TokenUsedError")
 PendingApprovalError = _error_type(ErrorCode.PENDING_APPROVAL, "PendingApprovalError")
 NotConvertibleError = _error_type(ErrorCode.NOT_CONVERTIBLE, "NotConvertibleError")
 InvalidArgumentError = _error_type(ErrorCode.INVALID_ARGUMENT, "InvalidArgumentError", limit=True)
+WrongCurrentPasswordError = _error_type(ErrorCode.WRONG_CURRENT_PASSWORD, "WrongCurrentPasswordError")
+EmailRequiredError = _error_type(ErrorCode.EMAIL_REQUIRED, "EmailRequiredError")
+EmailNotConfirmedError = _error_type(ErrorCode.EMAIL_NOT_CONFIRMED, "EmailNotConfirmedError")
+EmailAlreadyConfirmedError = _error_type(ErrorCode.EMAIL_ALREADY_CONFIRMED, "EmailAlreadyConfirmedError")
+EmailConfirmationDisabledError = _error_type(ErrorCode.EMAIL_CONFIRMATION_DISABLED, "EmailConfirmationDisabledError")
+NoAccountWithEmailError = _error_type(ErrorCode.NO_ACCOUNT_WITH_EMAIL, "NoAccountWithEmailError")
+SlugTakenError = _error_type(ErrorCode.SLUG_TAKEN, "SlugTakenError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:

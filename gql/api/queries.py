@@ -5,9 +5,10 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.types.connection import MemberConnection, MemberFilter, MemberSort
+from gql.api.types.event import MemberEventConnection
 from gql.api.types.member import Member
 from gql.api.types.settings import RegistrationSettings
-from gql.domain import members
+from gql.domain import events, members
 from gql.domain.members import DEFAULT_PAGE_SIZE
 
 
@@ -48,3 +49,10 @@ class Queries:
     async def registration_settings(self, info: Info[Context, None]) -> RegistrationSettings | None:
         (await info.context.caller()).require_backend()
         return RegistrationSettings.from_domain(await info.context.services.settings.get())
+
+    @strawberry.field(description="Backend only. The member's audit trail, oldest first (first: 0..100).")
+    async def member_events(
+        self, info: Info[Context, None], member_id: strawberry.ID, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> MemberEventConnection:
+        page = await events.list_events(await info.context.caller(), str(member_id), first, after)
+        return MemberEventConnection.from_domain(page)

@@ -73,7 +73,7 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.EMAIL_FORMAT: "The email address is in the wrong format.",
     ErrorCode.REQUIRED_PROPERTY_EMPTY: "A required property is present but empty.",
     ErrorCode.DUPLICATE_PROPERTY: "Duplicate properties (case-insensitive, or clashing with a built-in field).",
-    ErrorCode.WRONG_CURRENT_PASSWORD: "The current password is incorrect.",
+    ErrorCode.WRONG_CURRENT_PASSWORD: "The current password is incorrect (changePassword).",
     ErrorCode.EMAIL_REQUIRED: "An email is required because email confirmation is on.",
     ErrorCode.EMAIL_NOT_CONFIRMED: "The email address is not confirmed yet.",
     ErrorCode.EMAIL_ALREADY_CONFIRMED: "The email address is already confirmed.",

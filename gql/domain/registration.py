@@ -15,7 +15,7 @@ from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
-from gql.domain.outbox import queue_email
+from gql.domain.confirmation import send_confirmation
 from gql.domain.passwords import check_policy
 from gql.domain.profiles import nickname_for, slug_candidates
 from gql.domain.properties import check_custom_fields, check_length
@@ -27,7 +27,6 @@ from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import MemberView
 
 MAX_LIST_ITEMS = 100
-CONFIRM_PATH = "/confirm-email"
 PRIVACY_STATUSES = ("PUBLIC", "PRIVATE")
 
 
@@ -161,8 +160,7 @@ async def register(
                     member = await _convert(connection, guest, info, custom, {**fields, "slug": slug})
                 session_token = await start_session(services, member.id, connection) if automatic else None
                 if member.confirm_jti:
-                    token = services.tokens.issue(Purpose.CONFIRM, member.id, member.confirm_jti)
-                    await queue_email(services, connection, "confirm_email", member, CONFIRM_PATH, token)
+                    await send_confirmation(services, connection, member)
                 await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
         except IntegrityError as exc:
             column = violated_column(exc)

@@ -59,6 +59,10 @@ async def login(services: Services, identity: str, password: str) -> SessionGran
         raise DomainError(ErrorCode.LOGIN_DISABLED)
     if member.status == "PENDING":
         raise DomainError(ErrorCode.PENDING_APPROVAL)
+    # Members who registered (or changed email) while confirmation was on wait for it;
+    # members from before it was switched on keep logging in.
+    if member.confirm_jti and not member.email_verified and (await services.settings.get()).email_confirmation:
+        raise DomainError(ErrorCode.EMAIL_NOT_CONFIRMED)
     token = await start_session(services, member.id)
     member.last_login_at = datetime.now(timezone.utc)
     await Member.filter(id=member.id).update(last_login_at=member.last_login_at)

@@ -7,12 +7,13 @@ from enum import Enum
 import strawberry
 
 
-@strawberry.enum(description="A member's status; UNKNOWN when the caller may not see it.")
+@strawberry.enum(description="A member's status; UNKNOWN when the caller may not see it; GUEST for guest logins.")
 class MemberStatus(Enum):
     PENDING = "PENDING"
     APPROVED = "APPROVED"
     BLOCKED = "BLOCKED"
     OFFLINE = "OFFLINE"
+    GUEST = "GUEST"
     UNKNOWN = "UNKNOWN"
 
 

@@ -23,6 +23,16 @@ class ContactInfoInput:
         "Values are strings, numbers or booleans; at most 500 characters unless a declared property allows more (8000).",
     )
 
+    def to_domain(self) -> registration.ContactInfo:
+        return registration.ContactInfo(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            phones=tuple(self.phones or ()),
+            emails=tuple(self.emails or ()),
+            picture=self.picture,
+            custom_fields=self.custom_fields if self.custom_fields is not None else {},
+        )
+
 
 @strawberry.input
 class RegistrationOptions:
@@ -31,20 +41,12 @@ class RegistrationOptions:
     guest_id: strawberry.ID | None = strawberry.field(default=None, description="Turn this guest into the new member.")
 
     def to_domain(self) -> registration.RegistrationOptions:
-        info = self.contact_info or ContactInfoInput()
         try:
             guest_id = uuid.UUID(str(self.guest_id)) if self.guest_id else None
         except ValueError:
             guest_id = uuid.UUID(int=0)  # no guest has this id: refused as 3206 by the domain
         return registration.RegistrationOptions(
-            contact=registration.ContactInfo(
-                first_name=info.first_name,
-                last_name=info.last_name,
-                phones=tuple(info.phones or ()),
-                emails=tuple(info.emails or ()),
-                picture=info.picture,
-                custom_fields=info.custom_fields if info.custom_fields is not None else {},
-            ),
+            contact=(self.contact_info or ContactInfoInput()).to_domain(),
             privacy_status=self.privacy_status.value,
             guest_id=guest_id,
         )

@@ -1,0 +1,42 @@
+"""Guest login (Backendless): a member without email or password, converted later by register(guestId)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from tortoise.transactions import in_transaction
+
+from gql.db.models import Contact, Member
+from gql.domain.caller import Caller
+from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.events import EventKind, record
+from gql.domain.services import Services
+from gql.domain.sessions import SessionGrant, start_session
+from gql.domain.views import MemberView
+
+GUEST_STATUS = "GUEST"
+
+
+async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
+    if not (await services.settings.get()).enabled:
+        raise DomainError(ErrorCode.REGISTRATION_DISABLED, "Registration is disabled, and guests with it.")
+    now = datetime.now(timezone.utc)
+    async with in_transaction() as connection:
+        contact = await Contact.create(using_db=connection)
+        member = await Member.create(
+            identity=None,
+            status=GUEST_STATUS,
+            is_guest=True,
+            privacy_status="PRIVATE",
+            contact=contact,
+            nickname="Guest",
+            nickname_key="guest",
+            slug=f"guest-{secrets.token_hex(8)}",
+            created_at=now,
+            updated_at=now,
+            using_db=connection,
+        )
+        token = await start_session(services, member.id, connection)
+        await record(services, connection, caller, member.id, EventKind.GUEST_CREATED)
+    return SessionGrant(session_token=token, member=MemberView(member, full=True))

@@ -1,0 +1,80 @@
+"""The pages behind emailed links: plain HTML, no scripts, readable in any browser.
+
+/confirm-email?token=…      confirms and says so (or: link expired, account disabled, link not valid)
+/reset-password?token=…     a form for the new password; POST applies it (the token is the proof)
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from gql.domain import confirmation, password_reset
+from gql.domain.caller import ANONYMOUS
+from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.services import Services
+
+_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
+
+
+def _page(site: str, title: str, body: str, status: int = 200) -> HTMLResponse:
+    html = (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)} — {escape(site)}</title>"
+        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}"
+        "input,button{font:inherit;padding:.4rem;margin:.3rem 0;width:100%}</style></head>"
+        f"<body><h1>{escape(title)}</h1>{body}</body></html>"
+    )
+    return HTMLResponse(html, status_code=status, headers=_HEADERS)
+
+
+_CONFIRM_OUTCOMES = {
+    ErrorCode.TOKEN_EXPIRED: ("Link expired", "This confirmation link has expired. Ask for a new one from the site.", 410),
+    ErrorCode.LOGIN_DISABLED: ("Account disabled", "This account is disabled, so its email cannot be confirmed.", 403),
+}
+
+
+async def confirm_email_page(request: Request) -> Response:
+    services: Services = request.app.state.services
+    site = services.config.site_name
+    try:
+        await confirmation.confirm_email(services, ANONYMOUS, request.query_params.get("token", ""))
+    except DomainError as exc:
+        title, text, status = _CONFIRM_OUTCOMES.get(
+            exc.code, ("Link not valid", "This confirmation link is not valid any more. Ask for a new one from the site.", 400)
+        )
+        return _page(site, title, f"<p>{escape(text)}</p>", status)
+    return _page(site, "Email confirmed", "<p>Thank you: your email address is confirmed. You can log in now.</p>")
+
+
+def _reset_form(token: str, message: str = "") -> str:
+    note = f"<p><strong>{escape(message)}</strong></p>" if message else ""
+    return (
+        f"{note}<form method=post action=/reset-password>"
+        f'<input type=hidden name=token value="{escape(token, quote=True)}">'
+        "<label>New password (4 to 100 characters)<input type=password name=password minlength=4 maxlength=100 "
+        "autocomplete=new-password required></label><button type=submit>Save password</button></form>"
+    )
+
+
+async def reset_password_page(request: Request) -> Response:
+    services: Services = request.app.state.services
+    site = services.config.site_name
+    if request.method == "GET":
+        return _page(site, "Choose a password", _reset_form(request.query_params.get("token", "")))
+    form = await request.form()
+    token, password = str(form.get("token", "")), str(form.get("password", ""))
+    try:
+        await password_reset.reset_password(services, ANONYMOUS, token, password)
+    except DomainError as exc:
+        if exc.code in (ErrorCode.PASSWORD_POLICY, ErrorCode.MISSING_PASSWORD):
+            return _page(site, "Choose a password", _reset_form(token, exc.message), 400)
+        if exc.code is ErrorCode.PENDING_APPROVAL:
+            return _page(site, "Password saved", "<p>Your password is saved. You can log in once your membership is approved.</p>")
+        if exc.code is ErrorCode.TOKEN_EXPIRED:
+            return _page(site, "Link expired", "<p>This link has expired. Ask for a new one from the site.</p>", 410)
+        return _page(site, "Link not valid", "<p>This link is not valid any more. Ask for a new one from the site.</p>", 400)
+    return _page(site, "Password saved", "<p>Your password is saved. You can log in now.</p>")
