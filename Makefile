@@ -1,0 +1,113 @@
+# Members GraphQL server: the two commands a newcomer needs are `make run` and `make test`.
+# Every target creates its own virtual environment in .venv (Python >= 3.11) and installs
+# the project into it; the install is redone only when pyproject.toml changes.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_PYTHON := $(BIN)/python
+# Stamps live inside the venv: deleting .venv forgets them too.
+INSTALLED := $(VENV)/.installed
+INSTALLED_TEST := $(VENV)/.installed-test
+
+# python3.11 first, then python3 (or any newer python3.x); whichever is >= 3.11.
+PYTHON_CANDIDATES := python3.11 python3 python3.13 python3.12
+PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; \
+	then echo $$p; break; fi; done)
+
+PIP_INSTALL := $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check
+PYTEST := $(VENV_PYTHON) -m pytest -ra
+PYTEST_ARGS ?=
+
+.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema clean
+
+help:
+	@echo "make run          set up .venv and start the server (SQLite, GraphiQL at http://127.0.0.1:8000/graphql)"
+	@echo "make test         set up .venv and run the tests on SQLite, then on PostgreSQL when reachable"
+	@echo "make bench        run the benchmarks (make bench-smoke: a quick run)"
+	@echo "make schema       rewrite schema.graphql from the code"
+	@echo "make clean        remove .venv"
+
+$(VENV_PYTHON):
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "error: Python 3.11 or newer is needed (tried: $(PYTHON_CANDIDATES))." >&2; exit 1; fi
+	@echo "Creating $(VENV) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"
+	@$(PYTHON) -m venv $(VENV) || { \
+		echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the python3-venv package." >&2; \
+		rm -rf $(VENV); exit 1; }
+
+# Also refuses an old .venv made by an older Python.
+define check_venv
+	@$(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "error: $(VENV) uses $$($(VENV_PYTHON) --version 2>&1); Python >= 3.11 is needed: rm -rf $(VENV) and retry." >&2; \
+		exit 1; }
+endef
+
+$(INSTALLED): pyproject.toml | $(VENV_PYTHON)
+	$(check_venv)
+	@echo "Installing the project into $(VENV) (pip install -e .)"
+	$(PIP_INSTALL) -e .
+	@touch $@
+
+$(INSTALLED_TEST): pyproject.toml | $(VENV_PYTHON)
+	$(check_venv)
+	@echo "Installing the project and its test tools into $(VENV) (pip install -e \".[test]\")"
+	$(PIP_INSTALL) -e ".[test]"
+	@touch $@ $(INSTALLED)
+
+run: $(INSTALLED)
+	$(VENV_PYTHON) -m gql serve
+
+# Is the PostgreSQL server of MEMBERS_TEST_POSTGRES_URL reachable? Exit 0 if so; says why not.
+define PG_CHECK
+import asyncio, os, re, sys
+import asyncpg
+url = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+shown = re.sub(r"://([^:@/]+):[^@/]*@", r"://\1:***@", url)
+async def probe():
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=5)
+    await connection.close()
+try:
+    asyncio.run(probe())
+except Exception as exc:
+    print(f"PostgreSQL not reachable at {shown} ({type(exc).__name__}: {exc})")
+    sys.exit(1)
+print(f"PostgreSQL reachable at {shown}")
+endef
+export PG_CHECK
+
+# SQLite and PostgreSQL run in separate pytest processes: Tortoise caches executors
+# per model, not per dialect, so one process must only ever see one backend.
+test: test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(INSTALLED_TEST)
+	@echo "== pytest on SQLite"
+	MEMBERS_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
+
+test-postgres: $(INSTALLED_TEST)
+	@if $(VENV_PYTHON) -c "$$PG_CHECK"; then \
+		echo "== pytest on PostgreSQL"; \
+		echo "MEMBERS_TEST_DATABASE=postgres $(PYTEST) $(PYTEST_ARGS)"; \
+		MEMBERS_TEST_DATABASE=postgres $(PYTEST) $(PYTEST_ARGS); \
+	elif [ "$${MEMBERS_REQUIRE_POSTGRES:-}" = "1" ]; then \
+		echo "PostgreSQL not reachable and MEMBERS_REQUIRE_POSTGRES=1: failing" >&2; \
+		exit 1; \
+	else \
+		echo "PostgreSQL not reachable: skipped (set MEMBERS_TEST_POSTGRES_URL to test on PostgreSQL)"; \
+	fi
+
+bench: $(INSTALLED_TEST)
+	$(VENV_PYTHON) -m bench
+
+bench-smoke: $(INSTALLED_TEST)
+	$(VENV_PYTHON) -m bench --smoke
+
+schema: $(INSTALLED)
+	$(VENV_PYTHON) -m gql export-schema -o schema.graphql
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,246 @@
+"""End-to-end harness: the real server in a subprocess, driven over HTTP.
+
+Each server is ``python -m gql serve --port <free port>`` (or ``uvicorn gql.app:app``) run
+with this interpreter, its output captured to a file so tests can check what it printed.
+
+Each server gets its own fresh database. ``MEMBERS_TEST_DATABASE=sqlite`` (default): a SQLite
+file in the test's temp directory, which ``serve`` migrates at start-up.
+``MEMBERS_TEST_DATABASE=postgres``: a database ``members_e2e_<pid>_<n>`` created on the
+``MEMBERS_TEST_POSTGRES_URL`` server, migrated with ``python -m gql migrate`` (``serve`` only
+migrates SQLite) and dropped when the server has stopped.
+
+Nothing here opens the database in-process: the server is a black box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ADMIN_KEY = "e2e-admin-key-0123456789"
+SECRET_KEY = "e2e-secret-key-that-is-long-enough-0123456789abcdef"
+BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 60.0
+_database_numbers = itertools.count(1)
+
+
+def unique_email(label: str) -> str:
+    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _base_env(database_url: str, **extra: str) -> dict[str, str]:
+    """This process's environment without any MEMBERS_* of the developer's, plus ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERS_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(
+        MEMBERS_DATABASE_URL=database_url,
+        MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
+        MEMBERS_SECRET_KEY=SECRET_KEY,
+        MEMBERS_BCRYPT_COST="4",
+        # Every request here comes from 127.0.0.1; per-address limits are not what these tests test.
+        MEMBERS_RATE_LIMITS="off",
+    )
+    env.update(extra)
+    return env
+
+
+class Server:
+    """One server process on a free port; ``stop()`` returns everything it printed."""
+
+    def __init__(self, workdir: Path, database_url: str, *, command: str = "serve", **env: str) -> None:
+        self.workdir = workdir
+        self.database_url = database_url
+        self.command = command
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.log_path = workdir / f"server-{uuid.uuid4().hex[:8]}.log"
+        self.http: httpx.Client | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _argv(self) -> list[str]:
+        if self.command == "uvicorn":
+            return [sys.executable, "-m", "uvicorn", "gql.app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+        return [sys.executable, "-m", "gql", "serve", "--port", str(self.port)]
+
+    def start(self) -> Server:
+        for _attempt in range(3):  # another process may grab the free port first: try a new one
+            self.port = _free_port()
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    self._argv(),
+                    cwd=self.workdir,
+                    env=_base_env(self.database_url, **self.env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            if self._wait_healthy():
+                self.http = httpx.Client(base_url=self.base_url, timeout=30)
+                return self
+            if "address already in use" not in self.output().lower():
+                break
+        self.stop()
+        raise RuntimeError(f"server did not start; its output:\n{self.output()}")
+
+    def _wait_healthy(self) -> bool:
+        assert self.process is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=2).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> str:
+        if self.http is not None:
+            self.http.close()
+            self.http = None
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        return self.output()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    # --- HTTP helpers -------------------------------------------------------------------
+
+    def post(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+        assert self.http is not None, "server not started"
+        return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
+
+    def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
+    ) -> dict[str, Any]:
+        headers: dict[str, str] = {}
+        if api_key is not None:
+            headers["X-Api-Key"] = api_key
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        response = self.post(query, variables, headers)
+        assert response.status_code == 200, f"{response.status_code}: {response.text}"
+        return response.json()
+
+    def backend(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.graphql(query, variables, api_key=ADMIN_KEY)
+
+
+async def _postgres_execute(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1), timeout=10)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def run_cli(*args: str, database_url: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m gql <args>`` with the e2e environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "gql", *args],
+        cwd=cwd,
+        env=_base_env(database_url, **env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class Databases:
+    """Fresh databases for servers: SQLite files, or PostgreSQL databases created and dropped here."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def new(self, workdir: Path) -> str:
+        if BACKEND != "postgres":
+            return f"sqlite://{workdir / 'members.sqlite3'}"
+        name = f"members_e2e_{os.getpid()}_{next(_database_numbers)}"
+        asyncio.run(_postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_postgres_execute(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
+        migrated = run_cli("migrate", database_url=url, cwd=workdir)
+        assert migrated.returncode == 0, f"python -m gql migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
+        return url
+
+    def drop(self) -> None:
+        while self.created:
+            name = self.created.pop()
+            asyncio.run(_postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+StartServer = Callable[..., Server]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[StartServer]:
+    """Start servers for one test, each on its own fresh database; all stopped afterwards."""
+    servers: list[Server] = []
+    mine = Databases()
+
+    def start(*, command: str = "serve", **env: str) -> Server:
+        workdir = tmp_path / f"server{len(servers)}"
+        workdir.mkdir()
+        server = Server(workdir, mine.new(workdir), command=command, **env)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+    mine.drop()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server shared by a module's tests (manual approval, its own database)."""
+    workdir = tmp_path_factory.mktemp("server")
+    mine = Databases()
+    running = Server(workdir, mine.new(workdir), MEMBERS_APPROVAL="MANUAL")
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+        mine.drop()

@@ -1,0 +1,302 @@
+"""The real server over HTTP: register → approve → login → block → refused → unblock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ADMIN_KEY, REPO_ROOT, SECRET_KEY, Server, StartServer, _base_env, unique_email
+
+REGISTER = """
+mutation Register($email: String, $password: String!, $options: RegistrationOptions) {
+  register(email: $email, password: $password, options: $options) {
+    __typename
+    ... on RegistrationResult { status approvalToken sessionToken member { id loginEmail status } }
+    ... on Error { code message }
+  }
+}
+"""
+APPROVE_BY_TOKEN = """
+mutation ($token: String!) {
+  approveByToken(token: $token) {
+    __typename
+    ... on SessionResult { sessionToken member { id loginEmail status } }
+    ... on Error { code message }
+  }
+}
+"""
+APPROVE_BY_EMAIL = """
+mutation ($email: String!) {
+  approveByEmail(email: $email) {
+    __typename
+    ... on SessionResult { sessionToken member { id status } }
+    ... on Error { code message }
+  }
+}
+"""
+BLOCK_BY_EMAIL = """
+mutation ($email: String!) {
+  blockByEmail(email: $email) {
+    __typename
+    ... on MemberBlocked { member { id loginEmail status } }
+    ... on Error { code message }
+  }
+}
+"""
+LOGIN = """
+mutation ($identity: String!, $password: String!) {
+  login(identity: $identity, password: $password) {
+    __typename
+    ... on SessionResult { sessionToken member { id loginEmail status } }
+    ... on Error { code message }
+  }
+}
+"""
+LOGOUT = "mutation { logout { __typename ... on LoggedOut { ok } ... on Error { code message } } }"
+CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
+COUNT_BY_EMAIL = "query ($prefix: String!) { members(filter: {emailPrefix: $prefix}) { totalCount } }"
+
+
+def _data(result: dict[str, Any], field: str) -> dict[str, Any]:
+    assert "errors" not in result, result
+    return result["data"][field]
+
+
+def _login(server: Server, email: str, password: str) -> dict[str, Any]:
+    return _data(server.graphql(LOGIN, {"identity": email, "password": password}), "login")
+
+
+def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) -> None:
+    server = start_server(MEMBERS_APPROVAL="MANUAL")
+    email, password = unique_email("grace"), "Hopper 1906 !"
+    secrets_seen: list[str] = [password]
+
+    # A backend registration gets the approval token; the member waits.
+    registered = _data(server.backend(REGISTER, {"email": email, "password": password}), "register")
+    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["status"] == "PENDING"
+    assert registered["member"]["status"] == "PENDING"
+    assert registered["sessionToken"] is None
+    approval_token = registered["approvalToken"]
+    assert approval_token
+    secrets_seen.append(approval_token)
+    member_id = registered["member"]["id"]
+
+    # An anonymous registration is PENDING too, and never sees a token.
+    anonymous = _data(server.graphql(REGISTER, {"email": unique_email("anon"), "password": "anon-pass"}), "register")
+    assert anonymous["__typename"] == "RegistrationResult", anonymous
+    assert anonymous["status"] == "PENDING"
+    assert anonymous["approvalToken"] is None
+    assert anonymous["sessionToken"] is None
+
+    # Pending members cannot log in yet.
+    assert _login(server, email, password)["code"] == 3204
+
+    # Approval by token opens a session.
+    approved = _data(server.graphql(APPROVE_BY_TOKEN, {"token": approval_token}), "approveByToken")
+    assert approved["__typename"] == "SessionResult", approved
+    assert approved["member"] == {"id": member_id, "loginEmail": email, "status": "APPROVED"}
+    approval_session = approved["sessionToken"]
+    secrets_seen.append(approval_session)
+    me = _data(server.graphql(CURRENT_MEMBER, token=approval_session), "currentMember")
+    assert me == {"id": member_id, "loginEmail": email, "status": "APPROVED"}
+
+    # The token works once.
+    again = _data(server.graphql(APPROVE_BY_TOKEN, {"token": approval_token}), "approveByToken")
+    assert again["code"] == 3203, again
+
+    # Login (identity compared case-insensitively) gives another session.
+    logged_in = _login(server, email.upper(), password)
+    assert logged_in["__typename"] == "SessionResult", logged_in
+    session = logged_in["sessionToken"]
+    secrets_seen.append(session)
+    assert session != approval_session
+    assert _data(server.graphql(CURRENT_MEMBER, token=session), "currentMember")["id"] == member_id
+
+    # Block: the very next request with either old session is anonymous.
+    blocked = _data(server.backend(BLOCK_BY_EMAIL, {"email": email}), "blockByEmail")
+    assert blocked["__typename"] == "MemberBlocked", blocked
+    assert blocked["member"]["status"] == "BLOCKED"
+    assert _data(server.graphql(CURRENT_MEMBER, token=session), "currentMember") is None
+    assert _data(server.graphql(CURRENT_MEMBER, token=approval_session), "currentMember") is None
+    logout = _data(server.graphql(LOGOUT, token=session), "logout")
+    assert logout["__typename"] == "NotLoggedInError", logout
+    assert logout["code"] == 3028
+
+    # Login is refused while blocked, with the right password.
+    refused = _login(server, email, password)
+    assert refused["__typename"] == "LoginDisabledError", refused
+    assert refused["code"] == 3000
+
+    # approveByEmail unblocks and opens a session; login works again.
+    unblocked = _data(server.backend(APPROVE_BY_EMAIL, {"email": email}), "approveByEmail")
+    assert unblocked["__typename"] == "SessionResult", unblocked
+    assert unblocked["member"]["status"] == "APPROVED"
+    secrets_seen.append(unblocked["sessionToken"])
+    back = _login(server, email, password)
+    assert back["__typename"] == "SessionResult", back
+    secrets_seen.append(back["sessionToken"])
+    assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember")["id"] == member_id
+
+    # Logout ends that session.
+    assert _data(server.graphql(LOGOUT, token=back["sessionToken"]), "logout") == {"__typename": "LoggedOut", "ok": True}
+    assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember") is None
+
+    # Nothing secret reached the server's output, and nothing crashed.
+    output = server.stop()
+    assert "Application startup complete" in output, output
+    for secret in [*secrets_seen, ADMIN_KEY, SECRET_KEY]:
+        assert secret not in output, f"the server printed a secret ({secret[:4]}…):\n{output}"
+    assert "Traceback" not in output, output
+
+
+def test_wrong_api_key_is_refused_with_2002_and_nothing_happens(server: Server) -> None:
+    email = unique_email("wrongkey")
+    refused = server.graphql(REGISTER, {"email": email, "password": "secret-pass"}, api_key="not-the-key")
+    assert refused["data"] is None
+    assert [error["extensions"]["code"] for error in refused["errors"]] == [2002], refused
+    assert _data(server.backend(COUNT_BY_EMAIL, {"prefix": email}), "members")["totalCount"] == 0
+
+    # Nor can a wrong key block an existing member.
+    registered = _data(server.backend(REGISTER, {"email": email, "password": "secret-pass"}), "register")
+    assert registered["status"] == "PENDING"
+    assert _data(server.backend(APPROVE_BY_EMAIL, {"email": email}), "approveByEmail")["__typename"] == "SessionResult"
+    block = server.graphql(BLOCK_BY_EMAIL, {"email": email}, api_key=ADMIN_KEY + "x")
+    assert block["errors"][0]["extensions"]["code"] == 2002, block
+    assert _login(server, email, "secret-pass")["__typename"] == "SessionResult"
+
+
+def test_backend_only_operations_refuse_other_callers(server: Server) -> None:
+    email = unique_email("notbackend")
+    result = _data(server.graphql(BLOCK_BY_EMAIL, {"email": email}), "blockByEmail")
+    assert result["code"] == 3029, result
+
+
+def test_graphiql_page_for_browsers(server: Server) -> None:
+    assert server.http is not None
+    response = server.http.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql" in response.text.lower()
+
+
+def test_health_and_ready(server: Server) -> None:
+    assert server.http is not None
+    assert server.http.get("/health").json() == {"status": "ok"}
+    assert server.http.get("/ready").json() == {"status": "ok"}
+
+
+# Requests that must be answered without a 5xx: bad JSON, wrong shapes, invalid documents.
+_BAD_BODY = "a JSON body that is not an object crashes strawberry's parse_http_body (reported; fix in gql/app.py)"
+ALIASES = " ".join(f"a{i}: currentMember {{ id }}" for i in range(40))
+MALFORMED: list[Any] = [
+    pytest.param("POST", b"{not json", "application/json", id="broken-json"),
+    pytest.param("POST", b"", "application/json", id="empty-body"),
+    pytest.param("POST", b"[]", "application/json", id="empty-batch"),
+    pytest.param("POST", b'[{"query": "{ currentMember { id } }"}]', "application/json", id="batch"),
+    pytest.param("POST", b'{"query": 5}', "application/json", id="query-not-string"),
+    pytest.param("POST", b'{"variables": {}}', "application/json", id="no-query"),
+    pytest.param("POST", b'{"query": "{"}', "application/json", id="syntax-error"),
+    pytest.param("POST", b'{"query": "{ nope }"}', "application/json", id="unknown-field"),
+    pytest.param("POST", b'{"query": "{ currentMember { id } }", "variables": "x"}', "application/json", id="variables-not-object"),
+    pytest.param("POST", b'{"query": "{ currentMember { id } }", "operationName": "Nope"}', "application/json", id="unknown-operation"),
+    pytest.param(
+        "POST",
+        json.dumps({"query": "query ($n: Int!) { members(first: $n) { totalCount } }", "variables": {"n": "x"}}).encode(),
+        "application/json",
+        id="variable-wrong-type",
+    ),
+    pytest.param("POST", json.dumps({"query": "{ members(first: 1000) { totalCount } }"}).encode(), "application/json", id="page-too-big"),
+    pytest.param("POST", json.dumps({"query": '{ members(after: "garbage") { totalCount } }'}).encode(), "application/json", id="bad-cursor"),
+    pytest.param("POST", json.dumps({"query": '{ member(id: "not-a-uuid") { id } }'}).encode(), "application/json", id="bad-id"),
+    pytest.param("POST", json.dumps({"query": "{ " + ALIASES + " }"}).encode(), "application/json", id="too-many-aliases"),
+    pytest.param(
+        "POST",
+        json.dumps({"query": 'mutation { register(password: "pw", options: {contactInfo: {customFields: [1]}}) { __typename } }'}).encode(),
+        "application/json",
+        id="custom-fields-not-object",
+    ),
+    pytest.param("POST", b"query=x", "application/x-www-form-urlencoded", id="form-body"),
+    pytest.param("POST", b"hello", "text/plain", id="text-body"),
+    pytest.param("POST", b"garbage", "multipart/form-data; boundary=x", id="broken-multipart"),
+    pytest.param("GET", b"", None, id="get-syntax-error"),
+    pytest.param("PUT", b"{}", "application/json", id="put"),
+    pytest.param("POST", b'"a string"', "application/json", id="json-string", marks=pytest.mark.xfail(reason=_BAD_BODY)),
+    pytest.param("POST", b"null", "application/json", id="json-null", marks=pytest.mark.xfail(reason=_BAD_BODY)),
+    pytest.param("POST", b"5", "application/json", id="json-number", marks=pytest.mark.xfail(reason=_BAD_BODY)),
+    pytest.param("POST", b"\xff\xfe{", "application/json", id="invalid-utf8", marks=pytest.mark.xfail(reason=_BAD_BODY)),
+]
+
+
+@pytest.mark.parametrize(("method", "body", "content_type"), MALFORMED)
+def test_malformed_requests_never_get_a_5xx(server: Server, method: str, body: bytes, content_type: str | None) -> None:
+    assert server.http is not None
+    headers = {"Accept": "application/json"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    url = "/graphql?query=%7B" if method == "GET" else "/graphql"
+    response = server.http.request(method, url, content=body, headers=headers)
+    assert response.status_code < 500, f"{response.status_code}: {response.text}"
+    if response.status_code == 200:
+        payload = response.json()
+        assert payload.get("data") is not None or payload.get("errors"), payload
+
+
+def test_garbage_session_tokens_are_anonymous(server: Server) -> None:
+    assert server.http is not None
+    for token in ["zzz", "x" * 5000, "Bearer", "a.b.c"]:
+        response = server.http.post("/graphql", json={"query": CURRENT_MEMBER}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        assert response.json() == {"data": {"currentMember": None}}
+
+
+def test_uvicorn_app_import_string_serves_too(start_server: StartServer) -> None:
+    server = start_server(command="uvicorn")  # default settings: automatic approval
+    assert server.backend("{ registrationSettings { approval } }")["data"] == {"registrationSettings": {"approval": "AUTOMATIC"}}
+    registered = _data(server.graphql(REGISTER, {"email": unique_email("uvicorn"), "password": "pass-word"}), "register")
+    assert registered["status"] == "ACTIVE", registered
+    me = _data(server.graphql(CURRENT_MEMBER, token=registered["sessionToken"]), "currentMember")
+    assert me["id"] == registered["member"]["id"]
+
+
+def test_production_refuses_to_start_without_keys(tmp_path) -> None:
+    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
+    del env["MEMBERS_ADMIN_API_KEY"], env["MEMBERS_SECRET_KEY"]
+    finished = subprocess.run(
+        [sys.executable, "-m", "gql", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished
+    assert "MEMBERS_ADMIN_API_KEY" in finished.stderr and "MEMBERS_SECRET_KEY" in finished.stderr
+
+
+def test_export_schema_prints_the_committed_sdl(tmp_path) -> None:
+    finished = subprocess.run(
+        [sys.executable, "-m", "gql", "export-schema"],
+        cwd=tmp_path,
+        env=_base_env("sqlite://unused.sqlite3"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == (REPO_ROOT / "schema.graphql").read_text(), "schema.graphql is stale: run `make schema`"
+
+
+def test_the_project_gql_package_is_imported_not_a_namesake() -> None:
+    # The project package is `gql`; PyPI's package of that name must never shadow it.
+    import gql
+
+    assert gql.__file__ is not None
+    assert Path(gql.__file__).resolve().parent == REPO_ROOT / "gql", gql.__file__
