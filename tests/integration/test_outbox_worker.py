@@ -1,0 +1,141 @@
+"""The delivery worker: retries with backoff, gives up, never sends twice, signs webhooks."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from gql.db.models import Member, OutboxMessage
+from gql.domain.caller import BACKEND
+from gql.domain.events import EventKind, record
+from gql.domain.outbox import queue_email
+from gql.domain.services import Services
+from gql.worker import OutboxWorker, SmtpTransport, WebhookTransport, backoff
+from tests.mailbox import Mailbox, free_port
+
+
+@pytest.fixture
+async def services(settings):  # type: ignore[no-untyped-def]
+    """The app's services without its own worker: these tests drive workers by hand."""
+    from tortoise.contrib.test import truncate_all_models
+
+    from gql.app import create_app
+
+    application = create_app(settings, apply_migrations=False, run_worker=False)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        yield application.state.services
+
+
+async def queue(services: Services, count: int) -> None:
+    for i in range(count):
+        await queue_email(services, None, "member_approved", Member(login_email=f"r{i}@example.com", nickname=f"r{i}"))
+
+
+def test_backoff_doubles_up_to_an_hour() -> None:
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
+    assert backoff(30) == timedelta(hours=1)
+
+
+def test_smtp_url_forms() -> None:
+    starttls = SmtpTransport("smtp://user%40x:p%3Ass@mail.example.com:587?starttls=true", "from@x")
+    assert (starttls.host, starttls.port, starttls.username, starttls.password, starttls.start_tls, starttls.use_tls) == (
+        "mail.example.com", 587, "user@x", "p:ss", True, False,
+    )
+    tls = SmtpTransport("smtps://mail.example.com", "from@x")
+    assert (tls.port, tls.use_tls) == (465, True)
+
+
+async def test_two_workers_never_send_one_message_twice(services: Services, mailbox: Mailbox) -> None:
+    configured = replace(services, config=replace(services.config, smtp_url=mailbox.url))
+    await queue(configured, 30)
+    first, second = OutboxWorker(configured), OutboxWorker(configured)
+    total = 0
+    while handled := sum(await asyncio.gather(first.run_once(), second.run_once(), first.run_once(), second.run_once())):
+        total += handled
+    assert total == 30
+    ids = [m["Message-ID"] for m in mailbox.messages]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert await OutboxMessage.filter(status="SENT").count() == 30
+
+
+async def test_unreachable_smtp_is_retried_then_failed(services: Services) -> None:
+    dead = replace(services, config=replace(services.config, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=3))
+    await queue(dead, 1)
+    worker = OutboxWorker(dead)
+    assert await worker.run_once() == 1
+    message = await OutboxMessage.get()
+    assert (message.status, message.attempts) == ("PENDING", 1) and message.last_error
+    assert message.next_attempt_at > datetime.now(timezone.utc) + timedelta(seconds=3)
+    assert await worker.run_once() == 0  # not due yet: the backoff is respected
+    for _ in range(2):
+        await OutboxMessage.all().update(next_attempt_at=datetime.now(timezone.utc))
+        await worker.run_once()
+    message = await OutboxMessage.get()
+    assert (message.status, message.attempts) == ("FAILED", 3)
+
+
+async def test_expired_lease_of_a_dead_worker_is_taken_over(services: Services, mailbox: Mailbox) -> None:
+    configured = replace(services, config=replace(services.config, smtp_url=mailbox.url))
+    await queue(configured, 1)
+    await OutboxMessage.all().update(locked_by="dead-worker", locked_until=datetime.now(timezone.utc) + timedelta(seconds=30))
+    worker = OutboxWorker(configured)
+    assert await worker.run_once() == 0  # leased by another process
+    await OutboxMessage.all().update(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1))
+    assert await worker.run_once() == 1
+    assert len(mailbox.messages) == 1
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    calls: list[tuple[dict[str, str], bytes]] = []
+    failures_left = 0
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers["content-length"]))
+        type(self).calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        failing = type(self).failures_left > 0
+        type(self).failures_left -= 1
+        self.send_response(500 if failing else 204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook_receiver():  # type: ignore[no-untyped-def]
+    _Receiver.calls, _Receiver.failures_left = [], 1
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+
+
+async def test_events_reach_the_webhook_signed_with_retries(services: Services, webhook_receiver: str) -> None:
+    configured = replace(services, config=replace(services.config, webhook_url=webhook_receiver, webhook_secret="hook-secret"))
+    member_id = __import__("uuid").uuid4()
+    event = await record(configured, None, BACKEND, member_id, EventKind.BLOCKED)
+    worker = OutboxWorker(configured)
+    await worker.run_once()  # the receiver answers 500 once
+    assert (await OutboxMessage.get()).status == "PENDING"
+    await OutboxMessage.all().update(next_attempt_at=datetime.now(timezone.utc))
+    await worker.run_once()
+    assert (await OutboxMessage.get()).status == "SENT"
+    headers, body = _Receiver.calls[-1]
+    payload = json.loads(body)
+    assert payload["type"] == "member.blocked" and payload["memberId"] == str(member_id) and payload["id"] == str(event.id)
+    timestamp, signature = (part.split("=", 1)[1] for part in headers["x-members-signature"].split(","))
+    expected = hmac.new(b"hook-secret", timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(signature, expected)
+    assert WebhookTransport("hook-secret").signature(int(timestamp), body) == headers["x-members-signature"]
+    assert headers["x-members-event-id"] == str(event.id)
