@@ -69,7 +69,7 @@ class Settings:
     settings_cache_seconds: float = 2.0
     # Mail and webhooks (delivered from the outbox by the worker started with the server).
     site_name: str = "Members"
-    public_url: str = "http://127.0.0.1:8000"  # base of the links in emails
+    public_url: str = ""  # base of the links in emails; empty: http://<host>:<port>
     smtp_url: str = ""  # smtp://user:pass@host:587?starttls=true, smtps://host:465; empty: log mail (development)
     mail_from: str = "members@localhost"
     webhook_url: str = ""
@@ -77,14 +77,70 @@ class Settings:
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 8
     registration: RegistrationDefaults = field(default_factory=RegistrationDefaults)
+    # --- abuse resistance (docs/SECURITY.md) ---
+    # Per-address rate limits: 1.0 = the defaults, 0 = off (MEMBERS_RATE_LIMITS=off), 2.0 = twice as many.
+    rate_limit_scale: float = 1.0
+    # Rate-limit state in Redis instead of the database (MEMBERS_REDIS_URL), keys under this prefix.
+    redis_url: str | None = None
+    redis_prefix: str = "members:"
+    # Peers (IPs or CIDR networks) whose X-Forwarded-For header is believed.
+    trusted_proxies: tuple[str, ...] = ()
+    # Per-account lockout: after this many consecutive failures, refuse logins for
+    # lockout_seconds, doubling with every further failure up to lockout_max_seconds.
+    lockout_threshold: int = 10
+    lockout_seconds: int = 60
+    lockout_max_seconds: int = 900
+    # Introspection and "Did you mean" hints (load_settings: on in development only).
+    introspection: bool = True
+    # Origins allowed to call the API from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 100_000
+    max_tokens: int = 1000
+    max_list_items: int = 100
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
 
     @property
+    def link_base(self) -> str:
+        """Where emailed links point: MEMBERS_PUBLIC_URL, else this server's own address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _rate_limit_scale(value: str) -> float:
+    lowered = value.strip().lower()
+    if lowered in {"off", "false", "no", "0"}:
+        return 0.0
+    if lowered in {"on", "true", "yes"}:
+        return 1.0
+    try:
+        scale = float(lowered)
+    except ValueError:
+        raise ConfigError(f"{PREFIX}RATE_LIMITS must be on, off or a scale factor such as 2 or 0.5, not {value!r}") from None
+    if not 0 <= scale <= 10_000:
+        raise ConfigError(f"{PREFIX}RATE_LIMITS scale must be between 0 and 10000, not {scale}")
+    return scale
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+
+
+def _trusted_proxies(value: str | None) -> tuple[str, ...]:
+    import ipaddress
+
+    proxies = _list(value)
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must list IP addresses or networks, not {proxy!r}") from None
+    return proxies
 
 
 def _secret_file_for(database_url: str) -> Path:
@@ -156,10 +212,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_query_depth=_int(get("MAX_QUERY_DEPTH") or "10", "MAX_QUERY_DEPTH", 2, 100),
         max_aliases=_int(get("MAX_ALIASES") or "15", "MAX_ALIASES", 1, 1000),
         site_name=get("SITE_NAME") or "Members",
-        public_url=(get("PUBLIC_URL") or f"http://{get('HOST') or '127.0.0.1'}:{get('PORT') or '8000'}").rstrip("/"),
+        public_url=(get("PUBLIC_URL") or "").rstrip("/"),
         smtp_url=get("SMTP_URL") or "",
         mail_from=get("MAIL_FROM") or "members@localhost",
         webhook_url=get("WEBHOOK_URL") or "",
         webhook_secret=get("WEBHOOK_SECRET") or secret_key,
         registration=defaults,
+        rate_limit_scale=_rate_limit_scale(get("RATE_LIMITS") or "on"),
+        redis_url=get("REDIS_URL"),
+        redis_prefix=get("REDIS_PREFIX") or "members:",
+        trusted_proxies=_trusted_proxies(get("TRUSTED_PROXIES")),
+        lockout_threshold=_int(get("LOCKOUT_THRESHOLD") or "10", "LOCKOUT_THRESHOLD", 1, 100),
+        lockout_seconds=_int(get("LOCKOUT_SECONDS") or "60", "LOCKOUT_SECONDS", 1, 86400),
+        lockout_max_seconds=_int(get("LOCKOUT_MAX_SECONDS") or "900", "LOCKOUT_MAX_SECONDS", 1, 86400),
+        introspection=_bool(get("INTROSPECTION") or str(environment == "development"), "INTROSPECTION"),
+        cors_origins=_list(get("CORS_ORIGINS")),
+        max_body_bytes=_int(get("MAX_BODY_BYTES") or "100000", "MAX_BODY_BYTES", 1024, 100_000_000),
+        max_tokens=_int(get("MAX_TOKENS") or "1000", "MAX_TOKENS", 50, 1_000_000),
+        max_list_items=_int(get("MAX_LIST_ITEMS") or "100", "MAX_LIST_ITEMS", 1, 100_000),
     )

@@ -28,7 +28,7 @@ async def queue_email(
     if not member.login_email:
         return
     config = services.config
-    link = f"{config.public_url}{link_path}?token={token}" if link_path and token else None
+    link = f"{config.link_base}{link_path}?token={token}" if link_path and token else None
     email = render(template, member.login_email, site=config.site_name, name=member.nickname, link=link)
     await OutboxMessage.create(
         kind="email",

@@ -1,0 +1,82 @@
+"""The lifecycle end to end: the real server delivers real mail to an SMTP server run by
+the test (aiosmtpd); the test reads the message, follows its link over HTTP, logs in."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import StartServer, unique_email
+from tests.mailbox import Mailbox, link_in
+
+LOGIN = "mutation ($i: String!, $p: String!) { login(identity: $i, password: $p) { __typename ... on Error { code } } }"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
+    return asyncio.run(mailbox.wait_for(to, count=count, timeout=20))[-1]
+
+
+def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
+    server = start_server(MEMBERS_SMTP_URL=mailbox.url, MEMBERS_EMAIL_CONFIRMATION="true", MEMBERS_SITE_NAME="Club")
+    email = unique_email("confirm")
+    registered = server.graphql(
+        'mutation ($e: String!) { register(email: $e, password: "wonderland") { __typename ... on RegistrationResult { status } } }',
+        {"e": email},
+    )
+    assert registered["data"]["register"]["status"] == "ACTIVE"
+    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["code"] == 3087
+    mail = wait_for_mail(mailbox, email)
+    assert mail["Subject"] == "Confirm your email for Club"
+    link = link_in(mail)
+    assert link.startswith(server.base_url + "/confirm-email?token=")
+    page = httpx.get(link, timeout=10)
+    assert page.status_code == 200 and "Email confirmed" in page.text
+    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["__typename"] == "SessionResult"
+    output = server.stop()
+    token = link.split("token=", 1)[1]
+    assert token not in output and "wonderland" not in output
+
+
+def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
+    server = start_server(MEMBERS_SMTP_URL=mailbox.url)
+    email = unique_email("reset")
+    server.graphql('mutation ($e: String!) { register(email: $e, password: "old-secret") { __typename } }', {"e": email})
+    asked = server.graphql("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
+    assert asked["data"]["requestPasswordReset"]["__typename"] == "EmailQueued"
+    link = link_in(wait_for_mail(mailbox, email))
+    form = httpx.get(link, timeout=10)
+    assert form.status_code == 200 and "<form" in form.text
+    token = re.search(r'name=token value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    saved = httpx.post(f"{server.base_url}/reset-password", data={"token": token, "password": "new-secret"}, timeout=10)
+    assert saved.status_code == 200 and "Password saved" in saved.text
+    assert server.graphql(LOGIN, {"i": email, "p": "old-secret"})["data"]["login"]["code"] == 3003
+    assert server.graphql(LOGIN, {"i": email, "p": "new-secret"})["data"]["login"]["__typename"] == "SessionResult"
+
+
+def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartServer) -> None:
+    mailbox = Mailbox()  # not started: the SMTP server is away when the member is invited
+    server = start_server(MEMBERS_SMTP_URL=mailbox.url)
+    email = unique_email("later")
+    created = server.backend("mutation ($e: String!) { createMember(input: {email: $e}) { __typename } }", {"e": email})
+    assert created["data"]["createMember"]["__typename"] == "MemberCreated"
+    time.sleep(1.5)  # the worker tries, fails, and backs off
+    mailbox.start()
+    try:
+        mail = wait_for_mail(mailbox, email)  # the first retry is due 5 s after the failure
+    finally:
+        mailbox.stop()
+    assert mail["Subject"].startswith("Set your password")
