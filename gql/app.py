@@ -21,6 +21,8 @@ from gql.config import Settings, load_settings
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.domain.services import Services
+from gql.http import install_log_filters
+from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, reset_password_page
 from gql.schema import build_schema
 from gql.worker import OutboxWorker
@@ -31,7 +33,15 @@ logger = logging.getLogger("gql")
 class MembersGraphQL(GraphQL[Context, None]):
     def __init__(self, services: Services) -> None:
         config = services.config
-        super().__init__(build_schema(config.max_query_depth, config.max_aliases), graphql_ide="graphiql")
+        schema = build_schema(
+            config.max_query_depth,
+            config.max_aliases,
+            max_tokens=config.max_tokens,
+            max_list_items=config.max_list_items,
+            introspection=config.introspection,
+        )
+        # GraphiQL needs introspection; without it the page would be an empty shell.
+        super().__init__(schema, graphql_ide="graphiql" if config.introspection else None)
         self.services = services
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -89,6 +99,8 @@ def create_app(
                 if delivery is not None:
                     await delivery
                 services.close()
+                if services.rate_limits is not None:
+                    await services.rate_limits.close()
 
     app = Starlette(
         routes=[
@@ -99,7 +111,9 @@ def create_app(
             Route("/ready", ready),
         ],
         lifespan=lifespan,
+        middleware=http_middleware(config),
     )
+    install_log_filters()
     app.state.services = services
     return app
 

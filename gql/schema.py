@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
@@ -32,11 +34,12 @@ class Mutation(
     pass
 
 
-def build_schema(max_depth: int = 10, max_aliases: int = 15) -> strawberry.Schema:
+def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> strawberry.Schema:
+    """``limits``: max_tokens, max_list_items, introspection (see ``build_extensions``)."""
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        extensions=build_extensions(max_depth, max_aliases),
+        extensions=build_extensions(max_depth, max_aliases, **limits),
         config=StrawberryConfig(auto_camel_case=True),
     )
 

@@ -79,6 +79,9 @@ def settings(database_url: str) -> Settings:
         hash_threads=2,
         settings_cache_seconds=0,
         registration=RegistrationDefaults(),
+        # The suite drives many requests from one address: per-address limits are
+        # off here and turned on only by the tests of tests/attack/ (lockout stays on).
+        rate_limit_scale=0,
     )
 
 
@@ -156,3 +159,31 @@ def sql_statements() -> Iterator[StatementCounter]:
 
 def with_defaults(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, registration=replace(settings.registration, **changes))
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Any]:
+    from tests.mailbox import Mailbox
+
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest_asyncio.fixture
+async def mail_app(settings: Settings, mailbox: Any) -> AsyncIterator[Starlette]:
+    """The app delivering mail to a real SMTP server (aiosmtpd) started by the test."""
+    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=0.1, public_url="http://testserver")
+    application = create_app(configured, apply_migrations=False)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        application.state.services.settings.forget()
+        yield application
+
+
+@pytest_asyncio.fixture
+async def mail_gql(mail_app: Starlette) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=mail_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http)

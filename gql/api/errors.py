@@ -18,6 +18,7 @@ from strawberry.types.base import StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.info import Info
 from strawberry.types.union import StrawberryUnion
+from strawberry.utils.str_converters import to_camel_case
 
 from gql.domain.errors import DomainError, ErrorCode
 
@@ -31,7 +32,7 @@ class Error:
 ERROR_TYPES: dict[ErrorCode, type[Error]] = {}
 
 
-def _error_type(code: ErrorCode, name: str, *, limit: bool = False) -> type[Error]:
+def _error_type(code: ErrorCode, name: str, *, limit: bool = False, retry_after: bool = False) -> type[Error]:
     annotations: dict[str, Any] = {"property": str | None}
     namespace: dict[str, Any] = {
         "__annotations__": annotations,
@@ -41,6 +42,9 @@ def _error_type(code: ErrorCode, name: str, *, limit: bool = False) -> type[Erro
     if limit:
         annotations["limit"] = int | None
         namespace["limit"] = strawberry.field(default=None, description="The limit that was exceeded.")
+    if retry_after:
+        annotations["retry_after"] = int | None
+        namespace["retry_after"] = strawberry.field(default=None, description="Seconds to wait before trying again.")
     cls = strawberry.type(type(name, (Error,), namespace), description=f"Code {int(code)}: {code.describe()}")
     ERROR_TYPES[code] = cls
     return cls
@@ -78,6 +82,8 @@ EmailAlreadyConfirmedError = _error_type(ErrorCode.EMAIL_ALREADY_CONFIRMED, "Ema
 EmailConfirmationDisabledError = _error_type(ErrorCode.EMAIL_CONFIRMATION_DISABLED, "EmailConfirmationDisabledError")
 NoAccountWithEmailError = _error_type(ErrorCode.NO_ACCOUNT_WITH_EMAIL, "NoAccountWithEmailError")
 SlugTakenError = _error_type(ErrorCode.SLUG_TAKEN, "SlugTakenError")
+AccountLockedError = _error_type(ErrorCode.ACCOUNT_LOCKED, "AccountLockedError", retry_after=True)
+RateLimitedError = _error_type(ErrorCode.RATE_LIMITED, "RateLimitedError", retry_after=True)
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
@@ -92,8 +98,13 @@ def to_error(exc: DomainError) -> Error:
     return cls(code=int(exc.code), message=exc.message, **fields)
 
 
+def error_extensions(exc: DomainError) -> dict[str, Any]:
+    """``extensions`` of a request-level error: the code and the details, named as in the schema."""
+    return {"code": int(exc.code), **{to_camel_case(k): v for k, v in exc.details.items()}}
+
+
 def request_error(exc: DomainError) -> GraphQLError:
-    return GraphQLError(exc.message, extensions={"code": int(exc.code), **exc.details}, original_error=exc)
+    return GraphQLError(exc.message, extensions=error_extensions(exc), original_error=exc)
 
 
 class ErrorsAsData(FieldExtension):

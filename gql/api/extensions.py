@@ -13,10 +13,21 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
-from strawberry.extensions import AddValidationRules, MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
+from gql.api.errors import error_extensions
+from gql.api.limits import HideSuggestions, ListLengthLimit, list_length_rule
+from gql.db.availability import is_unavailable
 from gql.domain.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("gql.errors")
@@ -46,7 +57,7 @@ class DomainErrorCodes(SchemaExtension):
         for error in getattr(result, "errors", None) or ():
             original = error.original_error
             if isinstance(original, DomainError):
-                error.extensions = {"code": int(original.code), **original.details}
+                error.extensions = error_extensions(original)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -54,6 +65,11 @@ def _is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None or isinstance(original, (DomainError, GraphQLError)):
         return False
+    if is_unavailable(original):
+        # Not a bug: the database is unreachable. Code 3208, one log line, no trace.
+        logger.warning("database unavailable at %s: %s", error.path, type(original).__name__)
+        error.extensions = {"code": int(ErrorCode.UNAVAILABLE)}
+        return True
     request_id = uuid.uuid4().hex[:12]
     logger.error("unexpected error %s at %s", request_id, error.path, exc_info=original)
     error.extensions = {"requestId": request_id}
@@ -64,16 +80,32 @@ class _MaskUnexpected(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
         masked.extensions = error.extensions
+        if (error.extensions or {}).get("code") == int(ErrorCode.UNAVAILABLE):
+            masked.message = ErrorCode.UNAVAILABLE.describe()
         return masked
 
 
-def build_extensions(max_depth: int, max_aliases: int) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
-    rules: list[Any] = [depth_validator(max_depth, None), alias_validator(max_aliases)]
-    return [
+def build_extensions(
+    max_depth: int,
+    max_aliases: int,
+    *,
+    max_tokens: int = 1000,
+    max_list_items: int = 100,
+    introspection: bool = True,
+) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
+    rules: list[Any] = [depth_validator(max_depth, None), alias_validator(max_aliases), list_length_rule(max_list_items)]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ApiKeyGuard,
+        lambda: MaxTokensLimiter(max_tokens),
         lambda: ParserCache(maxsize=1000),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=1000),
+        lambda: ListLengthLimit(max_list_items),
         DomainErrorCodes,
         lambda: _MaskUnexpected(should_mask_error=_is_unexpected),
     ]
+    if not introspection:
+        extensions.append(HideSuggestions)
+    return extensions

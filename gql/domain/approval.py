@@ -68,6 +68,10 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
             await record(services, connection, caller, member.id, kind, by="email")
             if was_pending:
                 await queue_email(services, connection, "member_approved", member)
+        elif member.failed_logins or member.locked_until:
+            # An approved member locked by failed logins (gql/domain/lockout.py): unlock.
+            await Member.filter(id=member.id).using_db(connection).update(failed_logins=0, locked_until=None)
+            member.failed_logins, member.locked_until = 0, None
         session_token = await start_session(services, member.id, connection)
     return SessionGrant(session_token=session_token, member=MemberView(member, full=True))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from gql.config import Settings
 from gql.domain.passwords import PasswordHasher
+from gql.domain.ratelimit import RateLimits
 from gql.domain.settings import SettingsStore
 from gql.domain.tokens import SignedTokens
 
@@ -19,6 +20,8 @@ class Services:
     settings: SettingsStore
     # Set when this process queues outbox rows, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
+    rate_limits: RateLimits | None = None
 
     @classmethod
     def from_settings(cls, config: Settings) -> Services:
@@ -27,6 +30,7 @@ class Services:
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
             tokens=SignedTokens(config.secret_key),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
+            rate_limits=RateLimits(config),
         )
 
     def outbox_written(self) -> None:

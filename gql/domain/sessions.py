@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import Member, Session
+from gql.domain import lockout
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
@@ -49,10 +50,16 @@ async def caller_for_session(token: str) -> Caller | None:
 async def login(services: Services, identity: str, password: str) -> SessionGrant:
     if not identity.strip() or not password:
         raise DomainError(ErrorCode.EMPTY_CREDENTIALS)
-    member = await Member.filter(identity=normalise(identity)).select_related("contact").first()
-    # Exactly one hash either way: an unknown identity costs what a wrong password costs.
+    identity_key = normalise(identity)
+    member = await Member.filter(identity=identity_key).select_related("contact").first()
+    lock = await lockout.state(member, identity_key)
+    # Exactly one hash either way: an unknown identity costs what a wrong password costs,
+    # and a locked account what an open one costs.
     matches = await services.hasher.verify(password, member.password_hash if member else None)
+    if lock.locked:
+        raise lockout.locked_error(lock.seconds_left)
     if member is None or not matches:
+        await lockout.record_failure(services.config, member, identity_key)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS)
     # Statuses are revealed only to someone who knows the password.
     if member.status == "BLOCKED":
@@ -63,9 +70,12 @@ async def login(services: Services, identity: str, password: str) -> SessionGran
     # members from before it was switched on keep logging in.
     if member.confirm_jti and not member.email_verified and (await services.settings.get()).email_confirmation:
         raise DomainError(ErrorCode.EMAIL_NOT_CONFIRMED)
-    token = await start_session(services, member.id)
     member.last_login_at = datetime.now(timezone.utc)
-    await Member.filter(id=member.id).update(last_login_at=member.last_login_at)
+    # Honoured only if no concurrent failure locked the account meanwhile.
+    if not await lockout.record_success(member, member.last_login_at):
+        raise lockout.locked_error((await lockout.state(await Member.get(id=member.id), identity_key)).seconds_left)
+    member.failed_logins, member.locked_until = 0, None
+    token = await start_session(services, member.id)
     return SessionGrant(session_token=token, member=MemberView(member, full=True))
 
 

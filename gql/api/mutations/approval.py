@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
+from gql.api.limits import RateLimited
 from gql.api.types.block import MemberBlocked
 from gql.api.types.session import SessionResult
 from gql.domain import approval
@@ -15,6 +16,7 @@ ApproveResult = result_union(
     "A session for the approved member, or why approval failed.",
     SessionResult,
     C.TOKEN_INVALID, C.TOKEN_EXPIRED, C.TOKEN_USED, C.LOGIN_DISABLED, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED,
+    C.RATE_LIMITED,
 )
 BlockResult = result_union(
     "BlockResult", "The blocked member, or why it could not be blocked.", MemberBlocked, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED
@@ -23,7 +25,10 @@ BlockResult = result_union(
 
 @strawberry.type
 class ApprovalMutations:
-    @strawberry.mutation(extensions=[ErrorsAsData()], description="Approve a pending member with its approval token (single use).")
+    @strawberry.mutation(
+        extensions=[RateLimited("approveByToken"), ErrorsAsData()],
+        description="Approve a pending member with its approval token (single use).",
+    )
     async def approve_by_token(self, info: Info[Context, None], token: str) -> ApproveResult:
         context = info.context
         return SessionResult.from_domain(await approval.approve_by_token(context.services, await context.caller(), token))

@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
+from gql.api.limits import RateLimited
 from gql.api.types.registration import RegistrationOptions, RegistrationResult
 from gql.domain import registration
 from gql.domain.errors import ErrorCode as C
@@ -16,14 +17,14 @@ RegisterResult = result_union(
     C.REGISTRATION_DISABLED, C.UNKNOWN_PROPERTY, C.MISSING_PASSWORD, C.REQUIRED_PROPERTY_MISSING,
     C.MISSING_IDENTITY, C.REGISTRATION_ERROR, C.IDENTITY_TAKEN, C.RESERVED_PROPERTY, C.EMAIL_FORMAT,
     C.REQUIRED_PROPERTY_EMPTY, C.DUPLICATE_PROPERTY, C.VALUE_TOO_LONG, C.PASSWORD_POLICY, C.NOT_CONVERTIBLE,
-    C.INVALID_ARGUMENT,
+    C.INVALID_ARGUMENT, C.EMAIL_REQUIRED, C.RATE_LIMITED,
 )
 
 
 @strawberry.type
 class RegistrationMutations:
     @strawberry.mutation(
-        extensions=[ErrorsAsData()],
+        extensions=[RateLimited("register"), ErrorsAsData()],
         description="Register a member. Automatic approval: ACTIVE with a session token. Manual: PENDING; "
         "the approval token is returned to backend callers only.",
     )

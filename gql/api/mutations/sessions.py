@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
+from gql.api.limits import RateLimited
 from gql.api.types.session import LoggedOut, SessionResult
 from gql.domain import sessions
 from gql.domain.errors import ErrorCode as C
@@ -13,14 +14,19 @@ LoginResult = result_union(
     "LoginResult",
     "A session, or why login failed. Unknown identity and wrong password answer alike (3003).",
     SessionResult,
-    C.EMPTY_CREDENTIALS, C.INVALID_CREDENTIALS, C.LOGIN_DISABLED, C.PENDING_APPROVAL,
+    C.EMPTY_CREDENTIALS, C.INVALID_CREDENTIALS, C.LOGIN_DISABLED, C.PENDING_APPROVAL, C.EMAIL_NOT_CONFIRMED,
+    C.ACCOUNT_LOCKED, C.RATE_LIMITED,
 )
 LogoutResult = result_union("LogoutResult", "Logout, or why it failed.", LoggedOut, C.NOT_LOGGED_IN)
 
 
 @strawberry.type
 class SessionMutations:
-    @strawberry.mutation(extensions=[ErrorsAsData()], description="Log in with the identity (email by default) and password.")
+    @strawberry.mutation(
+        extensions=[RateLimited("login"), ErrorsAsData()],
+        description="Log in with the identity (email by default) and password. "
+        "3036 after too many failed logins, 3207 when this address sends too many.",
+    )
     async def login(self, info: Info[Context, None], identity: str, password: str) -> LoginResult:
         return SessionResult.from_domain(await sessions.login(info.context.services, identity, password))
 

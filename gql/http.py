@@ -1,0 +1,206 @@
+"""HTTP hardening in front of the app: body size, CSRF, CORS, log hygiene.
+
+``HttpGuard`` (plain ASGI, so it sees every request before Starlette or Strawberry):
+
+- request bodies larger than ``MEMBERS_MAX_BODY_BYTES`` (100 kB) are refused with 413,
+  whether announced by ``Content-Length`` or streamed in chunks;
+- ``POST /graphql`` must carry a JSON body (``Content-Type: application/json``): a
+  browser can send ``text/plain``, form or multipart bodies to any site without a CORS
+  preflight, which is what cross-site request forgery rides on (415 otherwise).
+  Mutations over ``GET`` are refused by Strawberry (405): GET only reads;
+- responses of ``/graphql`` are never cached or sniffed.
+
+CORS is Starlette's middleware, with the origins of ``MEMBERS_CORS_ORIGINS`` only (none
+by default: browsers then refuse cross-origin calls).
+
+``install_log_filters()`` keeps secrets out of the logs: SQL parameter values (hashes,
+token hashes) are not logged even at DEBUG, and access-log lines lose their query
+string (a client may put variables, even a password, in a GET URL).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from gql.config import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+GRAPHQL_PATH = "/graphql"
+JSON_TYPES = ("application/json",)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _refuse(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"errors": [{"message": message}]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HttpGuard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        method = scope.get("method", "GET")
+        is_graphql = scope.get("path", "").rstrip("/") == GRAPHQL_PATH
+
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > self.max_body_bytes
+            except ValueError:
+                await _refuse(send, 400, "Invalid Content-Length.")
+                return
+            if too_large:
+                await _refuse(send, 413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                return
+
+        if is_graphql and method == "POST":
+            media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
+            if media_type not in JSON_TYPES:
+                await _refuse(
+                    send, 415, "POST /graphql needs a JSON body (Content-Type: application/json).",
+                    [(b"accept-post", b"application/json")],
+                )
+                return
+
+        if method in ("POST", "PUT", "PATCH"):
+            # Read the body here, counting, so chunked uploads cannot exceed the limit either.
+            try:
+                body = await self._read_body(receive)
+            except _TooLarge:
+                await _refuse(send, 413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                return
+            except ConnectionAbortedError:
+                return  # the client went away before sending its body
+            receive = _replay(body, receive)
+
+        if is_graphql:
+            send = _no_store(send)
+        await self.app(scope, receive, send)
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _TooLarge if size > self.max_body_bytes else ConnectionAbortedError("client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise _TooLarge
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # later calls wait for the disconnect, as the server's would
+
+    return replay
+
+
+def _no_store(send: Send) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            names = {name.lower() for name, _ in headers}
+            if b"cache-control" not in names:
+                headers.append((b"cache-control", b"no-store"))
+            headers.append((b"x-content-type-options", b"nosniff"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
+
+
+def middleware(config: Settings) -> list[Middleware]:
+    """The app's middleware, outermost first."""
+    stack = [Middleware(HttpGuard, max_body_bytes=config.max_body_bytes)]
+    if config.cors_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(config.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type", "X-Api-Key"],
+                expose_headers=["Retry-After"],
+                max_age=600,
+            )
+        )
+    return stack
+
+
+# --- logs -----------------------------------------------------------------------------
+
+
+class _SqlParametersRedacted(logging.Filter):
+    """Tortoise logs ``"%s: %s", query, values``: keep the SQL, drop the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 2 and record.msg == "%s: %s":
+            record.args = (record.args[0], "[parameters not logged]")
+        return True
+
+
+class _NoQueryString(logging.Filter):
+    """uvicorn's access log: ``'%s - "%s %s HTTP/%s" %d'`` with the full path; cut the query string."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + "?…", *args[3:])
+        return True
+
+
+_SQL_FILTER = _SqlParametersRedacted()
+_ACCESS_FILTER = _NoQueryString()
+
+
+def install_log_filters() -> None:
+    """Idempotent: the filters are module singletons."""
+    for name in ("tortoise.db_client", "tortoise"):
+        logger = logging.getLogger(name)
+        if _SQL_FILTER not in logger.filters:
+            logger.addFilter(_SQL_FILTER)
+    access = logging.getLogger("uvicorn.access")
+    if _ACCESS_FILTER not in access.filters:
+        access.addFilter(_ACCESS_FILTER)
