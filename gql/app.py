@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from cross_web import HTTPException  # what strawberry's views turn into an HTTP error response
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.api.context import Context
@@ -43,6 +45,16 @@ class MembersGraphQL(GraphQL[Context, None]):
         # GraphiQL needs introspection; without it the page would be an empty shell.
         super().__init__(schema, graphql_ide="graphiql" if config.introspection else None)
         self.services = services
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A body that is not UTF-8 JSON holding an object (or a batch list) is a 400, never a 500."""
+        try:
+            parsed = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+        if not isinstance(parsed, (dict, list)):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         assert isinstance(request, Request)
