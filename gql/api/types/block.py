@@ -2,14 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from gql.api.types.member import Member
-from gql.domain.views import MemberView
+from gql.api.types.member_payload import MemberPayload
 
 
 @strawberry.type(description="The member is blocked: it cannot log in and its sessions are ended.")
-class MemberBlocked:
-    member: Member
-
-    @classmethod
-    def from_domain(cls, view: MemberView) -> MemberBlocked:
-        return cls(member=Member.from_domain(view))
+class MemberBlocked(MemberPayload):
+    pass
