@@ -299,3 +299,14 @@ def test_the_project_gql_package_is_imported_not_a_namesake() -> None:
 
     assert gql.__file__ is not None
     assert Path(gql.__file__).resolve().parent == REPO_ROOT / "gql", gql.__file__
+
+
+def test_emailed_link_tokens_are_not_logged(start_server: StartServer) -> None:
+    server = start_server()
+    assert server.http is not None
+    token = "JWS.e2e-link-token-" + unique_email("x").split("@")[0]
+    for path in ("/confirm-email", "/reset-password"):
+        response = server.http.get(path, params={"token": token})
+        assert response.status_code < 500, response.text
+    output = server.stop()
+    assert token not in output, output
