@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     from gql.app import create_app
 
     config = replace(config, host=args.host or config.host, port=args.port if args.port is not None else config.port)
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info")
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
+    # the app alone decides whom to believe (MEMBERS_TRUSTED_PROXIES, gql/api/limits.py).
+    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info", proxy_headers=False)
     return 0
 
 

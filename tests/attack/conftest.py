@@ -1,0 +1,367 @@
+"""Attack and fault tests: real server processes (``python -m gql serve``) driven over HTTP.
+
+Every test gets a fresh database: on SQLite a copy of a migrated template file, on
+PostgreSQL (``MEMBERS_TEST_DATABASE=postgres``) ``CREATE DATABASE … TEMPLATE`` of a
+migrated template database, dropped after the test. Servers of one test share it, which
+is how the two-process tests show that limits live in the database (or in Redis).
+
+Servers start with ``MEMBERS_TRUSTED_PROXIES=127.0.0.1`` unless a test says otherwise,
+so a test can speak for any client address with ``X-Forwarded-For`` (each test uses
+addresses of its own, see ``new_address()``), and with rate limits off unless the test
+turns them on (``rate_limits="0.1"`` …).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+ADMIN_KEY = "attack-admin-key-0123456789"
+SECRET_KEY = "attack-secret-key-that-is-long-enough-0123456789abcdef"
+BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 60.0
+
+_addresses = itertools.count(1)
+
+
+def new_address() -> str:
+    """A client address no other test of this run uses (TEST-NET-3 and friends)."""
+    n = next(_addresses) + (os.getpid() % 1000) * 1000
+    return f"198.{18 + n // 65536 % 2}.{n // 256 % 256}.{n % 256}"
+
+
+def unique_email(label: str = "m") -> str:
+    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERS_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(
+        MEMBERS_DATABASE_URL=database_url,
+        MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
+        MEMBERS_SECRET_KEY=SECRET_KEY,
+        MEMBERS_BCRYPT_COST="4",
+        MEMBERS_HASH_THREADS="2",
+        MEMBERS_ENV="test",
+        MEMBERS_RATE_LIMITS="off",
+        MEMBERS_TRUSTED_PROXIES="127.0.0.1",
+    )
+    env.update({k if k.startswith("MEMBERS_") else f"MEMBERS_{k.upper()}": v for k, v in extra.items()})
+    return env
+
+
+def run_cli(*args: str, database_url: str, cwd: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "gql", *args],
+        cwd=cwd,
+        env=server_env(database_url),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, f"python -m gql {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+
+
+class Server:
+    """One ``python -m gql serve`` process on a free port, its output in a file."""
+
+    def __init__(self, workdir: Path, database_url: str, env: dict[str, str]) -> None:
+        self.workdir = workdir
+        self.database_url = database_url
+        self.env = env
+        self.process: subprocess.Popen[bytes] | None = None
+        self.port = 0
+        self.log_path = workdir / f"server-{uuid.uuid4().hex[:8]}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return self.url + "/graphql"
+
+    def start(self) -> Server:
+        for _attempt in range(3):
+            self.port = free_port()
+            with self.log_path.open("ab") as log:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "gql", "serve", "--port", str(self.port)],
+                    cwd=self.workdir,
+                    env=server_env(self.database_url, **self.env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            if self._wait_healthy():
+                return self
+            if "address already in use" not in self.output().lower():
+                break
+        self.stop()
+        raise RuntimeError(f"server did not start; its output:\n{self.output()}")
+
+    def _wait_healthy(self) -> bool:
+        assert self.process is not None
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, as a crash or an OOM kill."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+    def stop(self) -> str:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        return self.output()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+# --- databases ---------------------------------------------------------------------------
+
+
+async def pg_execute(sql: str, url: str = POSTGRES_URL) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=10)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+async def pg_fetch(url: str, sql: str) -> list[dict[str, Any]]:
+    import asyncpg
+
+    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=10)
+    try:
+        return [dict(row) for row in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
+def query_database(url: str, sql: str) -> list[dict[str, Any]]:
+    """Read the database directly (no Tortoise in this process): the server is a black box."""
+    if url.startswith("sqlite://"):
+        connection = sqlite3.connect(url.removeprefix("sqlite://"), timeout=30)
+        connection.row_factory = sqlite3.Row
+        try:
+            return [dict(row) for row in connection.execute(sql).fetchall()]
+        finally:
+            connection.close()
+    return asyncio.run(pg_fetch(url, sql)) if not _loop_running() else _run_in_thread(pg_fetch(url, sql))
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _run_in_thread(coroutine: Any) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database the tests copy (SQLite file or PostgreSQL template)."""
+    workdir = tmp_path_factory.mktemp("attack-template")
+    if BACKEND == "postgres":
+        name = f"members_attack_tpl_{os.getpid()}"
+        asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_execute(f'CREATE DATABASE "{name}"'))
+        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
+        try:
+            run_cli("migrate", database_url=url, cwd=workdir)
+            yield url
+        finally:
+            asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        url = f"sqlite://{workdir / 'template.sqlite3'}"
+        run_cli("migrate", database_url=url, cwd=workdir)
+        yield url
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def attack_database(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database for one test."""
+    if BACKEND == "postgres":
+        template = template_database.rpartition("/")[2]
+        name = f"members_attack_{os.getpid()}_{next(_databases)}"
+        asyncio.run(pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        try:
+            yield f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
+        finally:
+            asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        source = Path(template_database.removeprefix("sqlite://"))
+        target = tmp_path / "members.sqlite3"
+        shutil.copyfile(source, target)
+        for suffix in ("-wal", "-shm"):
+            if source.with_name(source.name + suffix).exists():
+                shutil.copyfile(source.with_name(source.name + suffix), target.with_name(target.name + suffix))
+        yield f"sqlite://{target}"
+
+
+StartServer = Callable[..., Server]
+
+
+@pytest.fixture
+def start_server(tmp_path: Path, attack_database: str) -> Iterator[StartServer]:
+    """``start_server(rate_limits="0.1", lockout_threshold="3", …)``: keyword arguments are
+    ``MEMBERS_*`` settings (upper-cased). All servers of a test share its database."""
+    servers: list[Server] = []
+
+    def start(*, database: str | None = None, **env: str) -> Server:
+        workdir = tmp_path / f"server{len(servers)}"
+        workdir.mkdir()
+        server = Server(workdir, database or attack_database, env)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# --- clients -------------------------------------------------------------------------------
+
+
+class Client:
+    """GraphQL over HTTP for one client address (``X-Forwarded-For`` via the trusted proxy)."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, address: str | None = None) -> None:
+        self.http = http
+        self.url = url
+        self.address = address or new_address()
+
+    def headers(self, api_key: str | None = None, token: str | None = None) -> dict[str, str]:
+        headers = {"X-Forwarded-For": self.address}
+        if api_key:
+            headers["X-Api-Key"] = api_key
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    async def response(
+        self, query: str, variables: dict[str, Any] | None = None, *, api_key: str | None = None, token: str | None = None
+    ) -> httpx.Response:
+        return await self.http.post(
+            self.url, json={"query": query, "variables": variables or {}}, headers=self.headers(api_key, token)
+        )
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None, **auth: str | None) -> dict[str, Any]:
+        response = await self.response(query, variables, **auth)
+        assert response.status_code == 200, f"{response.status_code}: {response.text}"
+        return response.json()
+
+    async def backend(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await self.post(query, variables, api_key=ADMIN_KEY)
+
+    async def field(self, query: str, variables: dict[str, Any] | None = None, **auth: str | None) -> dict[str, Any]:
+        """The one top-level field's value; fails on request-level errors."""
+        body = await self.post(query, variables, **auth)
+        assert not body.get("errors"), body
+        (value,) = body["data"].values()
+        return value
+
+
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        yield client
+
+
+# --- documents -------------------------------------------------------------------------------
+
+ERROR = "... on Error { code message } ... on RateLimitedError { retryAfter }"
+LOGIN_ERROR = ERROR + " ... on AccountLockedError { retryAfter }"
+REGISTER = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
+  register(email: $email, password: $password, options: $options) {{
+    __typename ... on RegistrationResult {{ status approvalToken sessionToken member {{ id loginEmail status }} }} {ERROR}
+  }} }}"""
+LOGIN = f"""mutation ($identity: String!, $password: String!) {{
+  login(identity: $identity, password: $password) {{
+    __typename ... on SessionResult {{ sessionToken member {{ id status }} }} {LOGIN_ERROR}
+  }} }}"""
+APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
+  approveByToken(token: $token) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
+APPROVE_BY_EMAIL = f"""mutation ($email: String!) {{
+  approveByEmail(email: $email) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
+BLOCK_BY_EMAIL = f"""mutation ($email: String!) {{
+  blockByEmail(email: $email) {{ __typename ... on Error {{ code message }} }} }}"""
+CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
+LOGOUT = "mutation { logout { __typename ... on Error { code message } } }"
+UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{
+  updateRegistrationSettings(input: $input) {{ __typename ... on Error {{ code message }} }} }}"""
+PASSWORD = "correct horse"
+
+
+async def register(client: Client, email: str, password: str = PASSWORD, **auth: str | None) -> dict[str, Any]:
+    return await client.field(REGISTER, {"email": email, "password": password}, **auth)
+
+
+async def login(client: Client, identity: str, password: str = PASSWORD) -> dict[str, Any]:
+    return await client.field(LOGIN, {"identity": identity, "password": password})
+
+
+async def manual_approval(client: Client) -> None:
+    result = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
+    assert result["__typename"] == "SettingsUpdated", result

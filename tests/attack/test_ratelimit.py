@@ -1,0 +1,150 @@
+"""Per-address token buckets over HTTP (3207 + retryAfter), in the database and in Redis,
+shared by two server processes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import pytest
+
+from tests.attack.conftest import (
+    ADMIN_KEY,
+    APPROVE_BY_TOKEN,
+    REDIS_URL,
+    Client,
+    StartServer,
+    login,
+    register,
+    unique_email,
+)
+
+# MEMBERS_RATE_LIMITS=0.1: 30 per 5 minutes becomes 3 per 5 minutes.
+SCALE = "0.1"
+CAPACITY = 3
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+    except ImportError:
+        return False
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def backend_env(kind: str) -> dict[str, str]:
+    if kind == "redis":
+        if not redis_available():
+            pytest.skip(f"Redis not reachable at {REDIS_URL}")
+        return {"redis_url": REDIS_URL, "redis_prefix": f"members-test-{uuid.uuid4().hex[:8]}:"}
+    return {}
+
+
+BACKENDS = pytest.mark.parametrize("kind", ["database", "redis"])
+
+
+@BACKENDS
+async def test_login_is_limited_per_address(kind: str, start_server: StartServer, http: httpx.AsyncClient) -> None:
+    server = start_server(rate_limits=SCALE, **backend_env(kind))
+    attacker = Client(http, server.graphql_url)
+    answers = [await login(attacker, unique_email(), "guess") for _ in range(CAPACITY + 2)]
+    assert [a["code"] for a in answers] == [3003] * CAPACITY + [3207, 3207], answers
+    limited = answers[-1]
+    assert limited["__typename"] == "RateLimitedError"
+    assert 60 <= limited["retryAfter"] <= 100  # one token comes back every 100 s
+    response = await attacker.response(
+        "mutation { login(identity: \"a@b.co\", password: \"xxxx\") { __typename } }"
+    )
+    assert response.headers["retry-after"].isdigit()
+
+    # Another address has its own bucket; the backend (API key) is not limited.
+    assert (await login(Client(http, server.graphql_url), unique_email(), "guess"))["code"] == 3003
+    email = unique_email()
+    assert (await register(attacker, email, api_key=ADMIN_KEY))["__typename"] == "RegistrationResult"
+
+
+@BACKENDS
+async def test_register_and_approve_by_token_are_limited(kind: str, start_server: StartServer, http: httpx.AsyncClient) -> None:
+    server = start_server(rate_limits=SCALE, **backend_env(kind))
+    client = Client(http, server.graphql_url)
+    codes = [(await register(client, unique_email())).get("code") for _ in range(CAPACITY + 1)]
+    assert codes == [None] * CAPACITY + [3207]
+    tokens = [await client.field(APPROVE_BY_TOKEN, {"token": f"JWS.forged.{i}.x"}) for i in range(CAPACITY + 1)]
+    assert [t["code"] for t in tokens] == [3201] * CAPACITY + [3207]
+
+
+@BACKENDS
+async def test_two_server_processes_share_the_buckets(kind: str, start_server: StartServer, http: httpx.AsyncClient) -> None:
+    env = {"rate_limits": SCALE, **backend_env(kind)}
+    first, second = start_server(**env), start_server(**env)
+    address = Client(http, first.graphql_url).address
+    clients = [Client(http, first.graphql_url, address), Client(http, second.graphql_url, address)]
+    answers = [await login(clients[i % 2], unique_email(), "guess") for i in range(CAPACITY + 3)]
+    codes = [a["code"] for a in answers]
+    # Alternating between the processes does not double the allowance.
+    assert codes == [3003] * CAPACITY + [3207] * 3, codes
+
+
+@BACKENDS
+async def test_concurrent_requests_never_overspend_a_bucket(kind: str, start_server: StartServer, http: httpx.AsyncClient) -> None:
+    env = {"rate_limits": "1", **backend_env(kind)}  # the defaults: 30 logins per 5 minutes
+    first, second = start_server(**env), start_server(**env)
+    address = Client(http, first.graphql_url).address
+    clients = [Client(http, first.graphql_url, address), Client(http, second.graphql_url, address)]
+    answers = await asyncio.gather(*(login(clients[i % 2], unique_email(), "guess") for i in range(60)))
+    codes = [a["code"] for a in answers]
+    assert codes.count(3003) == 30 and codes.count(3207) == 30, codes
+
+
+async def test_aliased_logins_spend_one_token_each(start_server: StartServer, http: httpx.AsyncClient) -> None:
+    server = start_server(rate_limits=SCALE)
+    client = Client(http, server.graphql_url)
+    fields = " ".join(
+        f'a{i}: login(identity: "nobody{i}@example.com", password: "guess") {{ __typename ... on Error {{ code }} }}'
+        for i in range(5)
+    )
+    body = await client.post(f"mutation {{ {fields} }}")
+    assert [body["data"][f"a{i}"]["code"] for i in range(5)] == [3003] * CAPACITY + [3207] * 2
+
+
+async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server(rate_limits=SCALE, trusted_proxies="10.9.8.7")  # not us
+    codes = []
+    for _ in range(CAPACITY + 2):
+        spoofing = Client(http, server.graphql_url)  # a new X-Forwarded-For every time
+        codes.append((await login(spoofing, unique_email(), "guess"))["code"])
+    assert codes == [3003] * CAPACITY + [3207, 3207], codes
+
+
+async def test_a_client_cannot_spoof_its_way_through_a_trusted_proxy(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    """Behind a proxy that appends the peer, what the client wrote itself is ignored."""
+    server = start_server(rate_limits=SCALE)  # 127.0.0.1 is the trusted proxy
+    real = Client(http, server.graphql_url).address
+    codes = []
+    for i in range(CAPACITY + 2):
+        forged = Client(http, server.graphql_url, address=f"203.0.113.{i + 1}, {real}")
+        codes.append((await login(forged, unique_email(), "guess"))["code"])
+    assert codes == [3003] * CAPACITY + [3207, 3207], codes
+
+
+async def test_rate_limits_off(start_server: StartServer, http: httpx.AsyncClient) -> None:
+    server = start_server(rate_limits="off")
+    client = Client(http, server.graphql_url)
+    answers = await asyncio.gather(*(login(client, unique_email(), "guess") for _ in range(40)))
+    assert {a["code"] for a in answers} == {3003}
+
+
+async def test_unreachable_redis_lets_requests_through_and_says_so(start_server: StartServer, http: httpx.AsyncClient) -> None:
+    server = start_server(rate_limits=SCALE, redis_url="redis://127.0.0.1:1/0")
+    client = Client(http, server.graphql_url)
+    answers = [await login(client, unique_email(), "guess") for _ in range(CAPACITY + 1)]
+    assert {a["code"] for a in answers} == {3003}  # fail open; the lockout still guards accounts
+    assert "rate limits not enforced: Redis unreachable" in server.output()
