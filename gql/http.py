@@ -14,8 +14,9 @@ CORS is Starlette's middleware, with the origins of ``MEMBERS_CORS_ORIGINS`` onl
 by default: browsers then refuse cross-origin calls).
 
 ``install_log_filters()`` keeps secrets out of the logs: SQL parameter values (hashes,
-token hashes) are not logged even at DEBUG, and access-log lines lose their query
-string (a client may put variables, even a password, in a GET URL).
+token hashes) are not logged even at DEBUG (Tortoise's and aiosqlite's debug lines), and
+access-log lines lose their query string (a client may put variables, even a password,
+in a GET URL).
 """
 
 from __future__ import annotations
@@ -181,6 +182,15 @@ class _SqlParametersRedacted(logging.Filter):
         return True
 
 
+class _DriverCallsRedacted(logging.Filter):
+    """aiosqlite logs every call with its arguments (``"executing %s"``): keep only the verb."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and record.levelno <= logging.DEBUG:
+            record.args = tuple("[call not logged]" for _ in record.args) if isinstance(record.args, tuple) else ()
+        return True
+
+
 class _NoQueryString(logging.Filter):
     """uvicorn's access log: ``'%s - "%s %s HTTP/%s" %d'`` with the full path; cut the query string."""
 
@@ -193,6 +203,7 @@ class _NoQueryString(logging.Filter):
 
 _SQL_FILTER = _SqlParametersRedacted()
 _ACCESS_FILTER = _NoQueryString()
+_DRIVER_FILTER = _DriverCallsRedacted()
 
 
 def install_log_filters() -> None:
@@ -201,6 +212,9 @@ def install_log_filters() -> None:
         logger = logging.getLogger(name)
         if _SQL_FILTER not in logger.filters:
             logger.addFilter(_SQL_FILTER)
+    driver = logging.getLogger("aiosqlite")
+    if _DRIVER_FILTER not in driver.filters:
+        driver.addFilter(_DRIVER_FILTER)
     access = logging.getLogger("uvicorn.access")
     if _ACCESS_FILTER not in access.filters:
         access.addFilter(_ACCESS_FILTER)

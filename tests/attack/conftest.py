@@ -25,6 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -238,9 +239,9 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 _databases = itertools.count(1)
 
 
-@pytest.fixture
-def attack_database(template_database: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh migrated database for one test."""
+@contextmanager
+def fresh_database(template_database: str, directory: Path) -> Iterator[str]:
+    """A new migrated database copied from the template (dropped afterwards on PostgreSQL)."""
     if BACKEND == "postgres":
         template = template_database.rpartition("/")[2]
         name = f"members_attack_{os.getpid()}_{next(_databases)}"
@@ -251,12 +252,16 @@ def attack_database(template_database: str, tmp_path: Path) -> Iterator[str]:
             asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         source = Path(template_database.removeprefix("sqlite://"))
-        target = tmp_path / "members.sqlite3"
+        target = directory / f"members-{next(_databases)}.sqlite3"
         shutil.copyfile(source, target)
-        for suffix in ("-wal", "-shm"):
-            if source.with_name(source.name + suffix).exists():
-                shutil.copyfile(source.with_name(source.name + suffix), target.with_name(target.name + suffix))
         yield f"sqlite://{target}"
+
+
+@pytest.fixture
+def attack_database(template_database: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh migrated database for one test."""
+    with fresh_database(template_database, tmp_path) as url:
+        yield url
 
 
 StartServer = Callable[..., Server]
@@ -345,12 +350,12 @@ APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
   approveByToken(token: $token) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
 APPROVE_BY_EMAIL = f"""mutation ($email: String!) {{
   approveByEmail(email: $email) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
-BLOCK_BY_EMAIL = f"""mutation ($email: String!) {{
-  blockByEmail(email: $email) {{ __typename ... on Error {{ code message }} }} }}"""
+BLOCK_BY_EMAIL = """mutation ($email: String!) {
+  blockByEmail(email: $email) { __typename ... on Error { code message } } }"""
 CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
 LOGOUT = "mutation { logout { __typename ... on Error { code message } } }"
-UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{
-  updateRegistrationSettings(input: $input) {{ __typename ... on Error {{ code message }} }} }}"""
+UPDATE_SETTINGS = """mutation ($input: RegistrationSettingsInput!) {
+  updateRegistrationSettings(input: $input) { __typename ... on Error { code message } } }"""
 PASSWORD = "correct horse"
 
 
