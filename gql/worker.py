@@ -75,9 +75,16 @@ class SmtpTransport:
 
 
 class LogTransport:
-    """Development without SMTP: the log is the mailbox."""
+    """Development without SMTP: the log is the mailbox. Elsewhere the body (its links carry
+    tokens) is not logged: tokens never go to a production log (docs/SECURITY.md)."""
+
+    def __init__(self, reveal_body: bool = True) -> None:
+        self.reveal_body = reveal_body
 
     async def send(self, message: OutboxMessage) -> None:
+        if not self.reveal_body:
+            logger.warning("mail (no MEMBERS_SMTP_URL set) to %s: %s - body not logged outside development", message.recipient, message.subject)
+            return
         logger.info("mail (no MEMBERS_SMTP_URL set) to %s: %s\n%s", message.recipient, message.subject, message.body_text)
 
 
@@ -115,7 +122,9 @@ class OutboxWorker:
         self.config: Settings = services.config
         self.name = f"worker-{secrets.token_hex(6)}"
         self.transports = transports or {
-            "email": SmtpTransport(self.config.smtp_url, self.config.mail_from) if self.config.smtp_url else LogTransport(),
+            "email": SmtpTransport(self.config.smtp_url, self.config.mail_from)
+            if self.config.smtp_url
+            else LogTransport(reveal_body=self.config.environment == "development"),
             "webhook": WebhookTransport(self.config.webhook_secret),
         }
         self._stopping = asyncio.Event()

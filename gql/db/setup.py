@@ -12,6 +12,10 @@ MIGRATIONS_MODULE = "gql.db.migrations"
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
+    if database_url.startswith("sqlite") and "busy_timeout" not in database_url:
+        # Several processes on one SQLite file wait for each other's writes (5 s) instead
+        # of failing at once with "database is locked" (then answered 3208, retryable).
+        database_url += ("&" if "?" in database_url else "?") + "busy_timeout=5000"
     return {
         "connections": {"default": database_url},
         "apps": {

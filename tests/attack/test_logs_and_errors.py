@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -125,7 +126,7 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_in_process(
 async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
     start_server: StartServer, http: httpx.AsyncClient, attack_database: str
 ) -> None:
-    server = start_server(MEMBERS_ENV="development")
+    server = start_server(MEMBERS_ENV="production")
     client = Client(http, server.graphql_url)
     await manual_approval(client)
     email = unique_email("flow")
@@ -142,7 +143,16 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
     await http.get(server.graphql_url, params={"query": "{ currentMember { id } }", "variables": f'{{"password": "{PASSWORD}"}}'})
 
     (row,) = query_database(attack_database, f"SELECT password_hash FROM member WHERE email_key = '{email}'")
+    # The reset link's token, from the queued mail; wait until the worker has "sent" it.
+    for _ in range(50):
+        mails = query_database(attack_database, "SELECT body_text, status FROM outbox WHERE kind = 'email'")
+        if mails and all(m["status"] != "PENDING" for m in mails):
+            break
+        await asyncio.sleep(0.1)
+    links = [token for m in mails for token in re.findall(r"token=([A-Za-z0-9._~%-]{20,})", m["body_text"] or "")]
+    assert links, mails
     output = server.stop()
+    assert "body not logged outside development" in output
     assert "POST /graphql" in output  # the access log was on
     for name, secret in {
         "password": PASSWORD,
@@ -151,5 +161,6 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
         "session token": session,
         "second session token": second,
         "admin key": ADMIN_KEY,
+        **{f"emailed token {i}": token for i, token in enumerate(links)},
     }.items():
         assert secret not in output, f"the {name} is in the server's output"
