@@ -34,6 +34,8 @@ help:
 $(VENV_PYTHON):
 	@if [ -z "$(PYTHON)" ]; then \
 		echo "error: Python 3.11 or newer is needed (tried: $(PYTHON_CANDIDATES))." >&2; exit 1; fi
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "error: $(PYTHON) is $$($(PYTHON) --version 2>&1); Python 3.11 or newer is needed." >&2; exit 1; }
 	@echo "Creating $(VENV) with $$(command -v $(PYTHON)) ($$($(PYTHON) --version 2>&1))"
 	@$(PYTHON) -m venv $(VENV) || { \
 		echo "error: '$(PYTHON) -m venv' failed; on Debian/Ubuntu install the python3-venv package." >&2; \
