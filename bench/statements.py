@@ -1,0 +1,134 @@
+"""Figure 4: SQL statements per operation, counted (not timed) in-process.
+
+The product app runs in this process over httpx's ASGI transport, and every statement
+Tortoise sends is seen through its ``tortoise.db_client`` logger at DEBUG (as the
+tests' StatementCounter does). Counts do not depend on timing or on the bcrypt cost,
+so this runs on a scratch database at the lowest cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from bench import documents as doc
+from bench.load import BACKEND
+from bench.processes import ADMIN_KEY, RATE_LIMIT_SCALE, SECRET_KEY
+from bench.report import Figure
+
+PASSWORD = "count-password-1234"
+PAGE_SIZE = 20
+
+
+class _Statements(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if not message.startswith(("Created connection", "Closed connection")):  # pool events, not SQL
+            self.messages.append(message)
+
+
+@contextmanager
+def _statement_log() -> Iterator[_Statements]:
+    logger = logging.getLogger("tortoise.db_client")
+    handler, level = _Statements(), logger.level
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
+
+
+def _summary(statement: str) -> str:
+    """"SELECT member": the verb and the first table, enough to tell the statements apart."""
+    table = _TABLE.search(statement)
+    return f"{statement.split(None, 1)[0].upper()} {table.group(1) if table else ''}".strip()
+
+
+async def _count(operation: Callable[[], Awaitable[Any]]) -> tuple[int, list[str]]:
+    with _statement_log() as log:
+        await operation()
+    return len(log.messages), log.messages
+
+
+async def count_statements(database_url: str) -> list[Figure]:
+    from gql.app import create_app
+    from gql.config import Settings
+
+    settings = Settings(
+        database_url=database_url, environment="test", admin_api_key=ADMIN_KEY, secret_key=SECRET_KEY,
+        bcrypt_cost=4, hash_threads=1, rate_limit_scale=RATE_LIMIT_SCALE,
+    )
+    app = create_app(settings, apply_migrations=False)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+
+            async def post(query: str, variables: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
+                response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+                response.raise_for_status()
+                return response.json()
+
+            # A full page of PUBLIC members for anonymous callers, and warm caches (settings, parser).
+            for k in range(PAGE_SIZE + 1):
+                doc.success(await post(doc.REGISTER, doc.register_variables(f"count{k}@bench.example", PASSWORD, public=True)),
+                            "register", "RegistrationResult")
+            session = doc.success(await post(doc.LOGIN, {"identity": "count0@bench.example", "password": PASSWORD}),
+                                  "login", "SessionResult")
+            bearer = {"Authorization": f"Bearer {session['sessionToken']}"}
+            member_id = session["member"]["id"]
+            page = {"first": PAGE_SIZE}
+
+            async def register() -> None:
+                answer = await post(doc.REGISTER, doc.register_variables("counted@bench.example", PASSWORD, public=True))
+                doc.success(answer, "register", "RegistrationResult")
+
+            async def register_taken_slug() -> None:
+                variables = doc.register_variables("twin@bench.example", PASSWORD, last_name="count0")
+                doc.success(await post(doc.REGISTER, variables), "register", "RegistrationResult")
+
+            async def login() -> None:
+                doc.success(await post(doc.LOGIN, {"identity": "count1@bench.example", "password": PASSWORD}),
+                            "login", "SessionResult")
+
+            async def members_anonymous() -> None:
+                doc.members_page(await post(doc.MEMBERS, page), PAGE_SIZE)
+
+            async def members_member() -> None:
+                doc.members_page(await post(doc.MEMBERS, page, bearer), PAGE_SIZE)
+
+            async def members_backend() -> None:
+                doc.members_page(await post(doc.MEMBERS, page, BACKEND), PAGE_SIZE)
+
+            async def member() -> None:
+                doc.data(await post(doc.MEMBER, {"id": member_id}, BACKEND), "member")
+
+            # (name, operation, comparison, target); "" marks a figure shown without a target.
+            cases: list[tuple[str, Callable[[], Awaitable[None]], str, int]] = [
+                ("SQL/op: members page, anonymous", members_anonymous, "==", 1),
+                ("SQL/op: members page, backend key", members_backend, "==", 1),
+                ("SQL/op: members page, Bearer session", members_member, "==", 2),
+                ("SQL/op: member(id)", member, "==", 1),
+                ("SQL/op: register", register, "<=", 4),
+                ("SQL/op: register, nickname taken", register_taken_slug, "", 0),
+                ("SQL/op: login", login, "<=", 3),
+            ]
+            figures = []
+            for name, operation, comparison, target in cases:
+                count, messages = await _count(operation)
+                detail = ", ".join(_summary(m) for m in messages)
+                figures.append(Figure(name, count, comparison or None, target if comparison else None, detail=detail))
+            return figures
