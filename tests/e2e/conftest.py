@@ -181,6 +181,7 @@ def run_cli(*args: str, database_url: str, cwd: Path, **env: str) -> subprocess.
         cwd=cwd,
         env=_base_env(database_url, **env),
         stdin=subprocess.DEVNULL,
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,

@@ -24,7 +24,7 @@ EXAMPLE = re.compile(
     r"<!-- example: (?P<caller>anonymous|backend|member) -->\s*"
     r"```graphql\n(?P<document>.*?)```"
     r"(?:\s*```json\n(?P<response>.*?)```)?",
-    re.S,
+    re.DOTALL,
 )
 VARYING = {"id", "contactId", "sessionToken", "approvalToken", "cursor", "startCursor", "endCursor", "createdDate", "updatedDate", "lastLoginDate"}
 CAPTURED = ("approvalToken", "sessionToken", "endCursor")

@@ -10,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ADMIN_KEY, REPO_ROOT, SECRET_KEY, Server, StartServer, _base_env, run_cli, unique_email
+from tests.e2e.conftest import (
+    ADMIN_KEY,
+    REPO_ROOT,
+    SECRET_KEY,
+    Server,
+    StartServer,
+    _base_env,
+    run_cli,
+    unique_email,
+)
 
 REGISTER = """
 mutation Register($email: String, $password: String!, $options: RegistrationOptions) {
@@ -271,6 +280,7 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
         cwd=tmp_path,
         env=env,
         stdin=subprocess.DEVNULL,
+        check=False,
         capture_output=True,
         text=True,
         timeout=60,

@@ -16,7 +16,7 @@ def variables_read_by_config() -> set[str]:
 
 
 def variables_in_readme_table() -> set[str]:
-    return set(re.findall(r"^\|\s*`(MEMBERS_[A-Z0-9_]+)`\s*\|", README.read_text(), re.M))
+    return set(re.findall(r"^\|\s*`(MEMBERS_[A-Z0-9_]+)`\s*\|", README.read_text(), re.MULTILINE))
 
 
 def test_config_variables_are_documented() -> None:
