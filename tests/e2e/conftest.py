@@ -84,7 +84,7 @@ class Server:
 
     def _argv(self) -> list[str]:
         if self.command == "uvicorn":
-            return [sys.executable, "-m", "uvicorn", "gql.app:app", "--host", "127.0.0.1", "--port", str(self.port)]
+            return [sys.executable, "-m", "uvicorn", "gql.app:app", "--host", "127.0.0.1", "--port", str(self.port), "--no-proxy-headers"]
         return [sys.executable, "-m", "gql", "serve", "--port", str(self.port)]
 
     def start(self) -> Server:

@@ -307,8 +307,9 @@ def test_the_project_gql_package_is_imported_not_a_namesake() -> None:
     assert Path(gql.__file__).resolve().parent == REPO_ROOT / "gql", gql.__file__
 
 
-def test_emailed_link_tokens_are_not_logged(start_server: StartServer) -> None:
-    server = start_server()
+@pytest.mark.parametrize("command", ["serve", "uvicorn"])
+def test_emailed_link_tokens_are_not_logged(start_server: StartServer, command: str) -> None:
+    server = start_server(command=command)
     assert server.http is not None
     token = "JWS.e2e-link-token-" + unique_email("x").split("@")[0]
     for path in ("/confirm-email", "/reset-password"):
