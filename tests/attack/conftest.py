@@ -25,7 +25,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -370,3 +370,30 @@ async def login(client: Client, identity: str, password: str = PASSWORD) -> dict
 async def manual_approval(client: Client) -> None:
     result = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
     assert result["__typename"] == "SettingsUpdated", result
+
+
+SharedServers = Callable[..., list[Server]]
+
+
+@pytest.fixture(scope="module")
+def shared_servers(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+    """``shared_servers("name", count, **env)``: ``count`` servers on one database, started
+    once per module under that name and reused by its tests (which keep apart by using
+    their own emails and client addresses). Starting a server costs more than most tests."""
+    started: dict[str, list[Server]] = {}
+    workdir = tmp_path_factory.mktemp("shared")
+    with ExitStack() as stack:
+
+        def get(name: str, count: int = 1, **env: str) -> list[Server]:
+            if name not in started:
+                url = stack.enter_context(fresh_database(template_database, workdir))
+                servers = []
+                for i in range(count):
+                    directory = workdir / f"{name}-{i}"
+                    directory.mkdir()
+                    servers.append(Server(directory, url, env).start())
+                    stack.callback(servers[-1].stop)
+                started[name] = servers
+            return started[name]
+
+        yield get
