@@ -198,7 +198,12 @@ def query_database(url: str, sql: str) -> list[dict[str, Any]]:
             return [dict(row) for row in connection.execute(sql).fetchall()]
         finally:
             connection.close()
-    return asyncio.run(pg_fetch(url, sql)) if not _loop_running() else _run_in_thread(pg_fetch(url, sql))
+    return run_sync(pg_fetch(url, sql))
+
+
+def run_sync(coroutine: Any) -> Any:
+    """Run a coroutine to its end from sync code, also when called inside an event loop."""
+    return asyncio.run(coroutine) if not _loop_running() else _run_in_thread(coroutine)
 
 
 def _loop_running() -> bool:
@@ -245,11 +250,11 @@ def fresh_database(template_database: str, directory: Path) -> Iterator[str]:
     if BACKEND == "postgres":
         template = template_database.rpartition("/")[2]
         name = f"members_attack_{os.getpid()}_{next(_databases)}"
-        asyncio.run(pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        run_sync(pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
         try:
             yield f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
         finally:
-            asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            run_sync(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         source = Path(template_database.removeprefix("sqlite://"))
         target = directory / f"members-{next(_databases)}.sqlite3"
