@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
@@ -30,14 +34,41 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
+def _sqlite_file(database_url: str) -> Path | None:
+    if not database_url.startswith("sqlite://") or ":memory:" in database_url:
+        return None
+    return Path(database_url.removeprefix("sqlite://").split("?", 1)[0])
+
+
+@contextmanager
+def _migration_lock(database_url: str) -> Iterator[None]:
+    """On SQLite, one process migrates at a time (``uvicorn --workers N`` starts N at once).
+
+    An exclusive lock on a file beside the database: the others wait, then find nothing
+    left to apply. PostgreSQL is migrated by ``python -m gql migrate``, once per deploy.
+    """
+    path = _sqlite_file(database_url)
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate-lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 async def migrate(database_url: str) -> None:
     """Apply every pending migration (idempotent), then close the connections it opened."""
     from tortoise.migrations.api import migrate as run_migrations
 
-    try:
-        await run_migrations(config=tortoise_config(database_url))
-    finally:
-        await Tortoise.close_connections()
+    with _migration_lock(database_url):
+        try:
+            await run_migrations(config=tortoise_config(database_url))
+        finally:
+            await Tortoise.close_connections()
 
 
 # For the `tortoise` CLI when writing a new migration:
