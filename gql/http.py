@@ -16,7 +16,8 @@ by default: browsers then refuse cross-origin calls).
 ``install_log_filters()`` keeps secrets out of the logs: SQL parameter values (hashes,
 token hashes) are not logged even at DEBUG (Tortoise's and aiosqlite's debug lines), and
 access-log lines lose their query string (a client may put variables, even a password,
-in a GET URL).
+in a GET URL), and Strawberry's own error log (which quotes the document, literals and
+all) is dropped: unexpected errors are logged by ``gql.errors``, with a request id.
 """
 
 from __future__ import annotations
@@ -191,6 +192,15 @@ class _DriverCallsRedacted(logging.Filter):
         return True
 
 
+class _Dropped(logging.Filter):
+    """Strawberry logs every GraphQL error with the document excerpt around it, literals
+    (passwords, tokens) included. Expected errors need no log line; unexpected ones are
+    logged by ``gql.errors`` with their trace and request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
 class _NoQueryString(logging.Filter):
     """uvicorn's access log: ``'%s - "%s %s HTTP/%s" %d'`` with the full path; cut the query string."""
 
@@ -204,6 +214,7 @@ class _NoQueryString(logging.Filter):
 _SQL_FILTER = _SqlParametersRedacted()
 _ACCESS_FILTER = _NoQueryString()
 _DRIVER_FILTER = _DriverCallsRedacted()
+_DROPPED = _Dropped()
 
 
 def install_log_filters() -> None:
@@ -212,6 +223,9 @@ def install_log_filters() -> None:
         logger = logging.getLogger(name)
         if _SQL_FILTER not in logger.filters:
             logger.addFilter(_SQL_FILTER)
+    strawberry_errors = logging.getLogger("strawberry.execution")
+    if _DROPPED not in strawberry_errors.filters:
+        strawberry_errors.addFilter(_DROPPED)
     driver = logging.getLogger("aiosqlite")
     if _DRIVER_FILTER not in driver.filters:
         driver.addFilter(_DRIVER_FILTER)

@@ -102,6 +102,9 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_in_process(
     await gql.member(second_session, LOGOUT)
     await gql.anonymous('mutation { requestPasswordReset(email: "flow@example.com") { __typename } }')
     await gql.http.get("/graphql", params={"query": "mutation { login(identity: \"flow@example.com\", password: \"%s\") { __typename } }" % PASSWORD})
+    # Errors quote the document around them: a password literal next to a mistake.
+    await gql.anonymous('mutation { login(identity: "flow@example.com", password: "%s") { nope } }' % PASSWORD)
+    await gql.anonymous('mutation { login(identity: "flow@example.com", password: "%s", extra: 1) { __typename } }' % PASSWORD)
 
     from gql.db.models import Member
 
@@ -141,6 +144,8 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
     # A careless client puts the password in a GET URL: the access log must not keep it.
     await http.get(server.graphql_url, params={"query": f'mutation {{ login(identity: "{email}", password: "{PASSWORD}") {{ __typename }} }}'})
     await http.get(server.graphql_url, params={"query": "{ currentMember { id } }", "variables": f'{{"password": "{PASSWORD}"}}'})
+    await client.post(f'mutation {{ login(identity: "{email}", password: "{PASSWORD}") {{ nope }} }}')
+    await client.post(f'mutation {{ login(identity: "{email}", password: "{PASSWORD}", extra: 1) {{ __typename }} }}')
 
     (row,) = query_database(attack_database, f"SELECT password_hash FROM member WHERE email_key = '{email}'")
     # The reset link's token, from the queued mail; wait until the worker has "sent" it.
