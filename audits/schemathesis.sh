@@ -21,5 +21,5 @@ for caller in anonymous backend; do
   # Introspection on (schemathesis reads the schema with it); rate limits off (one address).
   "$python" "$here/with_server.py" --env MEMBERS_INTROSPECTION=true --env MEMBERS_RATE_LIMITS=off -- \
     "$bin/schemathesis" run '{url}' --checks no_unexpected_errors --max-examples "$examples" --seed "$seed" \
-    --generation-deterministic --max-time "${SCHEMATHESIS_SECONDS:-60}" --no-color --report-dir "${TMPDIR:-/tmp}/schemathesis-report" "${headers[@]}"
+    --generation-deterministic --generation-database none --max-time "${SCHEMATHESIS_SECONDS:-60}" --no-color --report-dir "${TMPDIR:-/tmp}/schemathesis-report" "${headers[@]}"
 done

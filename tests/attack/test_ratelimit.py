@@ -156,3 +156,22 @@ async def test_unreachable_redis_lets_requests_through_and_says_so(start_server:
     answers = [await login(client, unique_email(), "guess") for _ in range(CAPACITY + 1)]
     assert {a["code"] for a in answers} == {3003}  # fail open; the lockout still guards accounts
     assert "rate limits not enforced: Redis unreachable" in server.output()
+
+
+RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename ... on Error { code } ... on RateLimitedError { retryAfter } } }"
+
+
+async def test_password_reset_mail_is_limited_per_mailbox_and_per_address(
+    shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
+    (server,) = shared_servers("default-limits", 1, rate_limits="1")
+    victim = unique_email("mailbox")
+    # Two mails an hour to one mailbox, whoever asks and whether or not it has an account.
+    answers = [await Client(http, server.graphql_url).field(RESET, {"e": victim}) for _ in range(3)]
+    assert [a["__typename"] for a in answers] == ["EmailQueued", "EmailQueued", "RateLimitedError"]
+    assert answers[-1]["retryAfter"] > 60
+    assert (await Client(http, server.graphql_url).field(RESET, {"e": victim.upper()}))["code"] == 3207
+    # Ten requests an hour from one address, whatever the mailboxes.
+    spammer = Client(http, server.graphql_url)
+    codes = [(await spammer.field(RESET, {"e": unique_email("other")})).get("code") for _ in range(11)]
+    assert codes == [None] * 10 + [3207]
