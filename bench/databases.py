@@ -47,6 +47,23 @@ def seeded_password_hash(cost: int) -> str:
     return asyncio.run(make())
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _owner(name: str) -> int | None:
+    """The pid in a per-run name (run-123, bench_run_123_1000, bench_scratch_123), if any."""
+    parts = name.replace("-", "_").split("_")
+    numbers = [int(p) for p in parts if p.isdigit()]
+    return numbers[0] if numbers and ("run" in parts or "scratch" in parts) else None
+
+
 class Databases(Protocol):
     def dataset(self, count: int) -> str:
         """The URL of this run's own copy of the cached dataset of ``count`` members."""
@@ -65,6 +82,10 @@ class SqliteDatabases:
         self.log = log
         self.run_dir = CACHE_DIR / f"run-{os.getpid()}"
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in CACHE_DIR.glob("run-*"):  # from runs that were killed before cleaning up
+            pid = _owner(leftover.name)
+            if pid is not None and not _alive(pid):
+                shutil.rmtree(leftover, ignore_errors=True)
 
     def _cached(self, count: int) -> Path:
         path = CACHE_DIR / f"members-{count}-c{self.cost}-{self.key}.sqlite3"
@@ -123,7 +144,11 @@ class PostgresDatabases:
             await connection.close()
 
     def _names(self) -> list[str]:
-        return asyncio.run(self._admin())
+        names = asyncio.run(self._admin())
+        leftovers = [n for n in names if (pid := _owner(n)) is not None and not _alive(pid)]
+        if leftovers:  # from runs that were killed before cleaning up
+            asyncio.run(self._admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in leftovers)))
+        return [n for n in names if n not in leftovers]
 
     async def _seed(self, name: str, count: int, password_hash: str) -> None:
         import asyncpg

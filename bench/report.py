@@ -39,8 +39,8 @@ class Figure:
         target = f"{self.target:g}"
         return target if self.comparison == "==" else f"{self.comparison} {target}"
 
-    def result_text(self) -> str:
-        return {True: "pass", False: "FAIL", None: "-"}[self.passed]
+    def result_text(self, enforced: bool = True) -> str:
+        return {True: "pass", False: "FAIL" if enforced else "miss", None: "-"}[self.passed]
 
 
 def median(values: Sequence[float]) -> float:
@@ -58,9 +58,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms"
 
 
-def render(figures: Sequence[Figure], markdown: bool = False) -> str:
+def render(figures: Sequence[Figure], markdown: bool = False, enforced: bool = True) -> str:
+    """The table; ``enforced`` False (smoke runs) reports a missed target as "miss", not "FAIL"."""
     header = ("figure", "value", "target", "result", "detail")
-    rows = [(f.name, f.value_text(), f.target_text(), f.result_text(), f.detail) for f in figures]
+    rows = [(f.name, f.value_text(), f.target_text(), f.result_text(enforced), f.detail) for f in figures]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]

@@ -95,7 +95,7 @@ def model_defaults(table: str, explicit: tuple[str, ...]) -> dict[str, object]:
         if column in explicit or field.default is None or field.pk:
             continue
         value = field.default() if callable(field.default) else field.default
-        defaults[column] = field.to_db_value(value, None)
+        defaults[column] = field.to_db_value(value, model)
     return defaults
 
 

@@ -8,13 +8,18 @@ so this runs on a scratch database at the lowest cost.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from starlette.applications import Starlette
+
+from gql.app import create_app
+from gql.config import Settings
 
 from bench import documents as doc
 from bench.load import BACKEND
@@ -36,7 +41,7 @@ class _Statements(logging.Handler):
             self.messages.append(message)
 
 
-@contextmanager
+@contextlib.contextmanager
 def _statement_log() -> Iterator[_Statements]:
     logger = logging.getLogger("tortoise.db_client")
     handler, level = _Statements(), logger.level
@@ -65,14 +70,17 @@ async def _count(operation: Callable[[], Awaitable[Any]]) -> tuple[int, list[str
 
 
 async def count_statements(database_url: str) -> list[Figure]:
-    from gql.app import create_app
-    from gql.config import Settings
-
     settings = Settings(
         database_url=database_url, environment="test", admin_api_key=ADMIN_KEY, secret_key=SECRET_KEY,
         bcrypt_cost=4, hash_threads=1, rate_limit_scale=RATE_LIMIT_SCALE,
     )
     app = create_app(settings, apply_migrations=False)
+    # The app prints its start-up banner; this process's stdout is the result table.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return await _count_all(app)
+
+
+async def _count_all(app: Starlette) -> list[Figure]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
