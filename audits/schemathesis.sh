@@ -7,6 +7,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
 python="${1:-${PYTHON:-$root/.venv/bin/python}}"
+case "$python" in */*) python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")" ;; *) python="$(command -v "$python")" ;; esac
 "$python" -m pip install --quiet "schemathesis>=4.32,<5"
 bin="$(dirname "$python")"
 examples="${SCHEMATHESIS_EXAMPLES:-40}"
@@ -21,5 +22,5 @@ for caller in anonymous backend; do
   # Introspection on (schemathesis reads the schema with it); rate limits off (one address).
   "$python" "$here/with_server.py" --env MEMBERS_INTROSPECTION=true --env MEMBERS_RATE_LIMITS=off -- \
     "$bin/schemathesis" run '{url}' --checks no_unexpected_errors --max-examples "$examples" --seed "$seed" \
-    --generation-deterministic --generation-database none --max-time "${SCHEMATHESIS_SECONDS:-60}" --no-color --report-dir "${TMPDIR:-/tmp}/schemathesis-report" "${headers[@]}"
+    --generation-deterministic --max-time "${SCHEMATHESIS_SECONDS:-60}" --no-color --report-dir "${TMPDIR:-/tmp}/schemathesis-report" "${headers[@]}"
 done

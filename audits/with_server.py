@@ -67,7 +67,8 @@ def main() -> int:
                         return 1
                     time.sleep(0.1)
             url = f"http://127.0.0.1:{port}/graphql"
-            status = subprocess.call([part.replace("{url}", url) for part in command], cwd=ROOT)
+            # In the temporary directory: tools leave caches where they run.
+            status = subprocess.call([part.replace("{url}", url) for part in command], cwd=directory)
         finally:
             alive = server.poll() is None
             server.terminate()

@@ -4,6 +4,7 @@ shared by two server processes."""
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 import httpx
@@ -41,6 +42,8 @@ def redis_available() -> bool:
 def backend_env(kind: str) -> dict[str, str]:
     if kind == "redis":
         if not redis_available():
+            if os.environ.get("MEMBERS_REQUIRE_REDIS") == "1":
+                pytest.fail(f"Redis not reachable at {REDIS_URL} and MEMBERS_REQUIRE_REDIS=1")
             pytest.skip(f"Redis not reachable at {REDIS_URL}")
         return {"redis_url": REDIS_URL, "redis_prefix": f"members-test-{uuid.uuid4().hex[:8]}:"}
     return {}
