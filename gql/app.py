@@ -52,6 +52,8 @@ class MembersGraphQL(GraphQL[Context, None]):
             parsed = json.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise HTTPException(400, "Unable to parse request body as JSON") from None
+        except RecursionError:  # [[[[…]]]] nested deeper than Python's stack
+            raise HTTPException(400, "The request body is nested too deeply") from None
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object")
         return parsed

@@ -165,10 +165,17 @@ def test_responses_are_not_cached_or_sniffed(production: Server) -> None:
 
 def test_malformed_requests_never_500(production: Server) -> None:
     bodies = [b"", b"{", b"[]", b"null", b'{"query": 5}', b'{"query": "{", "variables": []}', b'{"query": "{ __typename }", "variables": "x"}',
-              b'{"query": "query A { __typename } query B { __typename }"}', b'{"query": "{ __typename }", "operationName": 7}', b"\xff\xfe"]
+              b'{"query": "query A { __typename } query B { __typename }"}', b'{"query": "{ __typename }", "operationName": 7}', b"\xff\xfe",
+              b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 40_000 + b"]" * 40_000 + b"}}",
+              b'{"query": "' + b"{" * 3000 + b"}" * 3000 + b'"}']
     for body in bodies:
         response = httpx.post(production.graphql_url, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code < 500, (body, response.status_code, response.text)
+    deep = json.dumps({"a": 1})
+    for _ in range(1500):
+        deep = '[' + deep + "]"
+    over_get = httpx.get(production.graphql_url, params={"query": "{ __typename }", "variables": deep})
+    assert over_get.status_code < 500, over_get.text
     response = httpx.post(production.graphql_url, json={"query": "{ __typename }"}, headers={"X-Api-Key": "wrong"})
     assert response.json()["errors"][0]["extensions"]["code"] == 2002
     assert httpx.post(production.graphql_url, json={"query": "{ registrationSettings { enabled } }"}, headers={"X-Api-Key": ADMIN_KEY}).json()["data"]
