@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -34,8 +35,10 @@ from gql.db.models import Member, RateLimitBucket
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.ratelimit import Sql
 
-# Shadow counters of unknown identities are forgotten after a day of quiet.
+# Shadow counters of unknown identities are forgotten after a day of quiet, swept now and
+# then (on average every SWEEP_EVERY-th failure of an unknown identity).
 SHADOW_TTL_SECONDS = 24 * 3600
+SWEEP_EVERY = 200
 
 
 def lock_seconds(config: Settings, failures: int) -> int:
@@ -124,7 +127,7 @@ async def _record_shadow_failure(config: Settings, identity_key: str) -> None:
     seconds = lock_seconds(config, failures)
     if seconds:
         await RateLimitBucket.filter(key=key, tokens=failures, updated_at__lte=now).update(updated_at=now + seconds)
-    if failures == 1:
+    if random.random() < 1 / SWEEP_EVERY:
         await RateLimitBucket.filter(key__startswith="lock:", updated_at__lt=now - SHADOW_TTL_SECONDS).delete()
 
 
