@@ -42,7 +42,11 @@ def _node(member: Member) -> dict[str, Any]:
         "privacyStatus": member.privacy_status,
         "createdDate": member.created_at.isoformat(),
         "profile": {"nickname": member.nickname, "slug": member.slug},
-        "contact": {"firstName": contact.first_name, "lastName": contact.last_name, "customFields": contact.custom_fields},
+        "contact": {
+            "firstName": contact.first_name,
+            "lastName": contact.last_name,
+            "customFields": contact.custom_fields,
+        },
     }
 
 

@@ -42,9 +42,7 @@ def run(plan: Plan, databases: Databases) -> list[Figure]:
             servers = {plan.small_members: small_server.base_url, plan.large_members: server.base_url}
             latencies = asyncio.run(growth.measure(plan, servers))
             small_rss = _mib(small_server.peak_rss())
-        growth_figures = growth.figures(
-            plan.small_members, latencies[plan.small_members], plan.large_members, latencies[plan.large_members]
-        )
+        growth_figures = growth.figures(latencies, plan.small_members, plan.large_members)
 
         _say("members(first: 20) throughput, product vs bare Starlette")
         with bare_server(large_url, LOG_DIR) as bare:
@@ -57,8 +55,10 @@ def run(plan: Plan, databases: Databases) -> list[Figure]:
             "server peak RSS",
             _mib(server.peak_rss()),
             unit="MiB",
-            detail=(f"VmHWM of the server on {plan.large_members:,} members over its whole run; "
-                    f"{small_rss or 0:.0f} MiB on {plan.small_members:,}; bare app {bare_rss or 0:.0f} MiB"),
+            detail=(
+                f"VmHWM of the server on {plan.large_members:,} members over its whole run; "
+                f"{small_rss or 0:.0f} MiB on {plan.small_members:,}; bare app {bare_rss or 0:.0f} MiB"
+            ),
         )
     return [*register, *members, *sql, *growth_figures, memory]
 
@@ -67,9 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="small counts, well under 2 minutes; targets not enforced")
     parser.add_argument("--postgres", action="store_true", help="run on PostgreSQL instead of SQLite")
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES, help=f"admin connection (default {DEFAULT_POSTGRES})")
+    parser.add_argument(
+        "--postgres-url", default=DEFAULT_POSTGRES, help=f"admin connection (default {DEFAULT_POSTGRES})"
+    )
     parser.add_argument("--bcrypt-cost", type=int, help="default MEMBERS_BCRYPT_COST, else 12 (4 with --smoke)")
-    parser.add_argument("--large", type=int, help="members in the large dataset (default 1,000,000; 10,000 with --smoke)")
+    parser.add_argument(
+        "--large", type=int, help="members in the large dataset (default 1,000,000; 10,000 with --smoke)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (never with --smoke)")
     args = parser.parse_args(argv)
@@ -83,11 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(LOG_DIR, ignore_errors=True)
     LOG_DIR.mkdir(parents=True)
     backend = "PostgreSQL" if args.postgres else "SQLite"
-    header = (f"{machine.describe()}; {backend}; bcrypt cost {plan.bcrypt_cost}; "
-              f"{plan.server_hash_threads} hash threads; {'smoke' if plan.smoke else 'full'} run")
+    header = (
+        f"{machine.describe()}; {backend}; bcrypt cost {plan.bcrypt_cost}; "
+        f"{plan.server_hash_threads} hash threads; {'smoke' if plan.smoke else 'full'} run"
+    )
     _say(header)
     databases: Databases = (
-        PostgresDatabases(args.postgres_url, plan.bcrypt_cost, _say) if args.postgres else SqliteDatabases(plan.bcrypt_cost, _say)
+        PostgresDatabases(args.postgres_url, plan.bcrypt_cost, _say)
+        if args.postgres
+        else SqliteDatabases(plan.bcrypt_cost, _say)
     )
     started, others = time.monotonic(), machine.OtherLoad()
     try:
@@ -103,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     print(render(figures, markdown=args.markdown, enforced=not plan.smoke))
     if plan.smoke:
         print("smoke run: small counts and a low bcrypt cost keep it short; its ratios are not the product's figures")
-    print(f"{time.monotonic() - started:.0f} s; other processes kept {others.cores_used():.2f} "
-          f"of {plan.cores} cores busy on average meanwhile")
+    print(
+        f"{time.monotonic() - started:.0f} s; other processes kept {others.cores_used():.2f} "
+        f"of {plan.cores} cores busy on average meanwhile"
+    )
     missed = [f.name for f in figures if f.passed is False]
     if missed and not plan.smoke:
         _say("targets missed: " + "; ".join(missed))

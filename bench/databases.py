@@ -171,8 +171,12 @@ class PostgresDatabases:
         stale = [n for n in existing if n.startswith(prefix)]
         building = f"bench_building_{count}_c{self.cost}"
         self.log(f"seeding {count:,} members into PostgreSQL database {name} (cached for later runs)")
-        asyncio.run(self._admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in [*stale, building]),
-                                f'CREATE DATABASE "{building}"'))
+        asyncio.run(
+            self._admin(
+                *(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in [*stale, building]),
+                f'CREATE DATABASE "{building}"',
+            )
+        )
         run_migrations(self._url(building))
         asyncio.run(self._seed(building, count, seeded_password_hash(self.cost)))
         asyncio.run(self._admin(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
@@ -181,8 +185,12 @@ class PostgresDatabases:
     def dataset(self, count: int) -> str:
         template = self._cached(count)
         name = f"bench_run_{os.getpid()}_{count}"
-        asyncio.run(self._admin(f'DROP DATABASE IF EXISTS "{name}"',
-                                f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+        asyncio.run(
+            self._admin(
+                f'DROP DATABASE IF EXISTS "{name}"',
+                f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY',
+            )
+        )
         self.created.append(name)
         return self._url(name)
 

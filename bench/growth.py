@@ -53,7 +53,9 @@ async def _senders(client: Client, plan: Plan, members: int) -> list[tuple[Sende
 
     async def member(_: int) -> None:
         index = rng.randrange(members)
-        found: dict[str, Any] = doc.data(await client.post(doc.MEMBER, {"id": seed.member_id(index)}, BACKEND), "member")
+        found: dict[str, Any] = doc.data(
+            await client.post(doc.MEMBER, {"id": seed.member_id(index)}, BACKEND), "member"
+        )
         if found["id"] != seed.member_id(index):
             raise doc.BadAnswer(f"member: asked {seed.member_id(index)}, got {found['id']}")
 
@@ -76,7 +78,7 @@ async def measure(plan: Plan, servers: dict[int, str]) -> dict[int, dict[str, li
     Requests alternate between the servers (which one goes first alternates too), so
     noise from the rest of the machine lands on both sides of each ratio alike.
     """
-    latencies: dict[int, dict[str, list[float]]] = {members: {} for members in servers}
+    latencies: dict[int, dict[str, list[float]]] = {members: {name: [] for name in OPERATIONS} for members in servers}
     clients = {members: Client(url, connections=1) for members, url in servers.items()}
     try:
         senders = {members: await _senders(client, plan, members) for members, client in clients.items()}
@@ -85,20 +87,20 @@ async def measure(plan: Plan, servers: dict[int, str]) -> dict[int, dict[str, li
                 send, warmup, _ = senders[members][position]
                 await paced(send, 0.0, count=warmup)  # page cache, parser and validation caches
             samples = senders[next(iter(servers))][position][2]
-            order = list(servers)
             for k in range(samples):
-                for members in order if k % 2 == 0 else reversed(order):
-                    latencies[members].setdefault(name, []).extend(await paced(senders[members][position][0], 0.0, count=1))
+                for members in list(servers) if k % 2 == 0 else reversed(list(servers)):
+                    send = senders[members][position][0]
+                    latencies[members][name] += await paced(send, 0.0, count=1)
     finally:
         for client in clients.values():
             await client.__aexit__()
     return latencies
 
 
-def figures(small: int, small_latencies: dict[str, list[float]], large: int, large_latencies: dict[str, list[float]]) -> list[Figure]:
+def figures(latencies: dict[int, dict[str, list[float]]], small: int, large: int) -> list[Figure]:
     rows = []
     for name in OPERATIONS:
-        before, after = median(small_latencies[name]), median(large_latencies[name])
+        before, after = median(latencies[small][name]), median(latencies[large][name])
         rows.append(
             Figure(
                 f"growth {_count(small)}->{_count(large)}: {name}",

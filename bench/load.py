@@ -29,8 +29,12 @@ class Client:
         self._http = httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120.0)
         self._path = path
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Any:
-        response = await self._http.post(self._path, json={"query": query, "variables": variables or {}}, headers=headers)
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        response = await self._http.post(
+            self._path, json={"query": query, "variables": variables or {}}, headers=headers
+        )
         response.raise_for_status()
         return response.json()
 
@@ -69,9 +73,7 @@ class Flood:
         return self.completed / self.seconds if self.seconds > 0 else float("nan")
 
 
-async def flood(
-    send: Callable[[int], Awaitable[None]], concurrency: int, seconds: float, warmup: float = 0.0
-) -> Flood:
+async def flood(send: Callable[[int], Awaitable[None]], concurrency: int, seconds: float, warmup: float = 0.0) -> Flood:
     """``concurrency`` workers send back to back for ``seconds``; completions after ``warmup`` count.
 
     The warm-up is left out because the pipeline is still filling then (connections

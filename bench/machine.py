@@ -29,8 +29,10 @@ def _memory() -> str:
 
 
 def describe() -> str:
-    return (f"{os.cpu_count()} cores ({_cpuinfo_model()}), {_memory()} RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({_cpuinfo_model()}), {_memory()} RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def busy_seconds() -> float:

@@ -48,7 +48,11 @@ def product_env(database_url: str, bcrypt_cost: int = 4, hash_threads: int = 0) 
 def run_migrations(database_url: str) -> None:
     """The product's own migrations, exactly as an operator applies them."""
     done = subprocess.run(
-        [sys.executable, "-m", "gql", "migrate"], cwd=REPO, env=product_env(database_url), capture_output=True, text=True
+        [sys.executable, "-m", "gql", "migrate"],
+        cwd=REPO,
+        env=product_env(database_url),
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise RuntimeError(f"python -m gql migrate failed for {database_url}:\n{done.stdout}{done.stderr}")
@@ -119,7 +123,9 @@ def serve(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Ite
     port = free_port()
     log_path = log_dir / f"{name}-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([*argv, "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*argv, "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
     served = Served(name, process, port, log_path)
     try:
         _wait_ready(served)
@@ -134,7 +140,9 @@ def serve(name: str, argv: list[str], env: dict[str, str], log_dir: Path) -> Ite
                 process.wait()
 
 
-def product_server(database_url: str, bcrypt_cost: int, hash_threads: int, log_dir: Path) -> AbstractContextManager[Served]:
+def product_server(
+    database_url: str, bcrypt_cost: int, hash_threads: int, log_dir: Path
+) -> AbstractContextManager[Served]:
     argv = [sys.executable, "-m", "gql", "serve", "--host", "127.0.0.1"]
     return serve("server", argv, product_env(database_url, bcrypt_cost, hash_threads), log_dir)
 

@@ -67,6 +67,8 @@ def render(figures: Sequence[Figure], markdown: bool = False, enforced: bool = T
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(lines)
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
+        return "  ".join(cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)) + "  " + row[-1]
+
     return "\n".join([line(header), line(tuple("-" * w for w in widths) + ("-" * 6,)), *map(line, rows)])

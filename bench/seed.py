@@ -14,7 +14,9 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from gql.db.models import Contact, Member
 
 # Bump when the rows below change, so cached datasets are rebuilt.
 SEED_VERSION = 1
@@ -22,7 +24,7 @@ PASSWORD = "bench-password-1234"
 EMAIL_DOMAIN = "bench.example"
 # Seeded members are older than anything registered during a run; a non-zero
 # microsecond keeps the stored text in the product's format (str() drops ".000000").
-EPOCH = datetime(2020, 1, 1, 0, 0, 0, 500_000, tzinfo=timezone.utc)
+EPOCH = datetime(2020, 1, 1, 0, 0, 0, 500_000, tzinfo=UTC)
 HOBBIES = ("Basketball", "Chess", "Cooking", "Hiking")
 CHUNK = 20_000
 
@@ -57,27 +59,54 @@ def _sqlite_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")  # how Tortoise stores aware datetimes
 
 
-def _contact_row(i: int, created: str) -> tuple[object, ...]:
-    return (
-        contact_id(i), email(i), "Member", f"{i:07d}", json.dumps([email(i)]),
-        json.dumps({"hobby": HOBBIES[i % len(HOBBIES)]}, separators=(",", ":")), created, created,
-    )
-
-
-def _member_row(i: int, created: str, password_hash: str) -> tuple[object, ...]:
-    return (
-        member_id(i), email(i), email(i), email(i), password_hash, "APPROVED",
-        "PUBLIC" if is_public(i) else "PRIVATE", contact_id(i), nickname(i), nickname_key(i),
-        f"member{i:07d}", created, created,
-    )
-
-
 # The columns the seed sets; nullable ones left out stay NULL, the rest take the model's default.
 CONTACT_COLUMNS = ("id", "email_key", "first_name", "last_name", "emails", "custom_fields", "created_at", "updated_at")
 MEMBER_COLUMNS = (
-    "id", "identity", "login_email", "email_key", "password_hash", "status", "privacy_status", "contact_id",
-    "nickname", "nickname_key", "slug", "created_at", "updated_at",
+    "id",
+    "identity",
+    "login_email",
+    "email_key",
+    "password_hash",
+    "status",
+    "privacy_status",
+    "contact_id",
+    "nickname",
+    "nickname_key",
+    "slug",
+    "created_at",
+    "updated_at",
 )
+
+
+def _contact_row(i: int, created: str) -> tuple[object, ...]:  # in CONTACT_COLUMNS order
+    return (
+        contact_id(i),
+        email(i),
+        "Member",
+        f"{i:07d}",
+        json.dumps([email(i)]),
+        json.dumps({"hobby": HOBBIES[i % len(HOBBIES)]}, separators=(",", ":")),
+        created,
+        created,
+    )
+
+
+def _member_row(i: int, created: str, password_hash: str) -> tuple[object, ...]:  # in MEMBER_COLUMNS order
+    return (
+        member_id(i),
+        email(i),
+        email(i),
+        email(i),
+        password_hash,
+        "APPROVED",
+        "PUBLIC" if is_public(i) else "PRIVATE",
+        contact_id(i),
+        nickname(i),
+        nickname_key(i),
+        f"member{i:07d}",
+        created,
+        created,
+    )
 
 
 def model_defaults(table: str, explicit: tuple[str, ...]) -> dict[str, object]:
@@ -86,8 +115,6 @@ def model_defaults(table: str, explicit: tuple[str, ...]) -> dict[str, object]:
     Tortoise applies defaults in Python, not in the schema, so a bulk insert must
     supply them; reading them from the model keeps the seed valid as columns are added.
     """
-    from gql.db.models import Contact, Member
-
     model = {"contact": Contact, "member": Member}[table]
     defaults: dict[str, object] = {}
     for name, column in model._meta.fields_db_projection.items():
@@ -117,16 +144,19 @@ def seed_sqlite(path: str, count: int, password_hash: str) -> None:
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute("PRAGMA cache_size = -1000000")
         check_layout(connection)
-        contact_extra, member_extra = model_defaults("contact", CONTACT_COLUMNS), model_defaults("member", MEMBER_COLUMNS)
+        contact_extra, member_extra = (
+            model_defaults("contact", CONTACT_COLUMNS),
+            model_defaults("member", MEMBER_COLUMNS),
+        )
         contact_sql = _insert_sql("contact", (*CONTACT_COLUMNS, *contact_extra))
         member_sql = _insert_sql("member", (*MEMBER_COLUMNS, *member_extra))
         contact_tail, member_tail = tuple(contact_extra.values()), tuple(member_extra.values())
         with connection:
             for indexes in _chunks(count):
-                created = [_sqlite_time(EPOCH + timedelta(seconds=i)) for i in indexes]
-                connection.executemany(contact_sql, (_contact_row(i, c) + contact_tail for i, c in zip(indexes, created)))
+                created = [(i, _sqlite_time(EPOCH + timedelta(seconds=i))) for i in indexes]
+                connection.executemany(contact_sql, (_contact_row(i, at) + contact_tail for i, at in created))
                 connection.executemany(
-                    member_sql, (_member_row(i, c, password_hash) + member_tail for i, c in zip(indexes, created))
+                    member_sql, (_member_row(i, at, password_hash) + member_tail for i, at in created)
                 )
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -144,19 +174,27 @@ def postgres_seed_sql(count: int, password_hash: str) -> list[tuple[str, tuple[o
     """
     statements: list[tuple[str, tuple[object, ...]]] = []
     for table, columns, values, params in (
-        ("contact", CONTACT_COLUMNS,
-         f"md5('contact-' || i)::uuid, e, 'Member', n, jsonb_build_array(e), "
-         f"jsonb_build_object('hobby', ({hobbies})[i % {len(HOBBIES)} + 1]), t, t",
-         (count, EPOCH)),
-        ("member", MEMBER_COLUMNS,
-         "md5('member-' || i)::uuid, e, e, e, $3, 'APPROVED', CASE WHEN i % 2 = 0 THEN 'PUBLIC' ELSE 'PRIVATE' END, "
-         "md5('contact-' || i)::uuid, 'Member ' || n, 'member ' || n, 'member' || n, t, t",
-         (count, EPOCH, password_hash)),
+        (
+            "contact",
+            CONTACT_COLUMNS,
+            f"md5('contact-' || i)::uuid, e, 'Member', n, jsonb_build_array(e), "
+            f"jsonb_build_object('hobby', ({hobbies})[i % {len(HOBBIES)} + 1]), t, t",
+            (count, EPOCH),
+        ),
+        (
+            "member",
+            MEMBER_COLUMNS,
+            "md5('member-' || i)::uuid, e, e, e, $3, 'APPROVED', CASE WHEN i % 2 = 0 THEN 'PUBLIC' ELSE 'PRIVATE' END, "
+            "md5('contact-' || i)::uuid, 'Member ' || n, 'member ' || n, 'member' || n, t, t",
+            (count, EPOCH, password_hash),
+        ),
     ):
         extra = model_defaults(table, columns)
         placeholders = "".join(f", ${len(params) + k + 1}" for k in range(len(extra)))
         names = ", ".join((*columns, *extra))
-        statements.append((f"INSERT INTO {table} ({names}) SELECT {values}{placeholders} {series}", (*params, *extra.values())))
+        statements.append(
+            (f"INSERT INTO {table} ({names}) SELECT {values}{placeholders} {series}", (*params, *extra.values()))
+        )
     return statements
 
 

@@ -18,13 +18,12 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from gql.app import create_app
-from gql.config import Settings
-
 from bench import documents as doc
 from bench.load import BACKEND
 from bench.processes import ADMIN_KEY, RATE_LIMIT_SCALE, SECRET_KEY
 from bench.report import Figure
+from gql.app import create_app
+from gql.config import Settings
 
 PASSWORD = "count-password-1234"
 PAGE_SIZE = 20
@@ -58,7 +57,7 @@ _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
 
 
 def _summary(statement: str) -> str:
-    """"SELECT member": the verb and the first table, enough to tell the statements apart."""
+    """ "SELECT member": the verb and the first table, enough to tell the statements apart."""
     table = _TABLE.search(statement)
     return f"{statement.split(None, 1)[0].upper()} {table.group(1) if table else ''}".strip()
 
@@ -71,8 +70,13 @@ async def _count(operation: Callable[[], Awaitable[Any]]) -> tuple[int, list[str
 
 async def count_statements(database_url: str) -> list[Figure]:
     settings = Settings(
-        database_url=database_url, environment="test", admin_api_key=ADMIN_KEY, secret_key=SECRET_KEY,
-        bcrypt_cost=4, hash_threads=1, rate_limit_scale=RATE_LIMIT_SCALE,
+        database_url=database_url,
+        environment="test",
+        admin_api_key=ADMIN_KEY,
+        secret_key=SECRET_KEY,
+        bcrypt_cost=4,
+        hash_threads=1,
+        rate_limit_scale=RATE_LIMIT_SCALE,
     )
     app = create_app(settings, apply_migrations=False)
     # The app prints its start-up banner; this process's stdout is the result table.
@@ -92,16 +96,24 @@ async def _count_all(app: Starlette) -> list[Figure]:
 
             # A full page of PUBLIC members for anonymous callers, and warm caches (settings, parser).
             for k in range(PAGE_SIZE + 1):
-                doc.success(await post(doc.REGISTER, doc.register_variables(f"count{k}@bench.example", PASSWORD, public=True)),
-                            "register", "RegistrationResult")
-            session = doc.success(await post(doc.LOGIN, {"identity": "count0@bench.example", "password": PASSWORD}),
-                                  "login", "SessionResult")
+                doc.success(
+                    await post(doc.REGISTER, doc.register_variables(f"count{k}@bench.example", PASSWORD, public=True)),
+                    "register",
+                    "RegistrationResult",
+                )
+            session = doc.success(
+                await post(doc.LOGIN, {"identity": "count0@bench.example", "password": PASSWORD}),
+                "login",
+                "SessionResult",
+            )
             bearer = {"Authorization": f"Bearer {session['sessionToken']}"}
             member_id = session["member"]["id"]
             page = {"first": PAGE_SIZE}
 
             async def register() -> None:
-                answer = await post(doc.REGISTER, doc.register_variables("counted@bench.example", PASSWORD, public=True))
+                answer = await post(
+                    doc.REGISTER, doc.register_variables("counted@bench.example", PASSWORD, public=True)
+                )
                 doc.success(answer, "register", "RegistrationResult")
 
             async def register_taken_slug() -> None:
@@ -109,8 +121,11 @@ async def _count_all(app: Starlette) -> list[Figure]:
                 doc.success(await post(doc.REGISTER, variables), "register", "RegistrationResult")
 
             async def login() -> None:
-                doc.success(await post(doc.LOGIN, {"identity": "count1@bench.example", "password": PASSWORD}),
-                            "login", "SessionResult")
+                doc.success(
+                    await post(doc.LOGIN, {"identity": "count1@bench.example", "password": PASSWORD}),
+                    "login",
+                    "SessionResult",
+                )
 
             async def members_anonymous() -> None:
                 doc.members_page(await post(doc.MEMBERS, page), PAGE_SIZE)

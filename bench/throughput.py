@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import bcrypt
 
 from bench import documents as doc
-from bench import machine
-from bench import seed
+from bench import machine, seed
 from bench.load import BACKEND, Client, Flood, flood, paced
 from bench.plan import Plan
 from bench.processes import Served
@@ -89,16 +88,20 @@ class _Tally:
         return self.completed / self.seconds
 
     def describe(self, name: str) -> str:
-        return (f"{name} {self.rate:.0f} req/s, {self.server_cpu / self.total * 1000:.2f} ms server CPU/req, "
-                f"client CPU {self.client_cpu / self.seconds:.0%}")
+        return (
+            f"{name} {self.rate:.0f} req/s, {self.server_cpu / self.total * 1000:.2f} ms server CPU/req, "
+            f"client CPU {self.client_cpu / self.seconds:.0%}"
+        )
 
 
 async def members_vs_bare(server: Served, bare: Served, plan: Plan) -> list[Figure]:
     """Figure 3: product members(first: 20) req/s over the bare app's, in alternating rounds."""
     variables = {"first": PAGE_SIZE}
     connections = max(plan.throughput_levels)
-    async with Client(server.base_url, connections) as product, \
-            Client(bare.base_url, connections, path="/members") as plain:
+    async with (
+        Client(server.base_url, connections) as product,
+        Client(bare.base_url, connections, path="/members") as plain,
+    ):
         product_page = doc.members_page(await product.post(doc.MEMBERS, variables, BACKEND), PAGE_SIZE)
         bare_page = doc.members_page(await plain.post(doc.MEMBERS, variables, BACKEND), PAGE_SIZE)
 
@@ -125,9 +128,15 @@ async def members_vs_bare(server: Served, bare: Served, plan: Plan) -> list[Figu
         for level in plan.throughput_levels
     )
     same = "yes" if product_page == bare_page else "NO"
-    detail = (f"peak {product_best.describe('product')} ({product_level} in flight); "
-              f"{bare_best.describe('bare')} ({bare_level} in flight); {rates}; same JSON: {same}")
-    return [Figure("members(first: 20) req/s vs bare Starlette", product_best.rate / bare_best.rate, ">=", 0.5, detail=detail)]
+    detail = (
+        f"peak {product_best.describe('product')} ({product_level} in flight); "
+        f"{bare_best.describe('bare')} ({bare_level} in flight); {rates}; same JSON: {same}"
+    )
+    return [
+        Figure(
+            "members(first: 20) req/s vs bare Starlette", product_best.rate / bare_best.rate, ">=", 0.5, detail=detail
+        )
+    ]
 
 
 async def register_and_liveness(server: Served, plan: Plan, members: int) -> list[Figure]:
@@ -141,8 +150,9 @@ async def register_and_liveness(server: Served, plan: Plan, members: int) -> lis
 
         def registrar(phase: str) -> Callable[[int], Awaitable[None]]:
             async def register(k: int) -> None:
-                answer = await flooding.post(doc.REGISTER, doc.register_variables(f"flood-{tag}-{phase}-{k}@bench.example", seed.PASSWORD))
-                doc.success(answer, "register", "RegistrationResult")
+                variables = doc.register_variables(f"flood-{tag}-{phase}-{k}@bench.example", seed.PASSWORD)
+                doc.success(await flooding.post(doc.REGISTER, variables), "register", "RegistrationResult")
+
             return register
 
         async def probe(_: int) -> None:
@@ -160,7 +170,9 @@ async def register_and_liveness(server: Served, plan: Plan, members: int) -> lis
             flood(registrar("b"), plan.flood_concurrency, plan.flood_seconds, plan.flood_warmup_seconds)
         )
         await asyncio.sleep(plan.flood_warmup_seconds)
-        busy = await paced(probe, plan.probe_interval, until=time.perf_counter() + plan.flood_seconds - plan.flood_warmup_seconds)
+        busy = await paced(
+            probe, plan.probe_interval, until=time.perf_counter() + plan.flood_seconds - plan.flood_warmup_seconds
+        )
         during = await busy_flood
 
     rate = alone.flood.rate
@@ -173,18 +185,22 @@ async def register_and_liveness(server: Served, plan: Plan, members: int) -> lis
         rate / bound,
         ">=",
         0.9,
-        detail=(f"{rate:.2f} registrations/s vs bound {bound:.2f}/s ({plan.cores} cores / t_hash {ms(t_hash)} CPU "
-                f"({ms(t_hash_wall)} wall) at cost {plan.bcrypt_cost}, {plan.server_hash_threads} hash threads); "
-                f"server CPU {ms(per_registration)}/registration, so hashing is {t_hash / per_registration:.0%} of it; "
-                f"server used {alone.server_cores:.2f} cores, other processes {alone.others:.2f} "
-                f"(vs the {left:.2f} cores they left: {rate / (left / t_hash):.2f})"),
+        detail=(
+            f"{rate:.2f} registrations/s vs bound {bound:.2f}/s ({plan.cores} cores / t_hash {ms(t_hash)} CPU "
+            f"({ms(t_hash_wall)} wall) at cost {plan.bcrypt_cost}, {plan.server_hash_threads} hash threads); "
+            f"server CPU {ms(per_registration)}/registration, so hashing is {t_hash / per_registration:.0%} of it; "
+            f"server used {alone.server_cores:.2f} cores, other processes {alone.others:.2f} "
+            f"(vs the {left:.2f} cores they left: {rate / (left / t_hash):.2f})"
+        ),
     )
     liveness = Figure(
         "member(id) latency under register flood / idle",
         median(busy) / median(idle),
         "<=",
         2.0,
-        detail=(f"median {ms(median(idle))} idle, {ms(median(busy))} busy (p90 {ms(percentile(idle, 0.9))} / "
-                f"{ms(percentile(busy, 0.9))}, {len(busy)} probes, {during.rate:.2f} registrations/s meanwhile)"),
+        detail=(
+            f"median {ms(median(idle))} idle, {ms(median(busy))} busy (p90 {ms(percentile(idle, 0.9))} / "
+            f"{ms(percentile(busy, 0.9))}, {len(busy)} probes, {during.rate:.2f} registrations/s meanwhile)"
+        ),
     )
     return [register, liveness]
