@@ -87,7 +87,8 @@ def _after(cursor: str) -> Q:
     try:
         created, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         created_at = datetime.fromisoformat(created)
-        return Q(created_at__gt=created_at) | Q(created_at=created_at, id__gt=uuid.UUID(event_id))
+        # The leading range lets the (member_id, created_at, id) index seek to the cursor.
+        return Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=uuid.UUID(event_id)))
     except (ValueError, TypeError):
         raise DomainError(ErrorCode.INVALID_ARGUMENT, "The cursor is malformed.", property="after") from None
 

@@ -122,7 +122,11 @@ async def list_members(
     if after:
         key, last_id = _decode_cursor(sort, after)
         op = "lt" if sort.descending else "gt"
-        query = query.filter(Q(**{f"{column}__{op}": key}) | Q(**{column: key, f"id__{op}": last_id}))
+        # "column >= key AND (column > key OR id > last)": the leading range lets the index
+        # seek straight to the cursor; the OR alone makes both engines scan from the start.
+        query = query.filter(
+            Q(**{f"{column}__{op}e": key}) & (Q(**{f"{column}__{op}": key}) | Q(**{f"id__{op}": last_id}))
+        )
     prefix = "-" if sort.descending else ""
     rows: list[Member] = []
     if first:
