@@ -18,7 +18,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
 from gql.domain.password_reset import send_password_link
-from gql.domain.profiles import nickname_for, slug_candidates
+from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
 from gql.domain.registration import PRIVACY_STATUSES, ContactInfo, _check_contact
 from gql.domain.services import Services
@@ -176,29 +176,28 @@ async def create_member(
         raise DomainError(ErrorCode.REGISTRATION_ERROR, "createMember needs the email to be the identity property.")
     nickname = nickname_for(contact.first_name, contact.last_name, address, address)
     email_key = normalise(address)
-    for slug in slug_candidates(nickname):
-        try:
-            async with in_transaction() as connection:
-                row = await Contact.create(
-                    email_key=email_key, first_name=contact.first_name, last_name=contact.last_name,
-                    phones=list(contact.phones), emails=list(contact.emails), picture=contact.picture,
-                    custom_fields=custom, using_db=connection,
-                )
-                now = datetime.now(timezone.utc)
-                member = await Member.create(
-                    identity=email_key, login_email=address, email_key=email_key, password_hash=None,
-                    status="APPROVED", privacy_status=privacy_status, contact=row, nickname=nickname,
-                    nickname_key=normalise(nickname), slug=slug, photo=contact.picture,
-                    created_at=now, updated_at=now, using_db=connection,
-                )
-                await send_password_link(services, connection, member, "set_password")
-                await record(services, connection, caller, member.id, EventKind.CREATED)
-        except IntegrityError as exc:
-            column = violated_column(exc)
-            if column == "slug":
-                continue
-            if column in ("identity", "email_key"):
-                raise DomainError(ErrorCode.IDENTITY_TAKEN, property="email") from None
-            raise
-        return MemberView(member, full=True)
-    raise DomainError(ErrorCode.REGISTRATION_ERROR, "Could not find a free profile slug; try again.")
+
+    async def insert(connection: Any, row: Contact, slug: str) -> Member:
+        now = datetime.now(timezone.utc)
+        return await Member.create(
+            identity=email_key, login_email=address, email_key=email_key, password_hash=None,
+            status="APPROVED", privacy_status=privacy_status, contact=row, nickname=nickname,
+            nickname_key=normalise(nickname), slug=slug, photo=contact.picture,
+            created_at=now, updated_at=now, using_db=connection,
+        )
+
+    try:
+        async with in_transaction() as connection:
+            row = await Contact.create(
+                email_key=email_key, first_name=contact.first_name, last_name=contact.last_name,
+                phones=list(contact.phones), emails=list(contact.emails), picture=contact.picture,
+                custom_fields=custom, using_db=connection,
+            )
+            member = await with_free_slug(nickname, lambda slug: insert(connection, row, slug))
+            await send_password_link(services, connection, member, "set_password")
+            await record(services, connection, caller, member.id, EventKind.CREATED)
+    except IntegrityError as exc:
+        if violated_column(exc) in ("identity", "email_key"):
+            raise DomainError(ErrorCode.IDENTITY_TAKEN, property="email") from None
+        raise
+    return MemberView(member, full=True)

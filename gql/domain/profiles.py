@@ -5,6 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.storage_errors import violated_column
+
+T = TypeVar("T")
 
 SLUG_MAX_LENGTH = 60
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
@@ -31,3 +41,19 @@ def slug_candidates(nickname: str, attempts: int = 6) -> list[str]:
     base = base_slug(nickname)
     trimmed = base[: SLUG_MAX_LENGTH - 7]
     return [base] + [f"{trimmed}-{secrets.token_hex(3)}" for _ in range(attempts - 1)]
+
+
+async def with_free_slug(nickname: str, write: Callable[[str], Awaitable[T]]) -> T:
+    """Run ``write(slug)`` with the plain slug, then suffixed ones until the unique index takes it.
+
+    Each try is a savepoint inside the caller's transaction: a taken slug undoes only that
+    write, not the rest of the transaction. Other integrity errors go to the caller.
+    """
+    for slug in slug_candidates(nickname):
+        try:
+            async with in_transaction():
+                return await write(slug)
+        except IntegrityError as exc:
+            if violated_column(exc) != "slug":
+                raise
+    raise DomainError(ErrorCode.REGISTRATION_ERROR, "Could not find a free profile slug; try again.")

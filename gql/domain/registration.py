@@ -17,7 +17,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
 from gql.domain.confirmation import send_confirmation
 from gql.domain.passwords import check_policy
-from gql.domain.profiles import nickname_for, slug_candidates
+from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
 from gql.domain.services import Services
 from gql.domain.sessions import start_session
@@ -108,10 +108,10 @@ async def _convertible_guest(caller: Caller, guest_id: uuid.UUID) -> Member:
     return guest
 
 
-async def register(
-    services: Services, caller: Caller, email: str | None, password: str, options: RegistrationOptions
-) -> Registration:
-    settings = await services.settings.get()
+def _checked_input(
+    settings: RegistrationSettings, email: str | None, password: str, options: RegistrationOptions
+) -> tuple[str | None, dict[str, Any]]:
+    """Every rule on the input, in Backendless's order; the trimmed email and checked custom fields."""
     if not settings.enabled:
         raise DomainError(ErrorCode.REGISTRATION_DISABLED)
     if password == "":
@@ -128,6 +128,14 @@ async def register(
     if email is not None:
         email = checked_email(email)
     check_policy(password)
+    return email, custom
+
+
+async def register(
+    services: Services, caller: Caller, email: str | None, password: str, options: RegistrationOptions
+) -> Registration:
+    settings = await services.settings.get()
+    email, custom = _checked_input(settings, email, password, options)
     guest = await _convertible_guest(caller, options.guest_id) if options.guest_id is not None else None
 
     identity_value = _identity_value(settings, email, custom)
@@ -149,45 +157,43 @@ async def register(
         "email_verified": False,
         "is_guest": False,
     }
-
-    for slug in slug_candidates(nickname):
-        try:
-            async with in_transaction() as connection:
-                if guest is None:
-                    contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
-                    member = await _create(connection, contact, info, custom, {**fields, "slug": slug})
-                else:
-                    member = await _convert(connection, guest, info, custom, {**fields, "slug": slug})
-                session_token = await start_session(services, member.id, connection) if automatic else None
-                if member.confirm_jti:
-                    await send_confirmation(services, connection, member)
-                await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
-        except IntegrityError as exc:
-            column = violated_column(exc)
-            if column == "slug":
-                continue
-            if column in ("identity", "email_key"):
-                raise DomainError(
-                    ErrorCode.IDENTITY_TAKEN,
-                    "A member with the same identity already exists.",
-                    property="email" if column == "email_key" else settings.identity_property,
-                ) from None
-            raise
-        view = MemberView(member, full=True)  # the registrant's own record
-        if automatic:
-            return Registration(status="ACTIVE", member=view, session_token=session_token)
-        jti = member.approval_jti
-        token = services.tokens.issue(Purpose.APPROVE, member.id, jti) if caller.is_backend and jti else None
-        return Registration(status="PENDING", member=view, approval_token=token)
-    raise DomainError(ErrorCode.REGISTRATION_ERROR, "Could not find a free profile slug; try again.")
+    try:
+        async with in_transaction() as connection:
+            if guest is None:
+                contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
+                contact = await _save_contact(connection, contact, fields["email_key"], info, custom)
+                member = await with_free_slug(nickname, lambda slug: _insert(connection, contact, {**fields, "slug": slug}))
+            else:
+                member = await with_free_slug(nickname, lambda slug: _convert(connection, guest, {**fields, "slug": slug}))
+                await _save_contact(connection, guest.contact, fields["email_key"], info, custom)
+            session_token = await start_session(services, member.id, connection) if automatic else None
+            if member.confirm_jti:
+                await send_confirmation(services, connection, member)
+            await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
+    except IntegrityError as exc:
+        column = violated_column(exc)
+        if column in ("identity", "email_key"):
+            raise DomainError(
+                ErrorCode.IDENTITY_TAKEN,
+                "A member with the same identity already exists.",
+                property="email" if column == "email_key" else settings.identity_property,
+            ) from None
+        raise
+    view = MemberView(member, full=True)  # the registrant's own record
+    if automatic:
+        return Registration(status="ACTIVE", member=view, session_token=session_token)
+    jti = member.approval_jti
+    token = services.tokens.issue(Purpose.APPROVE, member.id, jti) if caller.is_backend and jti else None
+    return Registration(status="PENDING", member=view, approval_token=token)
 
 
-async def _create(
-    connection: Any, contact: Contact | None, info: ContactInfo, custom: dict[str, Any], fields: dict[str, Any]
-) -> Member:
+async def _save_contact(
+    connection: Any, contact: Contact | None, email_key: str | None, info: ContactInfo, custom: dict[str, Any]
+) -> Contact:
+    """A new contact, or the reused one (guest's, or same email's) with what it lacked filled in."""
     if contact is None:
-        contact = await Contact.create(
-            email_key=fields["email_key"],
+        return await Contact.create(
+            email_key=email_key,
             first_name=info.first_name,
             last_name=info.last_name,
             phones=list(info.phones),
@@ -196,24 +202,25 @@ async def _create(
             custom_fields=custom,
             using_db=connection,
         )
-    elif _merge_into(contact, info, custom):
+    changed = _merge_into(contact, info, custom)
+    if contact.email_key != email_key and email_key is not None:
+        contact.email_key, changed = email_key, True
+    if changed:
         await contact.save(using_db=connection)
+    return contact
+
+
+async def _insert(connection: Any, contact: Contact, fields: dict[str, Any]) -> Member:
     now = datetime.now(timezone.utc)
     return await Member.create(contact=contact, created_at=now, updated_at=now, using_db=connection, **fields)
 
 
-async def _convert(
-    connection: Any, guest: Member, info: ContactInfo, custom: dict[str, Any], fields: dict[str, Any]
-) -> Member:
+async def _convert(connection: Any, guest: Member, fields: dict[str, Any]) -> Member:
     """The guest becomes the member, keeping its id; a racing second conversion finds no guest."""
     now = datetime.now(timezone.utc)
     converted = await Member.filter(id=guest.id, is_guest=True).using_db(connection).update(updated_at=now, **fields)
     if not converted:
         raise DomainError(ErrorCode.NOT_CONVERTIBLE, "This guest was already converted.", property="guestId")
-    contact = guest.contact
-    contact.email_key = fields["email_key"]
-    _merge_into(contact, info, custom)
-    await contact.save(using_db=connection)
     for name, value in fields.items():
         setattr(guest, name, value)
     guest.updated_at = now

@@ -166,3 +166,18 @@ async def test_failed_registration_leaves_no_contact(gql: GraphQLClient) -> None
     contacts = await Contact.all().count()
     assert code(await register(gql, "ONE@example.com", backend=True)) == 3033
     assert await Contact.all().count() == contacts  # the contact insert was rolled back with the member
+
+
+async def test_a_taken_slug_retries_only_the_member_insert(gql: GraphQLClient, sql_statements) -> None:
+    same_name = {"contactInfo": {"firstName": "Javier", "lastName": "Doe"}}
+    await register(gql, "first@example.com", options=same_name)
+    sql_statements.statements.clear()
+    await register(gql, "other@example.com", options={"contactInfo": {"firstName": "Ada", "lastName": "King"}})
+    plain = [s.split()[0].upper() for s in sql_statements.statements]
+    sql_statements.statements.clear()
+    second = await register(gql, "second@example.com", options=same_name)
+    taken = [s.split()[0].upper() for s in sql_statements.statements]
+    assert second["member"]["profile"]["slug"].startswith("javierdoe-")
+    # One more INSERT (the refused one, undone by its savepoint); the contact is not written twice.
+    assert len(taken) == len(plain) + 1 and taken.count("INSERT") == plain.count("INSERT") + 1, (plain, taken)
+    assert await Contact.filter(email_key="second@example.com").count() == 1
