@@ -53,7 +53,10 @@ def main() -> int:
         with log_path.open("wb") as log:
             server = subprocess.Popen(
                 [sys.executable, "-m", "gql", "serve", "--port", str(port)],
-                cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=directory,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         try:
             deadline = time.monotonic() + 60

@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException  # what strawberry's views turn into an HTTP error response
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from cross_web import HTTPException  # what strawberry's views turn into an HTTP error response
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql.api.context import Context
@@ -81,7 +81,9 @@ def _banner(config: Settings) -> None:
     where = f"http://{config.host}:{config.port}/graphql"
     lines = [f"Members GraphQL server: GraphiQL at {where}", f"Database: {config.database_url}"]
     if config.admin_api_key_generated:
-        lines.append(f"Backend API key (generated for this run; set MEMBERS_ADMIN_API_KEY to fix it): {config.admin_api_key}")
+        lines.append(
+            f"Backend API key (generated for this run; set MEMBERS_ADMIN_API_KEY to fix it): {config.admin_api_key}"
+        )
         lines.append('Send it as the header {"X-Api-Key": "<key>"} (GraphiQL: Headers tab).')
     else:
         lines.append("Backend API key: from MEMBERS_ADMIN_API_KEY (send as X-Api-Key).")

@@ -121,7 +121,9 @@ def _rate_limit_scale(value: str) -> float:
     try:
         scale = float(lowered)
     except ValueError:
-        raise ConfigError(f"{PREFIX}RATE_LIMITS must be on, off or a scale factor such as 2 or 0.5, not {value!r}") from None
+        raise ConfigError(
+            f"{PREFIX}RATE_LIMITS must be on, off or a scale factor such as 2 or 0.5, not {value!r}"
+        ) from None
     if not 0 <= scale <= 10_000:
         raise ConfigError(f"{PREFIX}RATE_LIMITS scale must be between 0 and 10000, not {scale}")
     return scale

@@ -91,7 +91,9 @@ class HttpGuard:
             media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
             if media_type not in JSON_TYPES:
                 await _refuse(
-                    send, 415, "POST /graphql needs a JSON body (Content-Type: application/json).",
+                    send,
+                    415,
+                    "POST /graphql needs a JSON body (Content-Type: application/json).",
                     [(b"accept-post", b"application/json")],
                 )
                 return

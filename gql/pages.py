@@ -33,7 +33,11 @@ def _page(site: str, title: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 _CONFIRM_OUTCOMES = {
-    ErrorCode.TOKEN_EXPIRED: ("Link expired", "This confirmation link has expired. Ask for a new one from the site.", 410),
+    ErrorCode.TOKEN_EXPIRED: (
+        "Link expired",
+        "This confirmation link has expired. Ask for a new one from the site.",
+        410,
+    ),
     ErrorCode.LOGIN_DISABLED: ("Account disabled", "This account is disabled, so its email cannot be confirmed.", 403),
 }
 
@@ -45,7 +49,8 @@ async def confirm_email_page(request: Request) -> Response:
         await confirmation.confirm_email(services, ANONYMOUS, request.query_params.get("token", ""))
     except DomainError as exc:
         title, text, status = _CONFIRM_OUTCOMES.get(
-            exc.code, ("Link not valid", "This confirmation link is not valid any more. Ask for a new one from the site.", 400)
+            exc.code,
+            ("Link not valid", "This confirmation link is not valid any more. Ask for a new one from the site.", 400),
         )
         return _page(site, title, f"<p>{escape(text)}</p>", status)
     return _page(site, "Email confirmed", "<p>Thank you: your email address is confirmed. You can log in now.</p>")
@@ -75,8 +80,14 @@ async def reset_password_page(request: Request) -> Response:
         if exc.code in (ErrorCode.PASSWORD_POLICY, ErrorCode.MISSING_PASSWORD):
             return _page(site, "Choose a password", _reset_form(token, exc.message), 400)
         if exc.code is ErrorCode.PENDING_APPROVAL:
-            return _page(site, "Password saved", "<p>Your password is saved. You can log in once your membership is approved.</p>")
+            return _page(
+                site,
+                "Password saved",
+                "<p>Your password is saved. You can log in once your membership is approved.</p>",
+            )
         if exc.code is ErrorCode.TOKEN_EXPIRED:
             return _page(site, "Link expired", "<p>This link has expired. Ask for a new one from the site.</p>", 410)
-        return _page(site, "Link not valid", "<p>This link is not valid any more. Ask for a new one from the site.</p>", 400)
+        return _page(
+            site, "Link not valid", "<p>This link is not valid any more. Ask for a new one from the site.</p>", 400
+        )
     return _page(site, "Password saved", "<p>Your password is saved. You can log in now.</p>")

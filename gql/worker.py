@@ -83,9 +83,15 @@ class LogTransport:
 
     async def send(self, message: OutboxMessage) -> None:
         if not self.reveal_body:
-            logger.warning("mail (no MEMBERS_SMTP_URL set) to %s: %s - body not logged outside development", message.recipient, message.subject)
+            logger.warning(
+                "mail (no MEMBERS_SMTP_URL set) to %s: %s - body not logged outside development",
+                message.recipient,
+                message.subject,
+            )
             return
-        logger.info("mail (no MEMBERS_SMTP_URL set) to %s: %s\n%s", message.recipient, message.subject, message.body_text)
+        logger.info(
+            "mail (no MEMBERS_SMTP_URL set) to %s: %s\n%s", message.recipient, message.subject, message.body_text
+        )
 
 
 class WebhookTransport:

@@ -108,7 +108,9 @@ class GraphQLClient:
         self.http = http
 
     async def post(self, query: str, variables: dict[str, Any] | None = None, **headers: str) -> dict[str, Any]:
-        response = await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         assert response.status_code == 200, response.text
         return response.json()
 

@@ -39,7 +39,9 @@ class Context:
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-        context = cls(request=request, response=response, services=services, api_key_rejected=rejected, bearer_token=bearer)
+        context = cls(
+            request=request, response=response, services=services, api_key_rejected=rejected, bearer_token=bearer
+        )
         if is_backend:
             context._caller = BACKEND
         return context

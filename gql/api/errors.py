@@ -117,9 +117,7 @@ class ErrorsAsData(FieldExtension):
         assert isinstance(field_type, StrawberryUnion), f"{field.python_name} must return a result union"
         self.members = set(field_type.types)
 
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
-    ) -> Any:
+    async def resolve_async(self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any) -> Any:
         try:
             return await next_(source, info, **kwargs)
         except DomainError as exc:

@@ -42,7 +42,9 @@ class ApiKeyGuard(SchemaExtension):
             self.execution_context.result = ExecutionResult(
                 data=None,
                 errors=[
-                    GraphQLError(ErrorCode.INVALID_API_KEY.describe(), extensions={"code": int(ErrorCode.INVALID_API_KEY)})
+                    GraphQLError(
+                        ErrorCode.INVALID_API_KEY.describe(), extensions={"code": int(ErrorCode.INVALID_API_KEY)}
+                    )
                 ],
             )
         yield
@@ -93,7 +95,11 @@ def build_extensions(
     max_list_items: int = 100,
     introspection: bool = True,
 ) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
-    rules: list[Any] = [depth_validator(max_depth, None), alias_validator(max_aliases), list_length_rule(max_list_items)]
+    rules: list[Any] = [
+        depth_validator(max_depth, None),
+        alias_validator(max_aliases),
+        list_length_rule(max_list_items),
+    ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [

@@ -130,7 +130,11 @@ def list_length_rule(max_items: int) -> type[ValidationRule]:
         def enter_list_value(self, node: ListValueNode, *_args: Any) -> None:
             if len(node.values) > max_items:
                 self.report_error(
-                    GraphQLError(f"A list argument may hold at most {max_items} items.", node, extensions={"code": int(ErrorCode.INVALID_ARGUMENT)})
+                    GraphQLError(
+                        f"A list argument may hold at most {max_items} items.",
+                        node,
+                        extensions={"code": int(ErrorCode.INVALID_ARGUMENT)},
+                    )
                 )
 
     return ListLengthRule

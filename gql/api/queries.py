@@ -52,7 +52,11 @@ class Queries:
 
     @strawberry.field(description="Backend only. The member's audit trail, oldest first (first: 0..100).")
     async def member_events(
-        self, info: Info[Context, None], member_id: strawberry.ID, first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+        self,
+        info: Info[Context, None],
+        member_id: strawberry.ID,
+        first: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
     ) -> MemberEventConnection:
         page = await events.list_events(await info.context.caller(), str(member_id), first, after)
         return MemberEventConnection.from_domain(page)

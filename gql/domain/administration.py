@@ -62,7 +62,11 @@ async def _member(member_id: str) -> Member:
 
 def _apply_update(member: Member, contact: Contact, update: MemberUpdate, custom: dict[str, Any] | None) -> list[str]:
     changed: list[str] = []
-    for attr, value in (("first_name", update.first_name), ("last_name", update.last_name), ("picture", update.picture)):
+    for attr, value in (
+        ("first_name", update.first_name),
+        ("last_name", update.last_name),
+        ("picture", update.picture),
+    ):
         if value is not None:
             setattr(contact, attr, value or None)
             changed.append(attr)
@@ -85,13 +89,17 @@ def _apply_update(member: Member, contact: Contact, update: MemberUpdate, custom
             changed.append(attr)
     if update.privacy_status is not None:
         if update.privacy_status not in PRIVACY_STATUSES:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus")
+            raise DomainError(
+                ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus"
+            )
         member.privacy_status = update.privacy_status
         changed.append("privacy_status")
     if update.slug is not None:
         if not SLUG.match(update.slug):
             raise DomainError(
-                ErrorCode.INVALID_ARGUMENT, "A slug is 1 to 60 lowercase letters, digits or inner hyphens.", property="slug"
+                ErrorCode.INVALID_ARGUMENT,
+                "A slug is 1 to 60 lowercase letters, digits or inner hyphens.",
+                property="slug",
             )
         member.slug = update.slug
         changed.append("slug")
@@ -102,7 +110,9 @@ async def update_member(services: Services, caller: Caller, member_id: str, upda
     member = await _member(member_id)
     if not (caller.is_backend or caller.is_member(member.id)):
         raise DomainError(ErrorCode.NOT_ALLOWED)
-    _check_contact(ContactInfo(update.first_name, update.last_name, update.phones or (), update.emails or (), update.picture))
+    _check_contact(
+        ContactInfo(update.first_name, update.last_name, update.phones or (), update.emails or (), update.picture)
+    )
     for name, value in (("nickname", update.nickname), ("title", update.title), ("photo", update.photo)):
         check_length(name, value)
     custom = None
@@ -171,7 +181,9 @@ async def create_member(
     custom = check_custom_fields(settings, contact.custom_fields)
     _check_contact(contact)
     if privacy_status not in PRIVACY_STATUSES:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus")
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus"
+        )
     if not settings.identity_is_email:
         raise DomainError(ErrorCode.REGISTRATION_ERROR, "createMember needs the email to be the identity property.")
     nickname = nickname_for(contact.first_name, contact.last_name, address, address)
@@ -180,18 +192,33 @@ async def create_member(
     async def insert(connection: Any, row: Contact, slug: str) -> Member:
         now = datetime.now(timezone.utc)
         return await Member.create(
-            identity=email_key, login_email=address, email_key=email_key, password_hash=None,
-            status="APPROVED", privacy_status=privacy_status, contact=row, nickname=nickname,
-            nickname_key=normalise(nickname), slug=slug, photo=contact.picture,
-            created_at=now, updated_at=now, using_db=connection,
+            identity=email_key,
+            login_email=address,
+            email_key=email_key,
+            password_hash=None,
+            status="APPROVED",
+            privacy_status=privacy_status,
+            contact=row,
+            nickname=nickname,
+            nickname_key=normalise(nickname),
+            slug=slug,
+            photo=contact.picture,
+            created_at=now,
+            updated_at=now,
+            using_db=connection,
         )
 
     try:
         async with in_transaction() as connection:
             row = await Contact.create(
-                email_key=email_key, first_name=contact.first_name, last_name=contact.last_name,
-                phones=list(contact.phones), emails=list(contact.emails), picture=contact.picture,
-                custom_fields=custom, using_db=connection,
+                email_key=email_key,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                phones=list(contact.phones),
+                emails=list(contact.emails),
+                picture=contact.picture,
+                custom_fields=custom,
+                using_db=connection,
             )
             member = await with_free_slug(nickname, lambda slug: insert(connection, row, slug))
             await send_password_link(services, connection, member, "set_password")

@@ -19,7 +19,9 @@ from gql.domain.views import MemberView
 
 
 async def member_by_email(email: str) -> Member:
-    member = await Member.filter(email_key=normalise(email)).select_related("contact").first() if email.strip() else None
+    member = (
+        await Member.filter(email_key=normalise(email)).select_related("contact").first() if email.strip() else None
+    )
     if member is None:
         raise DomainError(ErrorCode.MEMBER_NOT_FOUND, "No member has that email.", property="email")
     return member
@@ -60,8 +62,10 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
     async with in_transaction() as connection:
         if member.status != "APPROVED":
             kind = EventKind.UNBLOCKED if member.status == "BLOCKED" else EventKind.APPROVED
-            await Member.filter(id=member.id).using_db(connection).update(
-                status="APPROVED", approval_jti=None, updated_at=now, failed_logins=0, locked_until=None
+            await (
+                Member.filter(id=member.id)
+                .using_db(connection)
+                .update(status="APPROVED", approval_jti=None, updated_at=now, failed_logins=0, locked_until=None)
             )
             was_pending = member.status == "PENDING"
             member.status, member.approval_jti, member.updated_at = "APPROVED", None, now
@@ -82,7 +86,9 @@ async def block_by_email(services: Services, caller: Caller, email: str) -> Memb
     member = await member_by_email(email)
     now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
-        await Member.filter(id=member.id).using_db(connection).update(status="BLOCKED", approval_jti=None, updated_at=now)
+        await (
+            Member.filter(id=member.id).using_db(connection).update(status="BLOCKED", approval_jti=None, updated_at=now)
+        )
         await Session.filter(member_id=member.id).using_db(connection).delete()
         if member.status != "BLOCKED":
             await record(services, connection, caller, member.id, EventKind.BLOCKED)

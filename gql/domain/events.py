@@ -96,7 +96,12 @@ def _after(cursor: str) -> Q:
 async def list_events(caller: Caller, member_id: str, first: int, after: str | None) -> EventPage:
     caller.require_backend()
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, f"first must be between 0 and {MAX_PAGE_SIZE}.", property="first", limit=MAX_PAGE_SIZE)
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT,
+            f"first must be between 0 and {MAX_PAGE_SIZE}.",
+            property="first",
+            limit=MAX_PAGE_SIZE,
+        )
     try:
         parsed = uuid.UUID(member_id)
     except ValueError:

@@ -30,5 +30,7 @@ def checked_email(email: str) -> str:
     try:
         validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
-        raise DomainError(ErrorCode.EMAIL_FORMAT, f"The email address is in the wrong format: {exc}", property="email") from None
+        raise DomainError(
+            ErrorCode.EMAIL_FORMAT, f"The email address is in the wrong format: {exc}", property="email"
+        ) from None
     return candidate

@@ -78,7 +78,9 @@ def _encode_cursor(sort: MemberSort, member: Member) -> str:
 
 
 def _decode_cursor(sort: MemberSort, cursor: str) -> tuple[Any, uuid.UUID]:
-    bad = DomainError(ErrorCode.INVALID_ARGUMENT, "The cursor is malformed or belongs to another sort order.", property="after")
+    bad = DomainError(
+        ErrorCode.INVALID_ARGUMENT, "The cursor is malformed or belongs to another sort order.", property="after"
+    )
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         field_name, descending, value, member_id = json.loads(base64.urlsafe_b64decode(padded))
@@ -109,12 +111,13 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
     return query
 
 
-async def list_members(
-    caller: Caller, first: int, after: str | None, flt: MemberFilter, sort: MemberSort
-) -> Page:
+async def list_members(caller: Caller, first: int, after: str | None, flt: MemberFilter, sort: MemberSort) -> Page:
     if not 0 <= first <= MAX_PAGE_SIZE:
         raise DomainError(
-            ErrorCode.INVALID_ARGUMENT, f"first must be between 0 and {MAX_PAGE_SIZE}.", property="first", limit=MAX_PAGE_SIZE
+            ErrorCode.INVALID_ARGUMENT,
+            f"first must be between 0 and {MAX_PAGE_SIZE}.",
+            property="first",
+            limit=MAX_PAGE_SIZE,
         )
     base = _filtered(caller, flt)
     query = base

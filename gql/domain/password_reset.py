@@ -61,8 +61,15 @@ async def reset_password(services: Services, caller: Caller, token: str, new_pas
         used = await (
             Member.filter(id=member.id, reset_jti=claim.jti)
             .using_db(connection)
-            .update(password_hash=password_hash, reset_jti=None, email_verified=True, confirm_jti=None,
-                    failed_logins=0, locked_until=None, updated_at=now)
+            .update(
+                password_hash=password_hash,
+                reset_jti=None,
+                email_verified=True,
+                confirm_jti=None,
+                failed_logins=0,
+                locked_until=None,
+                updated_at=now,
+            )
         )
         if not used:
             raise DomainError(ErrorCode.TOKEN_USED, "This password link was already used or replaced by a newer one.")

@@ -30,7 +30,7 @@ def nickname_for(first_name: str | None, last_name: str | None, email: str | Non
 
 
 def base_slug(nickname: str) -> str:
-    """"Javier Doe" -> "javierdoe" (as Wix does); accents dropped, never empty."""
+    """ "Javier Doe" -> "javierdoe" (as Wix does); accents dropped, never empty."""
     ascii_only = unicodedata.normalize("NFKD", nickname).encode("ascii", "ignore").decode("ascii").lower()
     slug = _NOT_SLUG.sub("", ascii_only)[:SLUG_MAX_LENGTH]
     return slug or "member"

@@ -32,7 +32,10 @@ def check_custom_fields(settings: RegistrationSettings, fields: dict[str, Any] |
         raise DomainError(ErrorCode.REGISTRATION_ERROR, "customFields must be a JSON object.", property="customFields")
     if len(fields) > MAX_CUSTOM_FIELDS:
         raise DomainError(
-            ErrorCode.REGISTRATION_ERROR, f"At most {MAX_CUSTOM_FIELDS} custom fields.", property="customFields", limit=MAX_CUSTOM_FIELDS
+            ErrorCode.REGISTRATION_ERROR,
+            f"At most {MAX_CUSTOM_FIELDS} custom fields.",
+            property="customFields",
+            limit=MAX_CUSTOM_FIELDS,
         )
     result: dict[str, Scalar] = {}
     seen: dict[str, str] = {}
@@ -47,7 +50,9 @@ def check_custom_fields(settings: RegistrationSettings, fields: dict[str, Any] |
         declared = settings.declared(name)
         if declared is None and not settings.dynamic_properties:
             raise DomainError(
-                ErrorCode.UNKNOWN_PROPERTY, f'Unknown property "{name}", and dynamic properties are disabled.', property=name
+                ErrorCode.UNKNOWN_PROPERTY,
+                f'Unknown property "{name}", and dynamic properties are disabled.',
+                property=name,
             )
         if not isinstance(value, (str, int, float, bool)) and value is not None:
             raise DomainError(
@@ -60,18 +65,27 @@ def check_custom_fields(settings: RegistrationSettings, fields: dict[str, Any] |
     if not settings.identity_is_email:
         identity = settings.identity_property
         if _is_empty(result.get(identity)):
-            raise DomainError(ErrorCode.MISSING_IDENTITY, f'The identity property "{identity}" has no value.', property=identity)
+            raise DomainError(
+                ErrorCode.MISSING_IDENTITY, f'The identity property "{identity}" has no value.', property=identity
+            )
     for prop in settings.declared_properties:
         if prop.required and prop.name not in result:
-            raise DomainError(ErrorCode.REQUIRED_PROPERTY_MISSING, f'Required property "{prop.name}" is missing.', property=prop.name)
+            raise DomainError(
+                ErrorCode.REQUIRED_PROPERTY_MISSING, f'Required property "{prop.name}" is missing.', property=prop.name
+            )
         if prop.required and _is_empty(result[prop.name]):
-            raise DomainError(ErrorCode.REQUIRED_PROPERTY_EMPTY, f'Required property "{prop.name}" is empty.', property=prop.name)
+            raise DomainError(
+                ErrorCode.REQUIRED_PROPERTY_EMPTY, f'Required property "{prop.name}" is empty.', property=prop.name
+            )
     for name, value in result.items():
         declared = settings.declared(name)
         limit = declared.max_length if declared else DEFAULT_VALUE_LIMIT
         if len(_text(value)) > limit:
             raise DomainError(
-                ErrorCode.VALUE_TOO_LONG, f'Property "{name}" is longer than {limit} characters.', property=name, limit=limit
+                ErrorCode.VALUE_TOO_LONG,
+                f'Property "{name}" is longer than {limit} characters.',
+                property=name,
+                limit=limit,
             )
     return result
 
@@ -79,4 +93,6 @@ def check_custom_fields(settings: RegistrationSettings, fields: dict[str, Any] |
 def check_length(name: str, value: str | None, limit: int = DEFAULT_VALUE_LIMIT) -> None:
     """Built-in text fields (names, phones, …) share the default limit."""
     if value is not None and len(value) > limit:
-        raise DomainError(ErrorCode.VALUE_TOO_LONG, f'"{name}" is longer than {limit} characters.', property=name, limit=limit)
+        raise DomainError(
+            ErrorCode.VALUE_TOO_LONG, f'"{name}" is longer than {limit} characters.', property=name, limit=limit
+        )

@@ -12,10 +12,10 @@ from tortoise.transactions import in_transaction
 
 from gql.db.models import Contact, Member
 from gql.domain.caller import Caller
+from gql.domain.confirmation import send_confirmation
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
-from gql.domain.confirmation import send_confirmation
 from gql.domain.passwords import check_policy
 from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
@@ -56,11 +56,17 @@ class Registration:
 
 
 def _check_contact(contact: ContactInfo) -> None:
-    for name, value in (("firstName", contact.first_name), ("lastName", contact.last_name), ("picture", contact.picture)):
+    for name, value in (
+        ("firstName", contact.first_name),
+        ("lastName", contact.last_name),
+        ("picture", contact.picture),
+    ):
         check_length(name, value)
     for name, values in (("phones", contact.phones), ("emails", contact.emails)):
         if len(values) > MAX_LIST_ITEMS:
-            raise DomainError(ErrorCode.INVALID_ARGUMENT, f"At most {MAX_LIST_ITEMS} {name}.", property=name, limit=MAX_LIST_ITEMS)
+            raise DomainError(
+                ErrorCode.INVALID_ARGUMENT, f"At most {MAX_LIST_ITEMS} {name}.", property=name, limit=MAX_LIST_ITEMS
+            )
         for value in values:
             check_length(name, value)
 
@@ -102,7 +108,9 @@ async def _convertible_guest(caller: Caller, guest_id: uuid.UUID) -> Member:
     """The guest to turn into this member: it must be a guest, and the caller its own session or the backend."""
     guest = await Member.filter(id=guest_id).select_related("contact").first()
     if guest is None or not guest.is_guest:
-        raise DomainError(ErrorCode.NOT_CONVERTIBLE, "No guest has that id (or it is already a member).", property="guestId")
+        raise DomainError(
+            ErrorCode.NOT_CONVERTIBLE, "No guest has that id (or it is already a member).", property="guestId"
+        )
     if not (caller.is_backend or caller.is_member(guest.id)):
         raise DomainError(ErrorCode.NOT_CONVERTIBLE, "Only the guest's own session may convert it.", property="guestId")
     return guest
@@ -118,13 +126,17 @@ def _checked_input(
         raise DomainError(ErrorCode.MISSING_PASSWORD, property="password")
     email = email.strip() if email and email.strip() else None
     if settings.identity_is_email and email is None:
-        raise DomainError(ErrorCode.MISSING_IDENTITY, "The email is required: it is the identity property.", property="email")
+        raise DomainError(
+            ErrorCode.MISSING_IDENTITY, "The email is required: it is the identity property.", property="email"
+        )
     if settings.email_confirmation and email is None:
         raise DomainError(ErrorCode.EMAIL_REQUIRED, property="email")
     custom = check_custom_fields(settings, options.contact.custom_fields)
     _check_contact(options.contact)
     if options.privacy_status not in PRIVACY_STATUSES:
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus")
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus"
+        )
     if email is not None:
         email = checked_email(email)
     check_policy(password)
@@ -162,9 +174,13 @@ async def register(
             if guest is None:
                 contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
                 contact = await _save_contact(connection, contact, fields["email_key"], info, custom)
-                member = await with_free_slug(nickname, lambda slug: _insert(connection, contact, {**fields, "slug": slug}))
+                member = await with_free_slug(
+                    nickname, lambda slug: _insert(connection, contact, {**fields, "slug": slug})
+                )
             else:
-                member = await with_free_slug(nickname, lambda slug: _convert(connection, guest, {**fields, "slug": slug}))
+                member = await with_free_slug(
+                    nickname, lambda slug: _convert(connection, guest, {**fields, "slug": slug})
+                )
                 await _save_contact(connection, guest.contact, fields["email_key"], info, custom)
             session_token = await start_session(services, member.id, connection) if automatic else None
             if member.confirm_jti:

@@ -26,12 +26,12 @@ class SessionGrant:
     member: MemberView
 
 
-async def start_session(
-    services: Services, member_id: uuid.UUID, using_db: BaseDBAsyncClient | None = None
-) -> str:
+async def start_session(services: Services, member_id: uuid.UUID, using_db: BaseDBAsyncClient | None = None) -> str:
     token = new_session_token()
     expires = datetime.now(timezone.utc) + timedelta(seconds=services.config.session_ttl_seconds)
-    await Session.create(token_hash=session_token_hash(token), member_id=member_id, expires_at=expires, using_db=using_db)
+    await Session.create(
+        token_hash=session_token_hash(token), member_id=member_id, expires_at=expires, using_db=using_db
+    )
     return token
 
 
@@ -44,7 +44,11 @@ async def caller_for_session(token: str) -> Caller | None:
     if not rows:
         return None
     member_id = rows[0]
-    return Caller(CallerKind.MEMBER, member_id=member_id if isinstance(member_id, uuid.UUID) else uuid.UUID(str(member_id)), session_hash=token_hash)
+    return Caller(
+        CallerKind.MEMBER,
+        member_id=member_id if isinstance(member_id, uuid.UUID) else uuid.UUID(str(member_id)),
+        session_hash=token_hash,
+    )
 
 
 async def login(services: Services, identity: str, password: str) -> SessionGrant:

@@ -18,14 +18,45 @@ PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 # Names that identify records and can never be set by a registrant (3039).
 RESERVED_NAMES = frozenset(
-    n.casefold() for n in ("id", "_id", "objectId", "ownerId", "memberId", "contactId", "created", "updated",
-                           "createdDate", "updatedDate", "lastLoginDate", "userStatus", "status")
+    n.casefold()
+    for n in (
+        "id",
+        "_id",
+        "objectId",
+        "ownerId",
+        "memberId",
+        "contactId",
+        "created",
+        "updated",
+        "createdDate",
+        "updatedDate",
+        "lastLoginDate",
+        "userStatus",
+        "status",
+    )
 )
 # Fields the schema already has; a custom field of the same name would be ambiguous (3043).
 BUILT_IN_NAMES = frozenset(
-    n.casefold() for n in ("email", "loginEmail", "password", "firstName", "lastName", "phones", "emails",
-                           "picture", "photo", "nickname", "slug", "title", "privacyStatus", "activityStatus",
-                           "loginEmailVerified", "guestId", "customFields")
+    n.casefold()
+    for n in (
+        "email",
+        "loginEmail",
+        "password",
+        "firstName",
+        "lastName",
+        "phones",
+        "emails",
+        "picture",
+        "photo",
+        "nickname",
+        "slug",
+        "title",
+        "privacyStatus",
+        "activityStatus",
+        "loginEmailVerified",
+        "guestId",
+        "customFields",
+    )
 )
 
 
@@ -75,9 +106,13 @@ class SettingsChange:
 
 def check_property_name(name: str) -> None:
     if name.casefold() in RESERVED_NAMES:
-        raise DomainError(ErrorCode.RESERVED_PROPERTY, f'Property "{name}" is reserved and cannot be used.', property=name)
+        raise DomainError(
+            ErrorCode.RESERVED_PROPERTY, f'Property "{name}" is reserved and cannot be used.', property=name
+        )
     if name.casefold() in BUILT_IN_NAMES:
-        raise DomainError(ErrorCode.DUPLICATE_PROPERTY, f'Property "{name}" clashes with a built-in field.', property=name)
+        raise DomainError(
+            ErrorCode.DUPLICATE_PROPERTY, f'Property "{name}" clashes with a built-in field.', property=name
+        )
     if not PROPERTY_NAME.match(name):
         raise DomainError(
             ErrorCode.REGISTRATION_ERROR,
@@ -93,7 +128,9 @@ def _validated(settings: RegistrationSettings) -> RegistrationSettings:
     for prop in settings.declared_properties:
         check_property_name(prop.name)
         if prop.name.casefold() in seen:
-            raise DomainError(ErrorCode.DUPLICATE_PROPERTY, f'Property "{prop.name}" is declared twice.', property=prop.name)
+            raise DomainError(
+                ErrorCode.DUPLICATE_PROPERTY, f'Property "{prop.name}" is declared twice.', property=prop.name
+            )
         seen.add(prop.name.casefold())
         if not 1 <= prop.max_length <= MAX_VALUE_LIMIT:
             raise DomainError(
@@ -111,7 +148,9 @@ def _validated(settings: RegistrationSettings) -> RegistrationSettings:
         settings = replace(
             settings,
             identity_property=identity.name,
-            declared_properties=tuple(replace(p, required=True) if p is identity else p for p in settings.declared_properties),
+            declared_properties=tuple(
+                replace(p, required=True) if p is identity else p for p in settings.declared_properties
+            ),
         )
     return settings
 
@@ -144,7 +183,9 @@ class SettingsStore:
         if row is None:
             d = self._defaults
             initial = _validated(
-                RegistrationSettings(d.enabled, d.approval, d.email_confirmation, d.dynamic_properties, d.identity_property)
+                RegistrationSettings(
+                    d.enabled, d.approval, d.email_confirmation, d.dynamic_properties, d.identity_property
+                )
             )
             row, _ = await RegistrationSettingsRow.get_or_create(
                 id=1,
@@ -176,9 +217,15 @@ class SettingsStore:
             RegistrationSettings(
                 enabled=current.enabled if change.enabled is None else change.enabled,
                 approval=current.approval if change.approval is None else change.approval.upper(),
-                email_confirmation=current.email_confirmation if change.email_confirmation is None else change.email_confirmation,
-                dynamic_properties=current.dynamic_properties if change.dynamic_properties is None else change.dynamic_properties,
-                identity_property=current.identity_property if change.identity_property is None else change.identity_property,
+                email_confirmation=current.email_confirmation
+                if change.email_confirmation is None
+                else change.email_confirmation,
+                dynamic_properties=current.dynamic_properties
+                if change.dynamic_properties is None
+                else change.dynamic_properties,
+                identity_property=current.identity_property
+                if change.identity_property is None
+                else change.identity_property,
                 declared_properties=current.declared_properties
                 if change.declared_properties is None
                 else change.declared_properties,

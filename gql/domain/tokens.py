@@ -55,9 +55,13 @@ class SignedTokens:
         raw = token.strip().removeprefix(_PREFIX)
         invalid = DomainError(ErrorCode.TOKEN_INVALID, f"The {purpose.label} token is invalid.", property="token")
         try:
-            claims = jwt.decode(raw, self._key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "jti", "pur"]})
+            claims = jwt.decode(
+                raw, self._key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "jti", "pur"]}
+            )
         except jwt.ExpiredSignatureError:
-            raise DomainError(ErrorCode.TOKEN_EXPIRED, f"The {purpose.label} token has expired.", property="token") from None
+            raise DomainError(
+                ErrorCode.TOKEN_EXPIRED, f"The {purpose.label} token has expired.", property="token"
+            ) from None
         except jwt.PyJWTError:
             raise invalid from None
         if claims.get("pur") != purpose.claim:

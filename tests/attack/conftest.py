@@ -310,7 +310,12 @@ class Client:
         return headers
 
     async def response(
-        self, query: str, variables: dict[str, Any] | None = None, *, api_key: str | None = None, token: str | None = None
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        api_key: str | None = None,
+        token: str | None = None,
     ) -> httpx.Response:
         return await self.http.post(
             self.url, json={"query": query, "variables": variables or {}}, headers=self.headers(api_key, token)

@@ -8,8 +8,8 @@ import httpx
 
 from tests.attack.conftest import (
     ADMIN_KEY,
-    BACKEND,
     APPROVE_BY_TOKEN,
+    BACKEND,
     BLOCK_BY_EMAIL,
     CURRENT_MEMBER,
     LOGOUT,
@@ -25,7 +25,15 @@ from tests.attack.conftest import (
 # One address, many spellings: case, surrounding spaces, fullwidth letters (NFKC).
 BASE = "racer@example.com"
 FULLWIDTH = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in "racer") + "@example.com"
-VARIANTS = [BASE, BASE.upper(), f"  {BASE}  ", "Racer@Example.COM", FULLWIDTH, f" {FULLWIDTH.upper()}", "rAcEr@eXaMpLe.cOm"]
+VARIANTS = [
+    BASE,
+    BASE.upper(),
+    f"  {BASE}  ",
+    "Racer@Example.COM",
+    FULLWIDTH,
+    f" {FULLWIDTH.upper()}",
+    "rAcEr@eXaMpLe.cOm",
+]
 
 
 async def test_fifty_concurrent_registrations_of_one_email_make_one_member(
@@ -75,14 +83,18 @@ async def test_ten_concurrent_approvals_with_one_token_make_one_session(
     assert (await client.field(APPROVE_BY_TOKEN, {"token": token}))["code"] == 3203
 
 
-async def test_block_while_logged_in_refuses_the_very_next_request(start_server: StartServer, http: httpx.AsyncClient) -> None:
+async def test_block_while_logged_in_refuses_the_very_next_request(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
     first, second = start_server(), start_server()
     client = Client(http, first.graphql_url)
     session = (await register(client, "blocked@example.com"))["sessionToken"]
     other = Client(http, second.graphql_url)
     assert (await other.field(CURRENT_MEMBER, token=session))["loginEmail"] == "blocked@example.com"
 
-    assert (await client.field(BLOCK_BY_EMAIL, {"email": "blocked@example.com"}, api_key=ADMIN_KEY))["__typename"] == "MemberBlocked"
+    assert (await client.field(BLOCK_BY_EMAIL, {"email": "blocked@example.com"}, api_key=ADMIN_KEY))[
+        "__typename"
+    ] == "MemberBlocked"
     # The next request, on either process, no longer knows the session.
     assert (await other.post(CURRENT_MEMBER, token=session))["data"]["currentMember"] is None
     assert (await client.field(LOGOUT, token=session))["code"] == 3028

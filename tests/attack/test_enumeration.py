@@ -23,7 +23,9 @@ LOGIN = """mutation ($identity: String!, $password: String!) {
   } }"""
 REGISTER = """mutation ($email: String!, $password: String!) {
   register(email: $email, password: $password) { __typename ... on RegistrationResult { status } ... on Error { code } } }"""
-SETTINGS = """mutation ($input: RegistrationSettingsInput!) { updateRegistrationSettings(input: $input) { __typename } }"""
+SETTINGS = (
+    """mutation ($input: RegistrationSettingsInput!) { updateRegistrationSettings(input: $input) { __typename } }"""
+)
 BLOCK = """mutation ($email: String!) { blockByEmail(email: $email) { __typename } }"""
 RESET = """mutation ($email: String!) { requestPasswordReset(email: $email) { __typename ... on Error { code message } } }"""
 PASSWORD = "correct horse"
@@ -53,7 +55,11 @@ async def test_unknown_identity_and_wrong_password_answer_alike_with_one_hash_ea
     await make_member(gql, "known@example.com")
     unknown, unknown_hashes = await hashes_for(services, gql, "nobody@example.com", "wrong password")
     wrong, wrong_hashes = await hashes_for(services, gql, "known@example.com", "wrong password")
-    assert unknown == wrong == {"__typename": "InvalidCredentialsError", "code": 3003, "message": "Invalid login or password."}
+    assert (
+        unknown
+        == wrong
+        == {"__typename": "InvalidCredentialsError", "code": 3003, "message": "Invalid login or password."}
+    )
     assert unknown_hashes == wrong_hashes == 1
     right, right_hashes = await hashes_for(services, gql, "known@example.com", PASSWORD)
     assert right["__typename"] == "SessionResult" and right_hashes == 1

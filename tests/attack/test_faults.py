@@ -40,7 +40,11 @@ async def test_sigkill_during_a_registration_load_leaves_nothing_half_written(
             try:
                 response = await client.response(
                     REGISTER,
-                    {"email": email, "password": "load password", "options": {"contactInfo": {"firstName": "Load", "phones": ["1", "2"]}}},
+                    {
+                        "email": email,
+                        "password": "load password",
+                        "options": {"contactInfo": {"firstName": "Load", "phones": ["1", "2"]}},
+                    },
                 )
             except httpx.TransportError:
                 return  # the server died under us
@@ -70,11 +74,19 @@ async def test_sigkill_during_a_registration_load_leaves_nothing_half_written(
     assert set(acknowledged) <= found
     # ...and nothing is half-written: no member without its contact, no contact without its
     # member, no member without its queued confirmation mail.
-    assert count("SELECT COUNT(*) AS n FROM member m LEFT JOIN contact c ON c.id = m.contact_id WHERE c.id IS NULL") == 0
-    assert count("SELECT COUNT(*) AS n FROM contact c WHERE NOT EXISTS (SELECT 1 FROM member m WHERE m.contact_id = c.id)") == 0
-    assert count(
-        "SELECT COUNT(*) AS n FROM member m WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.recipient = m.login_email)"
-    ) == 0
+    assert (
+        count("SELECT COUNT(*) AS n FROM member m LEFT JOIN contact c ON c.id = m.contact_id WHERE c.id IS NULL") == 0
+    )
+    assert (
+        count("SELECT COUNT(*) AS n FROM contact c WHERE NOT EXISTS (SELECT 1 FROM member m WHERE m.contact_id = c.id)")
+        == 0
+    )
+    assert (
+        count(
+            "SELECT COUNT(*) AS n FROM member m WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.recipient = m.login_email)"
+        )
+        == 0
+    )
     if BACKEND != "postgres":
         assert query_database(attack_database, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
     # The restarted server works.

@@ -87,7 +87,7 @@ def test_body_size_limit(production: Server) -> None:
 
 
 def test_list_argument_limit(production: Server) -> None:
-    register = "mutation ($o: RegistrationOptions) { register(email: \"l@example.com\", password: \"pass word\", options: $o) { __typename } }"
+    register = 'mutation ($o: RegistrationOptions) { register(email: "l@example.com", password: "pass word", options: $o) { __typename } }'
     as_variable = post(production, {"query": register, "variables": {"o": {"contactInfo": {"phones": ["1"] * 101}}}})
     assert as_variable.json()["data"] is None
     assert errors(as_variable) == ["A list argument may hold at most 100 items."]
@@ -125,30 +125,46 @@ def test_csrf_mutations_over_get_and_non_json_bodies_are_refused(production: Ser
     for content_type, content in (
         ("text/plain", json.dumps({"query": mutation})),
         ("application/x-www-form-urlencoded", "query=" + mutation),
-        ("multipart/form-data; boundary=x", f'--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{mutation}\r\n--x--'),
+        (
+            "multipart/form-data; boundary=x",
+            f'--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{mutation}\r\n--x--',
+        ),
     ):
         refused = httpx.post(production.graphql_url, content=content, headers={"Content-Type": content_type})
         assert refused.status_code == 415, (content_type, refused.status_code, refused.text)
     # Queries over GET still work (cacheable reads).
-    assert httpx.get(production.graphql_url, params={"query": "{ __typename }"}).json() == {"data": {"__typename": "Query"}}
+    assert httpx.get(production.graphql_url, params={"query": "{ __typename }"}).json() == {
+        "data": {"__typename": "Query"}
+    }
 
 
 def test_no_cors_by_default(production: Server) -> None:
     preflight = httpx.options(
         production.graphql_url,
-        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"},
+        headers={
+            "Origin": "https://evil.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert "access-control-allow-origin" not in preflight.headers
-    simple = httpx.post(production.graphql_url, json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"})
+    simple = httpx.post(
+        production.graphql_url, json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in simple.headers
 
 
 def test_cors_allow_list(start: Callable[[dict[str, str]], Server]) -> None:
     server = start({**PRODUCTION, "MEMBERS_CORS_ORIGINS": "https://app.example"})
+
     def preflight(origin: str) -> httpx.Response:
         return httpx.options(
             server.graphql_url,
-            headers={"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,authorization"},
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type,authorization",
+            },
         )
 
     allowed = preflight("https://app.example")
@@ -164,18 +180,30 @@ def test_responses_are_not_cached_or_sniffed(production: Server) -> None:
 
 
 def test_malformed_requests_never_500(production: Server) -> None:
-    bodies = [b"", b"{", b"[]", b"null", b'{"query": 5}', b'{"query": "{", "variables": []}', b'{"query": "{ __typename }", "variables": "x"}',
-              b'{"query": "query A { __typename } query B { __typename }"}', b'{"query": "{ __typename }", "operationName": 7}', b"\xff\xfe",
-              b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 40_000 + b"]" * 40_000 + b"}}",
-              b'{"query": "' + b"{" * 3000 + b"}" * 3000 + b'"}']
+    bodies = [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        b'{"query": 5}',
+        b'{"query": "{", "variables": []}',
+        b'{"query": "{ __typename }", "variables": "x"}',
+        b'{"query": "query A { __typename } query B { __typename }"}',
+        b'{"query": "{ __typename }", "operationName": 7}',
+        b"\xff\xfe",
+        b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 40_000 + b"]" * 40_000 + b"}}",
+        b'{"query": "' + b"{" * 3000 + b"}" * 3000 + b'"}',
+    ]
     for body in bodies:
         response = httpx.post(production.graphql_url, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code < 500, (body, response.status_code, response.text)
     deep = json.dumps({"a": 1})
     for _ in range(1500):
-        deep = '[' + deep + "]"
+        deep = "[" + deep + "]"
     over_get = httpx.get(production.graphql_url, params={"query": "{ __typename }", "variables": deep})
     assert over_get.status_code < 500, over_get.text
     response = httpx.post(production.graphql_url, json={"query": "{ __typename }"}, headers={"X-Api-Key": "wrong"})
     assert response.json()["errors"][0]["extensions"]["code"] == 2002
-    assert httpx.post(production.graphql_url, json={"query": "{ registrationSettings { enabled } }"}, headers={"X-Api-Key": ADMIN_KEY}).json()["data"]
+    assert httpx.post(
+        production.graphql_url, json={"query": "{ registrationSettings { enabled } }"}, headers={"X-Api-Key": ADMIN_KEY}
+    ).json()["data"]

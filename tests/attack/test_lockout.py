@@ -89,7 +89,9 @@ async def test_the_wait_doubles_up_to_the_maximum(shared_servers: SharedServers,
     assert (await login(client, email))["__typename"] == "SessionResult"
 
 
-async def test_each_aliased_login_in_one_document_counts(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
+async def test_each_aliased_login_in_one_document_counts(
+    shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
     server = defaults(shared_servers)
     client = Client(http, server.graphql_url)
     email = unique_email()

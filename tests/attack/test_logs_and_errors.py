@@ -84,27 +84,33 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_in_process(
 ) -> None:
     await gql.backend("mutation { updateRegistrationSettings(input: {approval: MANUAL}) { __typename } }")
     registered = await gql.backend(
-        "mutation ($p: String!) { register(email: \"flow@example.com\", password: $p) { ... on RegistrationResult { approvalToken } } }",
+        'mutation ($p: String!) { register(email: "flow@example.com", password: $p) { ... on RegistrationResult { approvalToken } } }',
         {"p": PASSWORD},
     )
     approval_token = registered["data"]["register"]["approvalToken"]
     approved = await gql.anonymous(APPROVE_BY_TOKEN, {"token": approval_token})
     session = approved["data"]["approveByToken"]["sessionToken"]
     await gql.anonymous(
-        "mutation ($p: String!) { login(identity: \"flow@example.com\", password: $p) { __typename } }", {"p": PASSWORD + "x"}
+        'mutation ($p: String!) { login(identity: "flow@example.com", password: $p) { __typename } }',
+        {"p": PASSWORD + "x"},
     )
     logged_in = await gql.anonymous(
-        "mutation ($p: String!) { login(identity: \"flow@example.com\", password: $p) { ... on SessionResult { sessionToken } } }",
+        'mutation ($p: String!) { login(identity: "flow@example.com", password: $p) { ... on SessionResult { sessionToken } } }',
         {"p": PASSWORD},
     )
     second_session = logged_in["data"]["login"]["sessionToken"]
     await gql.member(session, CURRENT_MEMBER)
     await gql.member(second_session, LOGOUT)
     await gql.anonymous('mutation { requestPasswordReset(email: "flow@example.com") { __typename } }')
-    await gql.http.get("/graphql", params={"query": "mutation { login(identity: \"flow@example.com\", password: \"%s\") { __typename } }" % PASSWORD})
+    await gql.http.get(
+        "/graphql",
+        params={"query": 'mutation { login(identity: "flow@example.com", password: "%s") { __typename } }' % PASSWORD},
+    )
     # Errors quote the document around them: a password literal next to a mistake.
     await gql.anonymous('mutation { login(identity: "flow@example.com", password: "%s") { nope } }' % PASSWORD)
-    await gql.anonymous('mutation { login(identity: "flow@example.com", password: "%s", extra: 1) { __typename } }' % PASSWORD)
+    await gql.anonymous(
+        'mutation { login(identity: "flow@example.com", password: "%s", extra: 1) { __typename } }' % PASSWORD
+    )
 
     from gql.db.models import Member
 
@@ -140,10 +146,15 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
     second = (await login(client, email, PASSWORD))["sessionToken"]
     await client.post(CURRENT_MEMBER, token=session)
     await client.post(LOGOUT, token=second)
-    await client.post('mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }', {"e": email})
+    await client.post("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
     # A careless client puts the password in a GET URL: the access log must not keep it.
-    await http.get(server.graphql_url, params={"query": f'mutation {{ login(identity: "{email}", password: "{PASSWORD}") {{ __typename }} }}'})
-    await http.get(server.graphql_url, params={"query": "{ currentMember { id } }", "variables": f'{{"password": "{PASSWORD}"}}'})
+    await http.get(
+        server.graphql_url,
+        params={"query": f'mutation {{ login(identity: "{email}", password: "{PASSWORD}") {{ __typename }} }}'},
+    )
+    await http.get(
+        server.graphql_url, params={"query": "{ currentMember { id } }", "variables": f'{{"password": "{PASSWORD}"}}'}
+    )
     await client.post(f'mutation {{ login(identity: "{email}", password: "{PASSWORD}") {{ nope }} }}')
     await client.post(f'mutation {{ login(identity: "{email}", password: "{PASSWORD}", extra: 1) {{ __typename }} }}')
 

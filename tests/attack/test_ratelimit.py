@@ -69,9 +69,7 @@ async def test_login_is_limited_per_address(kind: str, shared_servers: SharedSer
     limited = answers[-1]
     assert limited["__typename"] == "RateLimitedError"
     assert 60 <= limited["retryAfter"] <= 100  # one token comes back every 100 s
-    response = await attacker.response(
-        "mutation { login(identity: \"a@b.co\", password: \"xxxx\") { __typename } }"
-    )
+    response = await attacker.response('mutation { login(identity: "a@b.co", password: "xxxx") { __typename } }')
     assert response.headers["retry-after"].isdigit()
 
     # Another address has its own bucket; the backend (API key) is not limited.
@@ -81,7 +79,9 @@ async def test_login_is_limited_per_address(kind: str, shared_servers: SharedSer
 
 
 @BACKENDS
-async def test_register_and_approve_by_token_are_limited(kind: str, shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
+async def test_register_and_approve_by_token_are_limited(
+    kind: str, shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
     server = limited_pair(shared_servers, kind)[1]
     client = Client(http, server.graphql_url)
     codes = [(await register(client, unique_email())).get("code") for _ in range(CAPACITY + 1)]
@@ -91,7 +91,9 @@ async def test_register_and_approve_by_token_are_limited(kind: str, shared_serve
 
 
 @BACKENDS
-async def test_two_server_processes_share_the_buckets(kind: str, shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
+async def test_two_server_processes_share_the_buckets(
+    kind: str, shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
     first, second = limited_pair(shared_servers, kind)
     address = Client(http, first.graphql_url).address
     clients = [Client(http, first.graphql_url, address), Client(http, second.graphql_url, address)]
@@ -102,7 +104,9 @@ async def test_two_server_processes_share_the_buckets(kind: str, shared_servers:
 
 
 @BACKENDS
-async def test_concurrent_requests_never_overspend_a_bucket(kind: str, shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
+async def test_concurrent_requests_never_overspend_a_bucket(
+    kind: str, shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
     first, second = limited_pair(shared_servers, kind)
     address = Client(http, first.graphql_url).address
     clients = [Client(http, first.graphql_url, address), Client(http, second.graphql_url, address)]
@@ -153,7 +157,9 @@ async def test_rate_limits_off(start_server: StartServer, http: httpx.AsyncClien
     assert {a["code"] for a in answers} == {3003}
 
 
-async def test_unreachable_redis_lets_requests_through_and_says_so(start_server: StartServer, http: httpx.AsyncClient) -> None:
+async def test_unreachable_redis_lets_requests_through_and_says_so(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
     server = start_server(rate_limits=SCALE, redis_url="redis://127.0.0.1:1/0")
     client = Client(http, server.graphql_url)
     answers = [await login(client, unique_email(), "guess") for _ in range(CAPACITY + 1)]

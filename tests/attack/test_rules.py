@@ -59,7 +59,9 @@ def test_limits_scale_but_never_below_one_token() -> None:
 
 
 def request(peer: str, *forwarded: str) -> SimpleNamespace:
-    return SimpleNamespace(client=SimpleNamespace(host=peer), headers=SimpleNamespace(getlist=lambda name: list(forwarded)))
+    return SimpleNamespace(
+        client=SimpleNamespace(host=peer), headers=SimpleNamespace(getlist=lambda name: list(forwarded))
+    )
 
 
 @pytest.mark.parametrize(

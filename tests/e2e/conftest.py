@@ -84,7 +84,17 @@ class Server:
 
     def _argv(self) -> list[str]:
         if self.command == "uvicorn":
-            return [sys.executable, "-m", "uvicorn", "gql.app:app", "--host", "127.0.0.1", "--port", str(self.port), "--no-proxy-headers"]
+            return [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "gql.app:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-proxy-headers",
+            ]
         return [sys.executable, "-m", "gql", "serve", "--port", str(self.port)]
 
     def start(self) -> Server:
@@ -139,7 +149,9 @@ class Server:
 
     # --- HTTP helpers -------------------------------------------------------------------
 
-    def post(self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
         assert self.http is not None, "server not started"
         return self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers or {})
 

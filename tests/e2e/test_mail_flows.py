@@ -54,7 +54,9 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
 def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     email = unique_email("reset")
-    server.graphql('mutation ($e: String!) { register(email: $e, password: "old-secret") { __typename } }', {"e": email})
+    server.graphql(
+        'mutation ($e: String!) { register(email: $e, password: "old-secret") { __typename } }', {"e": email}
+    )
     asked = server.graphql("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
     assert asked["data"]["requestPasswordReset"]["__typename"] == "EmailQueued"
     link = link_in(wait_for_mail(mailbox, email))

@@ -26,7 +26,18 @@ EXAMPLE = re.compile(
     r"(?:\s*```json\n(?P<response>.*?)```)?",
     re.DOTALL,
 )
-VARYING = {"id", "contactId", "sessionToken", "approvalToken", "cursor", "startCursor", "endCursor", "createdDate", "updatedDate", "lastLoginDate"}
+VARYING = {
+    "id",
+    "contactId",
+    "sessionToken",
+    "approvalToken",
+    "cursor",
+    "startCursor",
+    "endCursor",
+    "createdDate",
+    "updatedDate",
+    "lastLoginDate",
+}
 CAPTURED = ("approvalToken", "sessionToken", "endCursor")
 
 
@@ -37,14 +48,20 @@ def examples() -> list[re.Match[str]]:
 def _compare(expected: Any, actual: Any, path: str) -> None:
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{path}: expected an object, got {actual!r}"
-        assert set(expected) == set(actual), f"{path}: keys {sorted(expected)} in README, {sorted(actual)} from the server"
+        assert set(expected) == set(actual), (
+            f"{path}: keys {sorted(expected)} in README, {sorted(actual)} from the server"
+        )
         for key, value in expected.items():
             if key in VARYING:
-                assert (actual[key] is None) == (value is None), f"{path}.{key}: README {value!r}, server {actual[key]!r}"
+                assert (actual[key] is None) == (value is None), (
+                    f"{path}.{key}: README {value!r}, server {actual[key]!r}"
+                )
             else:
                 _compare(value, actual[key], f"{path}.{key}")
     elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(expected), f"{path}: README {expected!r}, server {actual!r}"
+        assert isinstance(actual, list) and len(actual) == len(expected), (
+            f"{path}: README {expected!r}, server {actual!r}"
+        )
         for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
             _compare(want, got, f"{path}[{index}]")
     else:

@@ -153,7 +153,10 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
     assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember")["id"] == member_id
 
     # Logout ends that session.
-    assert _data(server.graphql(LOGOUT, token=back["sessionToken"]), "logout") == {"__typename": "LoggedOut", "ok": True}
+    assert _data(server.graphql(LOGOUT, token=back["sessionToken"]), "logout") == {
+        "__typename": "LoggedOut",
+        "ok": True,
+    }
     assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember") is None
 
     # Nothing secret reached the server's output, and nothing crashed.
@@ -211,21 +214,51 @@ MALFORMED: list[Any] = [
     pytest.param("POST", b'{"variables": {}}', "application/json", id="no-query"),
     pytest.param("POST", b'{"query": "{"}', "application/json", id="syntax-error"),
     pytest.param("POST", b'{"query": "{ nope }"}', "application/json", id="unknown-field"),
-    pytest.param("POST", b'{"query": "{ currentMember { id } }", "variables": "x"}', "application/json", id="variables-not-object"),
-    pytest.param("POST", b'{"query": "{ currentMember { id } }", "operationName": "Nope"}', "application/json", id="unknown-operation"),
     pytest.param(
         "POST",
-        json.dumps({"query": "query ($n: Int!) { members(first: $n) { totalCount } }", "variables": {"n": "x"}}).encode(),
+        b'{"query": "{ currentMember { id } }", "variables": "x"}',
+        "application/json",
+        id="variables-not-object",
+    ),
+    pytest.param(
+        "POST",
+        b'{"query": "{ currentMember { id } }", "operationName": "Nope"}',
+        "application/json",
+        id="unknown-operation",
+    ),
+    pytest.param(
+        "POST",
+        json.dumps(
+            {"query": "query ($n: Int!) { members(first: $n) { totalCount } }", "variables": {"n": "x"}}
+        ).encode(),
         "application/json",
         id="variable-wrong-type",
     ),
-    pytest.param("POST", json.dumps({"query": "{ members(first: 1000) { totalCount } }"}).encode(), "application/json", id="page-too-big"),
-    pytest.param("POST", json.dumps({"query": '{ members(after: "garbage") { totalCount } }'}).encode(), "application/json", id="bad-cursor"),
-    pytest.param("POST", json.dumps({"query": '{ member(id: "not-a-uuid") { id } }'}).encode(), "application/json", id="bad-id"),
-    pytest.param("POST", json.dumps({"query": "{ " + ALIASES + " }"}).encode(), "application/json", id="too-many-aliases"),
     pytest.param(
         "POST",
-        json.dumps({"query": 'mutation { register(password: "pw", options: {contactInfo: {customFields: [1]}}) { __typename } }'}).encode(),
+        json.dumps({"query": "{ members(first: 1000) { totalCount } }"}).encode(),
+        "application/json",
+        id="page-too-big",
+    ),
+    pytest.param(
+        "POST",
+        json.dumps({"query": '{ members(after: "garbage") { totalCount } }'}).encode(),
+        "application/json",
+        id="bad-cursor",
+    ),
+    pytest.param(
+        "POST", json.dumps({"query": '{ member(id: "not-a-uuid") { id } }'}).encode(), "application/json", id="bad-id"
+    ),
+    pytest.param(
+        "POST", json.dumps({"query": "{ " + ALIASES + " }"}).encode(), "application/json", id="too-many-aliases"
+    ),
+    pytest.param(
+        "POST",
+        json.dumps(
+            {
+                "query": 'mutation { register(password: "pw", options: {contactInfo: {customFields: [1]}}) { __typename } }'
+            }
+        ).encode(),
         "application/json",
         id="custom-fields-not-object",
     ),
@@ -258,15 +291,21 @@ def test_malformed_requests_never_get_a_5xx(server: Server, method: str, body: b
 def test_garbage_session_tokens_are_anonymous(server: Server) -> None:
     assert server.http is not None
     for token in ["zzz", "x" * 5000, "Bearer", "a.b.c"]:
-        response = server.http.post("/graphql", json={"query": CURRENT_MEMBER}, headers={"Authorization": f"Bearer {token}"})
+        response = server.http.post(
+            "/graphql", json={"query": CURRENT_MEMBER}, headers={"Authorization": f"Bearer {token}"}
+        )
         assert response.status_code == 200, response.text
         assert response.json() == {"data": {"currentMember": None}}
 
 
 def test_uvicorn_app_import_string_serves_too(start_server: StartServer) -> None:
     server = start_server(command="uvicorn")  # default settings: automatic approval
-    assert server.backend("{ registrationSettings { approval } }")["data"] == {"registrationSettings": {"approval": "AUTOMATIC"}}
-    registered = _data(server.graphql(REGISTER, {"email": unique_email("uvicorn"), "password": "pass-word"}), "register")
+    assert server.backend("{ registrationSettings { approval } }")["data"] == {
+        "registrationSettings": {"approval": "AUTOMATIC"}
+    }
+    registered = _data(
+        server.graphql(REGISTER, {"email": unique_email("uvicorn"), "password": "pass-word"}), "register"
+    )
     assert registered["status"] == "ACTIVE", registered
     me = _data(server.graphql(CURRENT_MEMBER, token=registered["sessionToken"]), "currentMember")
     assert me["id"] == registered["member"]["id"]

@@ -20,8 +20,22 @@ def test_uvicorn_workers_share_a_fresh_sqlite_database(tmp_path: Path) -> None:
     env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}")
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "gql.app:app", "--port", str(port), "--workers", "3", "--no-proxy-headers"],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "gql.app:app",
+                "--port",
+                str(port),
+                "--workers",
+                "3",
+                "--no-proxy-headers",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         deadline = time.monotonic() + 60
@@ -34,7 +48,9 @@ def test_uvicorn_workers_share_a_fresh_sqlite_database(tmp_path: Path) -> None:
         for i in range(6):  # spread over the workers by the kernel
             body = httpx.post(
                 f"http://127.0.0.1:{port}/graphql",
-                json={"query": f'mutation {{ register(email: "w{i}@example.com", password: "wonderland") {{ __typename }} }}'},
+                json={
+                    "query": f'mutation {{ register(email: "w{i}@example.com", password: "wonderland") {{ __typename }} }}'
+                },
                 timeout=10,
             ).json()
             assert body["data"]["register"]["__typename"] == "RegistrationResult", body

@@ -6,12 +6,23 @@ from urllib.parse import urlsplit
 
 from gql.db.models import Contact, Member, MemberEvent, OutboxMessage, Session
 from tests.conftest import GraphQLClient
-from tests.integration.documents import CURRENT_MEMBER, ERROR_FIELDS, LOGIN, MEMBER_FIELDS, code, login, register, settings
+from tests.integration.documents import (
+    CURRENT_MEMBER,
+    ERROR_FIELDS,
+    LOGIN,
+    MEMBER_FIELDS,
+    code,
+    login,
+    register,
+    settings,
+)
 from tests.mailbox import Mailbox, link_in, text_of
 
 CONFIRM = f"mutation ($token: String!) {{ confirmEmail(token: $token) {{ __typename ... on EmailConfirmed {{ member {{ loginEmailVerified }} }} {ERROR_FIELDS} }} }}"
 RESEND = f"mutation ($email: String!) {{ resendEmailConfirmation(email: $email) {{ __typename {ERROR_FIELDS} }} }}"
-REQUEST_RESET = "mutation ($email: String!) { requestPasswordReset(email: $email) { __typename ... on EmailQueued { ok } } }"
+REQUEST_RESET = (
+    "mutation ($email: String!) { requestPasswordReset(email: $email) { __typename ... on EmailQueued { ok } } }"
+)
 SEND_SET = f"mutation ($email: String!) {{ sendSetPasswordEmail(email: $email) {{ __typename {ERROR_FIELDS} }} }}"
 RESET = f"""mutation ($token: String!, $pw: String!) {{ resetPassword(token: $token, newPassword: $pw) {{
   __typename ... on SessionResult {{ sessionToken }} {ERROR_FIELDS} }} }}"""
@@ -22,7 +33,9 @@ UPDATE = f"""mutation ($id: ID!, $input: UpdateMemberInput!) {{ updateMember(id:
   __typename ... on MemberUpdated {{ member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS} }} }}"""
 CHANGE_EMAIL = f"""mutation ($id: ID!, $email: String!) {{ changeLoginEmail(memberId: $id, newEmail: $email) {{
   __typename ... on MemberUpdated {{ member {{ loginEmail loginEmailVerified }} }} {ERROR_FIELDS} }} }}"""
-DELETE = f"mutation ($id: ID!) {{ deleteMember(id: $id) {{ __typename ... on MemberDeleted {{ id }} {ERROR_FIELDS} }} }}"
+DELETE = (
+    f"mutation ($id: ID!) {{ deleteMember(id: $id) {{ __typename ... on MemberDeleted {{ id }} {ERROR_FIELDS} }} }}"
+)
 CREATE = f"""mutation ($input: CreateMemberInput!) {{ createMember(input: $input) {{
   __typename ... on MemberCreated {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
 EVENTS = """query ($id: ID!, $first: Int, $after: String) { memberEvents(memberId: $id, first: $first, after: $after) {
@@ -47,13 +60,21 @@ async def test_email_confirmation_flow(mail_gql: GraphQLClient, mailbox: Mailbox
     assert (await login(mail_gql, "conf@example.com"))["__typename"] == "SessionResult"
     again = await mail_gql.http.get(link)
     assert again.status_code == 400 and "not valid" in again.text
-    assert code((await mail_gql.anonymous(RESEND, {"email": "conf@example.com"}))["data"]["resendEmailConfirmation"]) == 3102
+    assert (
+        code((await mail_gql.anonymous(RESEND, {"email": "conf@example.com"}))["data"]["resendEmailConfirmation"])
+        == 3102
+    )
 
 
 async def test_resend_invalidates_older_links_and_errors(mail_gql: GraphQLClient, mailbox: Mailbox) -> None:
-    assert code((await mail_gql.anonymous(RESEND, {"email": "x@example.com"}))["data"]["resendEmailConfirmation"]) == 3103
+    assert (
+        code((await mail_gql.anonymous(RESEND, {"email": "x@example.com"}))["data"]["resendEmailConfirmation"]) == 3103
+    )
     await settings(mail_gql, emailConfirmation=True)
-    assert code((await mail_gql.anonymous(RESEND, {"email": "nobody@example.com"}))["data"]["resendEmailConfirmation"]) == 3104
+    assert (
+        code((await mail_gql.anonymous(RESEND, {"email": "nobody@example.com"}))["data"]["resendEmailConfirmation"])
+        == 3104
+    )
     await register(mail_gql, "re@example.com")
     [first] = await mailbox.wait_for("re@example.com")
     resent = await mail_gql.anonymous(RESEND, {"email": "RE@example.com"})
@@ -80,13 +101,15 @@ async def test_confirmation_page_for_blocked_and_expired(mail_gql: GraphQLClient
     )
     page = await mail_gql.http.get(f"/confirm-email?token={expired}")
     assert page.status_code == 410 and "expired" in page.text
-    await mail_gql.backend("mutation { blockByEmail(email: \"blk@example.com\") { __typename } }")
+    await mail_gql.backend('mutation { blockByEmail(email: "blk@example.com") { __typename } }')
     page = await mail_gql.http.get(link_in(mail))
     assert page.status_code == 403 and "disabled" in page.text
 
 
 async def test_email_required_when_confirmation_on_3078(mail_gql: GraphQLClient) -> None:
-    await settings(mail_gql, emailConfirmation=True, declaredProperties=[{"name": "username"}], identityProperty="username")
+    await settings(
+        mail_gql, emailConfirmation=True, declaredProperties=[{"name": "username"}], identityProperty="username"
+    )
     result = await register(mail_gql, None, options={"contactInfo": {"customFields": {"username": "neo"}}})
     assert code(result) == 3078
     bad = await register(mail_gql, "nope", options={"contactInfo": {"customFields": {"username": "neo"}}})
@@ -102,10 +125,12 @@ async def test_password_reset_by_link(mail_gql: GraphQLClient, mailbox: Mailbox)
     [mail] = await mailbox.wait_for("rp@example.com")
     assert "Reset your" in mail["Subject"]
     form = await mail_gql.http.get(link_in(mail))
-    assert form.status_code == 200 and 'name=password' in form.text
+    assert form.status_code == 200 and "name=password" in form.text
     weak = await mail_gql.http.post("/reset-password", data={"token": token_of(link_in(mail)), "password": "abc"})
     assert weak.status_code == 400 and "4 to 100" in weak.text
-    saved = await mail_gql.http.post("/reset-password", data={"token": token_of(link_in(mail)), "password": "new-password"})
+    saved = await mail_gql.http.post(
+        "/reset-password", data={"token": token_of(link_in(mail)), "password": "new-password"}
+    )
     assert saved.status_code == 200 and "saved" in saved.text
     assert code(await login(mail_gql, "rp@example.com", "old-password")) == 3003
     assert (await login(mail_gql, "rp@example.com", "new-password"))["__typename"] == "SessionResult"
@@ -121,19 +146,36 @@ async def test_reset_password_mutation_and_newer_link_wins(mail_gql: GraphQLClie
     await mail_gql.anonymous(REQUEST_RESET, {"email": "two@example.com"})
     await mail_gql.anonymous(REQUEST_RESET, {"email": "two@example.com"})
     first, second = await mailbox.wait_for("two@example.com", count=2)
-    assert code((await mail_gql.anonymous(RESET, {"token": token_of(link_in(first)), "pw": "brand-new"}))["data"]["resetPassword"]) == 3203
+    assert (
+        code(
+            (await mail_gql.anonymous(RESET, {"token": token_of(link_in(first)), "pw": "brand-new"}))["data"][
+                "resetPassword"
+            ]
+        )
+        == 3203
+    )
     policy = await mail_gql.anonymous(RESET, {"token": token_of(link_in(second)), "pw": "é-not-ascii"})
     assert code(policy["data"]["resetPassword"]) == 3200
-    ok = (await mail_gql.anonymous(RESET, {"token": token_of(link_in(second)), "pw": "brand-new"}))["data"]["resetPassword"]
+    ok = (await mail_gql.anonymous(RESET, {"token": token_of(link_in(second)), "pw": "brand-new"}))["data"][
+        "resetPassword"
+    ]
     assert ok["__typename"] == "SessionResult"
-    assert (await mail_gql.member(ok["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"]["loginEmailVerified"] is True
+    assert (await mail_gql.member(ok["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"][
+        "loginEmailVerified"
+    ] is True
 
 
 async def test_send_set_password_email_is_backend_only(mail_gql: GraphQLClient, mailbox: Mailbox) -> None:
     await register(mail_gql, "set@example.com")
-    assert code((await mail_gql.anonymous(SEND_SET, {"email": "set@example.com"}))["data"]["sendSetPasswordEmail"]) == 3029
-    assert code((await mail_gql.backend(SEND_SET, {"email": "none@example.com"}))["data"]["sendSetPasswordEmail"]) == 3030
-    assert (await mail_gql.backend(SEND_SET, {"email": "set@example.com"}))["data"]["sendSetPasswordEmail"]["__typename"] == "EmailQueued"
+    assert (
+        code((await mail_gql.anonymous(SEND_SET, {"email": "set@example.com"}))["data"]["sendSetPasswordEmail"]) == 3029
+    )
+    assert (
+        code((await mail_gql.backend(SEND_SET, {"email": "none@example.com"}))["data"]["sendSetPasswordEmail"]) == 3030
+    )
+    assert (await mail_gql.backend(SEND_SET, {"email": "set@example.com"}))["data"]["sendSetPasswordEmail"][
+        "__typename"
+    ] == "EmailQueued"
     [mail] = await mailbox.wait_for("set@example.com")
     assert "Set your password" in mail["Subject"]
 
@@ -141,7 +183,9 @@ async def test_send_set_password_email_is_backend_only(mail_gql: GraphQLClient, 
 async def test_create_member_invites_with_set_password_email(mail_gql: GraphQLClient, mailbox: Mailbox) -> None:
     denied = await mail_gql.anonymous(CREATE, {"input": {"email": "inv@example.com"}})
     assert code(denied["data"]["createMember"]) == 3029
-    created = (await mail_gql.backend(CREATE, {"input": {"email": "inv@example.com", "contactInfo": {"firstName": "Ivy"}}}))["data"]["createMember"]
+    created = (
+        await mail_gql.backend(CREATE, {"input": {"email": "inv@example.com", "contactInfo": {"firstName": "Ivy"}}})
+    )["data"]["createMember"]
     assert created["member"]["status"] == "APPROVED"
     assert code(await login(mail_gql, "inv@example.com", "anything")) == 3003  # no password yet
     [mail] = await mailbox.wait_for("inv@example.com")
@@ -157,10 +201,20 @@ async def test_change_password(mail_gql: GraphQLClient) -> None:
     await register(mail_gql, "cp@example.com", "first-pw")
     keep = (await login(mail_gql, "cp@example.com", "first-pw"))["sessionToken"]
     other = (await login(mail_gql, "cp@example.com", "first-pw"))["sessionToken"]
-    assert code((await mail_gql.anonymous(CHANGE, {"old": "first-pw", "new": "second-pw"}))["data"]["changePassword"]) == 3028
-    assert code((await mail_gql.member(keep, CHANGE, {"old": "wrong", "new": "second-pw"}))["data"]["changePassword"]) == 3055
-    assert code((await mail_gql.member(keep, CHANGE, {"old": "first-pw", "new": "x"}))["data"]["changePassword"]) == 3200
-    assert (await mail_gql.member(keep, CHANGE, {"old": "first-pw", "new": "second-pw"}))["data"]["changePassword"]["__typename"] == "PasswordChanged"
+    assert (
+        code((await mail_gql.anonymous(CHANGE, {"old": "first-pw", "new": "second-pw"}))["data"]["changePassword"])
+        == 3028
+    )
+    assert (
+        code((await mail_gql.member(keep, CHANGE, {"old": "wrong", "new": "second-pw"}))["data"]["changePassword"])
+        == 3055
+    )
+    assert (
+        code((await mail_gql.member(keep, CHANGE, {"old": "first-pw", "new": "x"}))["data"]["changePassword"]) == 3200
+    )
+    assert (await mail_gql.member(keep, CHANGE, {"old": "first-pw", "new": "second-pw"}))["data"]["changePassword"][
+        "__typename"
+    ] == "PasswordChanged"
     assert (await mail_gql.member(keep, CURRENT_MEMBER))["data"]["currentMember"] is not None
     assert (await mail_gql.member(other, CURRENT_MEMBER))["data"]["currentMember"] is None
     assert (await login(mail_gql, "cp@example.com", "second-pw"))["__typename"] == "SessionResult"
@@ -192,9 +246,20 @@ async def test_update_member(mail_gql: GraphQLClient) -> None:
     a = await register(mail_gql, "a@example.com", contactInfo={"firstName": "Ann"})
     b = await register(mail_gql, "b@example.com", contactInfo={"firstName": "Bea"})
     a_id, b_id = a["member"]["id"], b["member"]["id"]
-    own = await mail_gql.member(a["sessionToken"], UPDATE, {"id": a_id, "input": {"title": "Chef", "privacyStatus": "PUBLIC", "nickname": "Annie", "customFields": {"hobby": "x"}}})
+    own = await mail_gql.member(
+        a["sessionToken"],
+        UPDATE,
+        {
+            "id": a_id,
+            "input": {"title": "Chef", "privacyStatus": "PUBLIC", "nickname": "Annie", "customFields": {"hobby": "x"}},
+        },
+    )
     member = own["data"]["updateMember"]["member"]
-    assert (member["profile"]["title"], member["privacyStatus"], member["profile"]["nickname"]) == ("Chef", "PUBLIC", "Annie")
+    assert (member["profile"]["title"], member["privacyStatus"], member["profile"]["nickname"]) == (
+        "Chef",
+        "PUBLIC",
+        "Annie",
+    )
     assert member["contact"]["customFields"] == {"hobby": "x"} and member["contact"]["firstName"] == "Ann"
     other = await mail_gql.member(a["sessionToken"], UPDATE, {"id": b_id, "input": {"title": "x"}})
     assert code(other["data"]["updateMember"]) == 3029
@@ -204,7 +269,14 @@ async def test_update_member(mail_gql: GraphQLClient) -> None:
     assert code(bad_slug["data"]["updateMember"]) == 3209
     fine = await mail_gql.backend(UPDATE, {"id": b_id, "input": {"slug": "bea-2", "lastName": "Lee"}})
     assert fine["data"]["updateMember"]["member"]["profile"]["slug"] == "bea-2"
-    assert code((await mail_gql.backend(UPDATE, {"id": "00000000-0000-0000-0000-000000000000", "input": {}}))["data"]["updateMember"]) == 3030
+    assert (
+        code(
+            (await mail_gql.backend(UPDATE, {"id": "00000000-0000-0000-0000-000000000000", "input": {}}))["data"][
+                "updateMember"
+            ]
+        )
+        == 3030
+    )
     reserved = await mail_gql.backend(UPDATE, {"id": b_id, "input": {"customFields": {"id": 1}}})
     assert code(reserved["data"]["updateMember"]) == 3039
 
@@ -212,11 +284,30 @@ async def test_update_member(mail_gql: GraphQLClient) -> None:
 async def test_change_login_email(mail_gql: GraphQLClient, mailbox: Mailbox) -> None:
     a = (await register(mail_gql, "old@example.com"))["member"]
     await register(mail_gql, "taken@example.com")
-    assert code((await mail_gql.anonymous(CHANGE_EMAIL, {"id": a["id"], "email": "n@example.com"}))["data"]["changeLoginEmail"]) == 3029
-    assert code((await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "TAKEN@example.com"}))["data"]["changeLoginEmail"]) == 3033
-    assert code((await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "bad"}))["data"]["changeLoginEmail"]) == 3040
+    assert (
+        code(
+            (await mail_gql.anonymous(CHANGE_EMAIL, {"id": a["id"], "email": "n@example.com"}))["data"][
+                "changeLoginEmail"
+            ]
+        )
+        == 3029
+    )
+    assert (
+        code(
+            (await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "TAKEN@example.com"}))["data"][
+                "changeLoginEmail"
+            ]
+        )
+        == 3033
+    )
+    assert (
+        code((await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "bad"}))["data"]["changeLoginEmail"])
+        == 3040
+    )
     await settings(mail_gql, emailConfirmation=True)
-    changed = (await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "new@example.com"}))["data"]["changeLoginEmail"]
+    changed = (await mail_gql.backend(CHANGE_EMAIL, {"id": a["id"], "email": "new@example.com"}))["data"][
+        "changeLoginEmail"
+    ]
     assert changed["member"] == {"loginEmail": "new@example.com", "loginEmailVerified": False}
     assert code(await login(mail_gql, "new@example.com")) == 3087
     assert code(await login(mail_gql, "old@example.com")) == 3003
@@ -234,7 +325,9 @@ async def test_delete_member_keeps_contact_and_events(mail_gql: GraphQLClient) -
     assert await Contact.filter(id=contact_id).count() == 1
     assert (await mail_gql.member(a["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"] is None
     assert code((await mail_gql.backend(DELETE, {"id": member_id}))["data"]["deleteMember"]) == 3030
-    kinds = [e["node"]["kind"] for e in (await mail_gql.backend(EVENTS, {"id": member_id}))["data"]["memberEvents"]["edges"]]
+    kinds = [
+        e["node"]["kind"] for e in (await mail_gql.backend(EVENTS, {"id": member_id}))["data"]["memberEvents"]["edges"]
+    ]
     assert kinds == ["REGISTERED", "DELETED"]
     again = await register(mail_gql, "del@example.com")  # the email is free again and reuses the kept contact
     assert again["member"]["contactId"] == contact_id
@@ -244,14 +337,21 @@ async def test_events_record_actor_and_page(mail_gql: GraphQLClient) -> None:
     await settings(mail_gql, approval="MANUAL")
     registered = await register(mail_gql, "ev@example.com", backend=True)
     member_id = registered["member"]["id"]
-    approved = (await mail_gql.anonymous("mutation ($t: String!) { approveByToken(token: $t) { ... on SessionResult { sessionToken } } }", {"t": registered["approvalToken"]}))
+    approved = await mail_gql.anonymous(
+        "mutation ($t: String!) { approveByToken(token: $t) { ... on SessionResult { sessionToken } } }",
+        {"t": registered["approvalToken"]},
+    )
     session = approved["data"]["approveByToken"]["sessionToken"]
     await mail_gql.member(session, UPDATE, {"id": member_id, "input": {"title": "T"}})
-    await mail_gql.backend("mutation { blockByEmail(email: \"ev@example.com\") { __typename } }")
-    await mail_gql.backend("mutation { approveByEmail(email: \"ev@example.com\") { __typename } }")
+    await mail_gql.backend('mutation { blockByEmail(email: "ev@example.com") { __typename } }')
+    await mail_gql.backend('mutation { approveByEmail(email: "ev@example.com") { __typename } }')
     page = (await mail_gql.backend(EVENTS, {"id": member_id, "first": 3}))["data"]["memberEvents"]
     nodes = [e["node"] for e in page["edges"]]
-    assert [(n["kind"], n["actor"]) for n in nodes] == [("REGISTERED", "backend"), ("APPROVED", "anonymous"), ("PROFILE_UPDATED", "member")]
+    assert [(n["kind"], n["actor"]) for n in nodes] == [
+        ("REGISTERED", "backend"),
+        ("APPROVED", "anonymous"),
+        ("PROFILE_UPDATED", "member"),
+    ]
     assert nodes[2]["actorMemberId"] == member_id and nodes[2]["data"] == {"fields": ["title"]}
     rest = (await mail_gql.backend(EVENTS, {"id": member_id, "after": page["endCursor"]}))["data"]["memberEvents"]
     assert [e["node"]["kind"] for e in rest["edges"]] == ["BLOCKED", "UNBLOCKED"] and not rest["hasNextPage"]
@@ -281,7 +381,7 @@ async def test_outbox_row_rolls_back_with_its_transaction(mail_app, mailbox: Mai
 async def test_approval_sends_welcome_mail(mail_gql: GraphQLClient, mailbox: Mailbox) -> None:
     await settings(mail_gql, approval="MANUAL")
     await register(mail_gql, "w@example.com")
-    await mail_gql.backend("mutation { approveByEmail(email: \"w@example.com\") { __typename } }")
+    await mail_gql.backend('mutation { approveByEmail(email: "w@example.com") { __typename } }')
     [mail] = await mailbox.wait_for("w@example.com")
     assert mail["Subject"].startswith("Welcome to")
 

@@ -79,7 +79,9 @@ async def test_filters_and_sorting(gql: GraphQLClient) -> None:
     assert probe["data"] is None and probe["errors"][0]["extensions"]["code"] == 3029
 
 
-@pytest.mark.parametrize(("field", "order"), [("CREATED_DATE", "ASC"), ("CREATED_DATE", "DESC"), ("NICKNAME", "ASC"), ("NICKNAME", "DESC")])
+@pytest.mark.parametrize(
+    ("field", "order"), [("CREATED_DATE", "ASC"), ("CREATED_DATE", "DESC"), ("NICKNAME", "ASC"), ("NICKNAME", "DESC")]
+)
 async def test_keyset_pagination_walks_every_member_once(gql: GraphQLClient, field: str, order: str) -> None:
     for i in range(7):
         # Same nickname for some members: ties are broken by id, nothing is skipped or repeated.
@@ -115,8 +117,18 @@ async def test_default_page_is_50(gql: GraphQLClient, services) -> None:
     contact = await __import__("gql.db.models", fromlist=["Contact"]).Contact.create()
     await Member.bulk_create(
         [
-            Member(identity=f"u{i}@x.co", email_key=f"u{i}@x.co", login_email=f"u{i}@x.co", password_hash=hashed, status="APPROVED",
-                   privacy_status="PUBLIC", contact=contact, nickname=f"u{i}", nickname_key=f"u{i}", slug=f"u{i}")
+            Member(
+                identity=f"u{i}@x.co",
+                email_key=f"u{i}@x.co",
+                login_email=f"u{i}@x.co",
+                password_hash=hashed,
+                status="APPROVED",
+                privacy_status="PUBLIC",
+                contact=contact,
+                nickname=f"u{i}",
+                nickname_key=f"u{i}",
+                slug=f"u{i}",
+            )
             for i in range(60)
         ]
     )
@@ -129,7 +141,12 @@ async def test_default_page_is_50(gql: GraphQLClient, services) -> None:
 @pytest.mark.parametrize("size", [1, 20, 100])
 async def test_one_select_per_page_whatever_its_size(gql: GraphQLClient, services, sql_statements, size: int) -> None:
     for i in range(5):
-        await register(gql, f"p{i}@example.com", privacyStatus="PUBLIC", contactInfo={"firstName": f"P{i}", "customFields": {"k": "v"}})
+        await register(
+            gql,
+            f"p{i}@example.com",
+            privacyStatus="PUBLIC",
+            contactInfo={"firstName": f"P{i}", "customFields": {"k": "v"}},
+        )
     sql_statements.statements.clear()
     body = await gql.backend(
         "query ($n: Int) { members(first: $n) { edges { node { id contact { customFields } profile { slug } } } pageInfo { endCursor } } }",
@@ -154,21 +171,31 @@ async def test_current_member(gql: GraphQLClient) -> None:
 async def test_settings_are_backend_only_and_partial(gql: GraphQLClient) -> None:
     denied = await gql.anonymous("{ registrationSettings { enabled } }")
     assert denied["data"]["registrationSettings"] is None and denied["errors"][0]["extensions"]["code"] == 3029
-    initial = (await gql.backend("{ registrationSettings { enabled approval emailConfirmation dynamicProperties identityProperty } }"))
+    initial = await gql.backend(
+        "{ registrationSettings { enabled approval emailConfirmation dynamicProperties identityProperty } }"
+    )
     assert initial["data"]["registrationSettings"] == {
-        "enabled": True, "approval": "AUTOMATIC", "emailConfirmation": False, "dynamicProperties": True, "identityProperty": "email"
+        "enabled": True,
+        "approval": "AUTOMATIC",
+        "emailConfirmation": False,
+        "dynamicProperties": True,
+        "identityProperty": "email",
     }
     updated = await settings(gql, approval="MANUAL")
     assert updated["approval"] == "MANUAL" and updated["enabled"] is True and updated["dynamicProperties"] is True
     from tests.integration.documents import UPDATE_SETTINGS
 
-    anonymous = (await gql.anonymous(UPDATE_SETTINGS, {"input": {"enabled": False}}))["data"]["updateRegistrationSettings"]
+    anonymous = (await gql.anonymous(UPDATE_SETTINGS, {"input": {"enabled": False}}))["data"][
+        "updateRegistrationSettings"
+    ]
     assert code(anonymous) == 3029
-    bad = (await gql.backend(UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "id"}]}}))["data"]["updateRegistrationSettings"]
+    bad = (await gql.backend(UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "id"}]}}))["data"][
+        "updateRegistrationSettings"
+    ]
     assert code(bad) == 3039
-    dup = (await gql.backend(UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "a"}, {"name": "A"}]}}))
+    dup = await gql.backend(UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "a"}, {"name": "A"}]}})
     assert code(dup["data"]["updateRegistrationSettings"]) == 3043
-    unknown_identity = (await gql.backend(UPDATE_SETTINGS, {"input": {"identityProperty": "nick"}}))
+    unknown_identity = await gql.backend(UPDATE_SETTINGS, {"input": {"identityProperty": "nick"}})
     assert code(unknown_identity["data"]["updateRegistrationSettings"]) == 3021
 
 
@@ -176,7 +203,9 @@ async def test_identity_property_is_fixed_once_members_exist(gql: GraphQLClient)
     await register(gql, "first@example.com")
     from tests.integration.documents import UPDATE_SETTINGS
 
-    body = await gql.backend(UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "username"}], "identityProperty": "username"}})
+    body = await gql.backend(
+        UPDATE_SETTINGS, {"input": {"declaredProperties": [{"name": "username"}], "identityProperty": "username"}}
+    )
     assert code(body["data"]["updateRegistrationSettings"]) == 3021
 
 
@@ -198,7 +227,13 @@ async def settings_with_manual(settings):  # type: ignore[no-untyped-def]
 
 
 async def test_fifty_concurrent_registrations_of_one_identity(gql: GraphQLClient) -> None:
-    variants = ["race@example.com", "RACE@example.com", " race@example.com ", "ｒａｃｅ@example.com", "Race@Example.Com"]
+    variants = [
+        "race@example.com",
+        "RACE@example.com",
+        " race@example.com ",
+        "ｒａｃｅ@example.com",
+        "Race@Example.Com",
+    ]
     results = await asyncio.gather(*(register(gql, variants[i % len(variants)]) for i in range(50)))
     kinds = [r["__typename"] for r in results]
     assert kinds.count("RegistrationResult") == 1 and kinds.count("IdentityTakenError") == 49, kinds

@@ -48,8 +48,20 @@ def test_backoff_doubles_up_to_an_hour() -> None:
 
 def test_smtp_url_forms() -> None:
     starttls = SmtpTransport("smtp://user%40x:p%3Ass@mail.example.com:587?starttls=true", "from@x")
-    assert (starttls.host, starttls.port, starttls.username, starttls.password, starttls.start_tls, starttls.use_tls) == (
-        "mail.example.com", 587, "user@x", "p:ss", True, False,
+    assert (
+        starttls.host,
+        starttls.port,
+        starttls.username,
+        starttls.password,
+        starttls.start_tls,
+        starttls.use_tls,
+    ) == (
+        "mail.example.com",
+        587,
+        "user@x",
+        "p:ss",
+        True,
+        False,
     )
     tls = SmtpTransport("smtps://mail.example.com", "from@x")
     assert (tls.port, tls.use_tls) == (465, True)
@@ -60,7 +72,9 @@ async def test_two_workers_never_send_one_message_twice(services: Services, mail
     await queue(configured, 30)
     first, second = OutboxWorker(configured), OutboxWorker(configured)
     total = 0
-    while handled := sum(await asyncio.gather(first.run_once(), second.run_once(), first.run_once(), second.run_once())):
+    while handled := sum(
+        await asyncio.gather(first.run_once(), second.run_once(), first.run_once(), second.run_once())
+    ):
         total += handled
     assert total == 30
     ids = [m["Message-ID"] for m in mailbox.messages]
@@ -69,7 +83,9 @@ async def test_two_workers_never_send_one_message_twice(services: Services, mail
 
 
 async def test_unreachable_smtp_is_retried_then_failed(services: Services) -> None:
-    dead = replace(services, config=replace(services.config, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=3))
+    dead = replace(
+        services, config=replace(services.config, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=3)
+    )
     await queue(dead, 1)
     worker = OutboxWorker(dead)
     assert await worker.run_once() == 1
@@ -87,7 +103,9 @@ async def test_unreachable_smtp_is_retried_then_failed(services: Services) -> No
 async def test_expired_lease_of_a_dead_worker_is_taken_over(services: Services, mailbox: Mailbox) -> None:
     configured = replace(services, config=replace(services.config, smtp_url=mailbox.url))
     await queue(configured, 1)
-    await OutboxMessage.all().update(locked_by="dead-worker", locked_until=datetime.now(timezone.utc) + timedelta(seconds=30))
+    await OutboxMessage.all().update(
+        locked_by="dead-worker", locked_until=datetime.now(timezone.utc) + timedelta(seconds=30)
+    )
     worker = OutboxWorker(configured)
     assert await worker.run_once() == 0  # leased by another process
     await OutboxMessage.all().update(locked_until=datetime.now(timezone.utc) - timedelta(seconds=1))
@@ -122,7 +140,9 @@ def webhook_receiver():  # type: ignore[no-untyped-def]
 
 
 async def test_events_reach_the_webhook_signed_with_retries(services: Services, webhook_receiver: str) -> None:
-    configured = replace(services, config=replace(services.config, webhook_url=webhook_receiver, webhook_secret="hook-secret"))
+    configured = replace(
+        services, config=replace(services.config, webhook_url=webhook_receiver, webhook_secret="hook-secret")
+    )
     member_id = __import__("uuid").uuid4()
     event = await record(configured, None, BACKEND, member_id, EventKind.BLOCKED)
     worker = OutboxWorker(configured)
@@ -133,7 +153,9 @@ async def test_events_reach_the_webhook_signed_with_retries(services: Services, 
     assert (await OutboxMessage.get()).status == "SENT"
     headers, body = _Receiver.calls[-1]
     payload = json.loads(body)
-    assert payload["type"] == "member.blocked" and payload["memberId"] == str(member_id) and payload["id"] == str(event.id)
+    assert (
+        payload["type"] == "member.blocked" and payload["memberId"] == str(member_id) and payload["id"] == str(event.id)
+    )
     timestamp, signature = (part.split("=", 1)[1] for part in headers["x-members-signature"].split(","))
     expected = hmac.new(b"hook-secret", timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(signature, expected)

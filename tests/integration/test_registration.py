@@ -14,7 +14,11 @@ async def test_automatic_approval_returns_active_session_and_full_record(gql: Gr
         gql,
         "javier@example.com",
         options={
-            "contactInfo": {"firstName": "Javier", "lastName": "Doe", "customFields": {"hobby": "Basketball", "favorite-meal": "Pasta"}},
+            "contactInfo": {
+                "firstName": "Javier",
+                "lastName": "Doe",
+                "customFields": {"hobby": "Basketball", "favorite-meal": "Pasta"},
+            },
             "privacyStatus": "PUBLIC",
         },
     )
@@ -102,7 +106,9 @@ async def test_registration_disabled_3009(gql: GraphQLClient) -> None:
 
 async def test_dynamic_properties_off_3010(gql: GraphQLClient) -> None:
     await settings(gql, dynamicProperties=False, declaredProperties=[{"name": "hobby"}])
-    assert (await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"hobby": "x"}}}))["status"] == "ACTIVE"
+    assert (await register(gql, "a@example.com", options={"contactInfo": {"customFields": {"hobby": "x"}}}))[
+        "status"
+    ] == "ACTIVE"
     assert code(await register(gql, "b@example.com", options={"contactInfo": {"customFields": {"pet": "cat"}}})) == 3010
 
 
@@ -143,14 +149,24 @@ async def test_custom_identity_property(gql: GraphQLClient) -> None:
 async def test_slugs_stay_unique(gql: GraphQLClient) -> None:
     slugs = set()
     for i in range(4):
-        member = (await register(gql, f"jd{i}@example.com", options={"contactInfo": {"firstName": "Javier", "lastName": "Doe"}}))["member"]
+        member = (
+            await register(
+                gql, f"jd{i}@example.com", options={"contactInfo": {"firstName": "Javier", "lastName": "Doe"}}
+            )
+        )["member"]
         slugs.add(member["profile"]["slug"])
     assert len(slugs) == 4 and "javierdoe" in slugs
 
 
 async def test_anonymous_reuses_contact_backend_creates_new(gql: GraphQLClient) -> None:
     existing = await Contact.create(email_key="c@example.com", first_name="Kept", custom_fields={"a": "1"})
-    member = (await register(gql, "C@example.com", options={"contactInfo": {"firstName": "New", "lastName": "Name", "customFields": {"a": "2", "b": "3"}}}))["member"]
+    member = (
+        await register(
+            gql,
+            "C@example.com",
+            options={"contactInfo": {"firstName": "New", "lastName": "Name", "customFields": {"a": "2", "b": "3"}}},
+        )
+    )["member"]
     assert member["contactId"] == str(existing.id)
     # Nothing the contact held is overwritten; what it lacked is filled in.
     assert member["contact"]["firstName"] == "Kept" and member["contact"]["lastName"] == "Name"
@@ -158,7 +174,9 @@ async def test_anonymous_reuses_contact_backend_creates_new(gql: GraphQLClient) 
     await Contact.create(email_key="d@example.com")
     backend_member = (await register(gql, "d@example.com", backend=True))["member"]
     assert await Contact.filter(email_key="d@example.com").count() == 2
-    assert backend_member["contactId"] != str((await Contact.filter(email_key="d@example.com").order_by("created_at").first()).id)
+    assert backend_member["contactId"] != str(
+        (await Contact.filter(email_key="d@example.com").order_by("created_at").first()).id
+    )
 
 
 async def test_failed_registration_leaves_no_contact(gql: GraphQLClient) -> None:

@@ -21,7 +21,7 @@ def variables_in_readme_table() -> set[str]:
 
 def test_config_variables_are_documented() -> None:
     read = variables_read_by_config()
-    assert read, "found no get(\"…\") calls in gql/config.py: update this test"
+    assert read, 'found no get("…") calls in gql/config.py: update this test'
     documented = variables_in_readme_table()
     missing = sorted(read - documented)
     assert not missing, f"README.md's configuration table lacks {missing}: add a row for each"

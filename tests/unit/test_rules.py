@@ -27,13 +27,17 @@ def code_of(fn, *args) -> ErrorCode:  # type: ignore[no-untyped-def]
 
 
 def settings(**changes) -> RegistrationSettings:  # type: ignore[no-untyped-def]
-    base = dict(enabled=True, approval="AUTOMATIC", email_confirmation=False, dynamic_properties=True, identity_property="email")
+    base = dict(
+        enabled=True, approval="AUTOMATIC", email_confirmation=False, dynamic_properties=True, identity_property="email"
+    )
     base.update(changes)
     return _validated(RegistrationSettings(**base))
 
 
 class TestIdentity:
-    @pytest.mark.parametrize("variant", ["Alice@Example.com", "  alice@example.com ", "ＡＬＩＣＥ@example.com", "alice@EXAMPLE.COM\u3000"])
+    @pytest.mark.parametrize(
+        "variant", ["Alice@Example.com", "  alice@example.com ", "ＡＬＩＣＥ@example.com", "alice@EXAMPLE.COM\u3000"]
+    )
     def test_variants_share_one_key(self, variant: str) -> None:
         assert normalise(variant) == "alice@example.com"
 
@@ -103,17 +107,25 @@ class TestApprovalTokens:
 
     def test_other_key_is_3201(self) -> None:
         token = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "j")
-        assert code_of(approve_reader(SignedTokens("another-secret-key-0123456789-0123456789")), token) is ErrorCode.TOKEN_INVALID
+        assert (
+            code_of(approve_reader(SignedTokens("another-secret-key-0123456789-0123456789")), token)
+            is ErrorCode.TOKEN_INVALID
+        )
 
     def test_expired_after_30_hours_is_3202(self) -> None:
         tokens = SignedTokens(SECRET)
         issued = datetime.now(timezone.utc) - timedelta(hours=30, seconds=1)
-        assert code_of(approve_reader(tokens), tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=issued)) is ErrorCode.TOKEN_EXPIRED
+        assert (
+            code_of(approve_reader(tokens), tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=issued))
+            is ErrorCode.TOKEN_EXPIRED
+        )
         fresh = datetime.now(timezone.utc) - timedelta(hours=29, minutes=59)
         tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=fresh))
 
     def test_alg_none_and_garbage_are_3201(self) -> None:
-        unsigned = jwt.encode({"sub": str(uuid.uuid4()), "jti": "j", "pur": "approve", "exp": 9999999999}, None, algorithm="none")
+        unsigned = jwt.encode(
+            {"sub": str(uuid.uuid4()), "jti": "j", "pur": "approve", "exp": 9999999999}, None, algorithm="none"
+        )
         tokens = SignedTokens(SECRET)
         assert code_of(approve_reader(tokens), unsigned) is ErrorCode.TOKEN_INVALID
         assert code_of(approve_reader(tokens), "JWS.not.a.token") is ErrorCode.TOKEN_INVALID
@@ -127,7 +139,9 @@ class TestApprovalTokens:
 
     def test_reset_tokens_last_3_hours(self) -> None:
         tokens = SignedTokens(SECRET)
-        old = tokens.issue(Purpose.RESET, uuid.uuid4(), "j", now=datetime.now(timezone.utc) - timedelta(hours=3, seconds=1))
+        old = tokens.issue(
+            Purpose.RESET, uuid.uuid4(), "j", now=datetime.now(timezone.utc) - timedelta(hours=3, seconds=1)
+        )
         with pytest.raises(DomainError) as caught:
             tokens.read(Purpose.RESET, old)
         assert caught.value.code is ErrorCode.TOKEN_EXPIRED

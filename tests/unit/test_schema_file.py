@@ -18,7 +18,12 @@ def test_schema_file_matches_the_code() -> None:
     committed, built = SCHEMA_FILE.read_text(), schema_sdl()
     if committed != built:
         diff = difflib.unified_diff(
-            committed.splitlines(), built.splitlines(), "schema.graphql (committed)", "schema_sdl() (the code)", lineterm="", n=1
+            committed.splitlines(),
+            built.splitlines(),
+            "schema.graphql (committed)",
+            "schema_sdl() (the code)",
+            lineterm="",
+            n=1,
         )
         shown = list(diff)
         more = f"\n… {len(shown) - 60} more diff lines" if len(shown) > 60 else ""

@@ -15,11 +15,20 @@ ApproveResult = result_union(
     "ApproveResult",
     "A session for the approved member, or why approval failed.",
     SessionResult,
-    C.TOKEN_INVALID, C.TOKEN_EXPIRED, C.TOKEN_USED, C.LOGIN_DISABLED, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED,
+    C.TOKEN_INVALID,
+    C.TOKEN_EXPIRED,
+    C.TOKEN_USED,
+    C.LOGIN_DISABLED,
+    C.MEMBER_NOT_FOUND,
+    C.NOT_ALLOWED,
     C.RATE_LIMITED,
 )
 BlockResult = result_union(
-    "BlockResult", "The blocked member, or why it could not be blocked.", MemberBlocked, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED
+    "BlockResult",
+    "The blocked member, or why it could not be blocked.",
+    MemberBlocked,
+    C.MEMBER_NOT_FOUND,
+    C.NOT_ALLOWED,
 )
 
 
@@ -31,14 +40,18 @@ class ApprovalMutations:
     )
     async def approve_by_token(self, info: Info[Context, None], token: str) -> ApproveResult:
         context = info.context
-        return SessionResult.from_domain(await approval.approve_by_token(context.services, await context.caller(), token))
+        return SessionResult.from_domain(
+            await approval.approve_by_token(context.services, await context.caller(), token)
+        )
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()], description="Backend only. Approve a pending member, or unblock a blocked one."
     )
     async def approve_by_email(self, info: Info[Context, None], email: str) -> ApproveResult:
         context = info.context
-        return SessionResult.from_domain(await approval.approve_by_email(context.services, await context.caller(), email))
+        return SessionResult.from_domain(
+            await approval.approve_by_email(context.services, await context.caller(), email)
+        )
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()], description="Backend only. Block login and end every session of the member."

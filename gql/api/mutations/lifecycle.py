@@ -14,41 +14,83 @@ from gql.domain import confirmation, guests, password_reset
 from gql.domain.errors import ErrorCode as C
 
 ConfirmEmailResult = result_union(
-    "ConfirmEmailResult", "The confirmed member, or why the link did not work.", EmailConfirmed,
-    C.TOKEN_INVALID, C.TOKEN_EXPIRED, C.TOKEN_USED, C.LOGIN_DISABLED, C.MEMBER_NOT_FOUND, C.RATE_LIMITED,
+    "ConfirmEmailResult",
+    "The confirmed member, or why the link did not work.",
+    EmailConfirmed,
+    C.TOKEN_INVALID,
+    C.TOKEN_EXPIRED,
+    C.TOKEN_USED,
+    C.LOGIN_DISABLED,
+    C.MEMBER_NOT_FOUND,
+    C.RATE_LIMITED,
 )
 ResendConfirmationResult = result_union(
-    "ResendConfirmationResult", "A new confirmation link is queued (older links stop working), or why not.", EmailQueued,
-    C.EMAIL_ALREADY_CONFIRMED, C.EMAIL_CONFIRMATION_DISABLED, C.NO_ACCOUNT_WITH_EMAIL, C.RATE_LIMITED,
+    "ResendConfirmationResult",
+    "A new confirmation link is queued (older links stop working), or why not.",
+    EmailQueued,
+    C.EMAIL_ALREADY_CONFIRMED,
+    C.EMAIL_CONFIRMATION_DISABLED,
+    C.NO_ACCOUNT_WITH_EMAIL,
+    C.RATE_LIMITED,
 )
 SendSetPasswordEmailResult = result_union(
-    "SendSetPasswordEmailResult", "A set-password link is queued, or why not.", EmailQueued, C.NOT_ALLOWED, C.MEMBER_NOT_FOUND
+    "SendSetPasswordEmailResult",
+    "A set-password link is queued, or why not.",
+    EmailQueued,
+    C.NOT_ALLOWED,
+    C.MEMBER_NOT_FOUND,
 )
 RequestPasswordResetResult = result_union(
-    "RequestPasswordResetResult", "Always EmailQueued when accepted: the answer does not tell whether the account exists.",
-    EmailQueued, C.INVALID_ARGUMENT, C.RATE_LIMITED,
+    "RequestPasswordResetResult",
+    "Always EmailQueued when accepted: the answer does not tell whether the account exists.",
+    EmailQueued,
+    C.INVALID_ARGUMENT,
+    C.RATE_LIMITED,
 )
 ResetPasswordResult = result_union(
-    "ResetPasswordResult", "A new session (all others ended), or why the link or password was refused.", SessionResult,
-    C.TOKEN_INVALID, C.TOKEN_EXPIRED, C.TOKEN_USED, C.LOGIN_DISABLED, C.MEMBER_NOT_FOUND, C.MISSING_PASSWORD,
-    C.PASSWORD_POLICY, C.PENDING_APPROVAL, C.RATE_LIMITED,
+    "ResetPasswordResult",
+    "A new session (all others ended), or why the link or password was refused.",
+    SessionResult,
+    C.TOKEN_INVALID,
+    C.TOKEN_EXPIRED,
+    C.TOKEN_USED,
+    C.LOGIN_DISABLED,
+    C.MEMBER_NOT_FOUND,
+    C.MISSING_PASSWORD,
+    C.PASSWORD_POLICY,
+    C.PENDING_APPROVAL,
+    C.RATE_LIMITED,
 )
 ChangePasswordResult = result_union(
-    "ChangePasswordResult", "The member after the change, or why it was refused.", PasswordChanged,
-    C.NOT_LOGGED_IN, C.WRONG_CURRENT_PASSWORD, C.MISSING_PASSWORD, C.PASSWORD_POLICY, C.RATE_LIMITED,
+    "ChangePasswordResult",
+    "The member after the change, or why it was refused.",
+    PasswordChanged,
+    C.NOT_LOGGED_IN,
+    C.WRONG_CURRENT_PASSWORD,
+    C.MISSING_PASSWORD,
+    C.PASSWORD_POLICY,
+    C.RATE_LIMITED,
 )
 GuestLoginResult = result_union(
-    "GuestLoginResult", "A session for a new guest member, or why guests are refused.", SessionResult, C.REGISTRATION_DISABLED,
+    "GuestLoginResult",
+    "A session for a new guest member, or why guests are refused.",
+    SessionResult,
+    C.REGISTRATION_DISABLED,
     C.RATE_LIMITED,
 )
 
 
 @strawberry.type
 class LifecycleMutations:
-    @strawberry.mutation(extensions=[RateLimited("confirmEmail"), ErrorsAsData()], description="Confirm an email with the token from the emailed link.")
+    @strawberry.mutation(
+        extensions=[RateLimited("confirmEmail"), ErrorsAsData()],
+        description="Confirm an email with the token from the emailed link.",
+    )
     async def confirm_email(self, info: Info[Context, None], token: str) -> ConfirmEmailResult:
         context = info.context
-        return EmailConfirmed.from_domain(await confirmation.confirm_email(context.services, await context.caller(), token))
+        return EmailConfirmed.from_domain(
+            await confirmation.confirm_email(context.services, await context.caller(), token)
+        )
 
     @strawberry.mutation(
         extensions=[RateLimited("resendEmailConfirmation", per_account="email"), ErrorsAsData()],
@@ -58,7 +100,10 @@ class LifecycleMutations:
         await confirmation.resend_confirmation(info.context.services, email)
         return EmailQueued()
 
-    @strawberry.mutation(extensions=[ErrorsAsData()], description="Backend only. Email the member a link to set its password (3 hours, once).")
+    @strawberry.mutation(
+        extensions=[ErrorsAsData()],
+        description="Backend only. Email the member a link to set its password (3 hours, once).",
+    )
     async def send_set_password_email(self, info: Info[Context, None], email: str) -> SendSetPasswordEmailResult:
         context = info.context
         await password_reset.send_set_password_email(context.services, await context.caller(), email)
@@ -89,7 +134,9 @@ class LifecycleMutations:
         self, info: Info[Context, None], current_password: str, new_password: str
     ) -> ChangePasswordResult:
         context = info.context
-        view = await password_reset.change_password(context.services, await context.caller(), current_password, new_password)
+        view = await password_reset.change_password(
+            context.services, await context.caller(), current_password, new_password
+        )
         return PasswordChanged.from_domain(view)
 
     @strawberry.mutation(

@@ -14,8 +14,13 @@ LoginResult = result_union(
     "LoginResult",
     "A session, or why login failed. Unknown identity and wrong password answer alike (3003).",
     SessionResult,
-    C.EMPTY_CREDENTIALS, C.INVALID_CREDENTIALS, C.LOGIN_DISABLED, C.PENDING_APPROVAL, C.EMAIL_NOT_CONFIRMED,
-    C.ACCOUNT_LOCKED, C.RATE_LIMITED,
+    C.EMPTY_CREDENTIALS,
+    C.INVALID_CREDENTIALS,
+    C.LOGIN_DISABLED,
+    C.PENDING_APPROVAL,
+    C.EMAIL_NOT_CONFIRMED,
+    C.ACCOUNT_LOCKED,
+    C.RATE_LIMITED,
 )
 LogoutResult = result_union("LogoutResult", "Logout, or why it failed.", LoggedOut, C.NOT_LOGGED_IN)
 

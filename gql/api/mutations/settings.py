@@ -12,13 +12,18 @@ SettingsResult = result_union(
     "SettingsResult",
     "The settings after the update, or why it was refused.",
     SettingsUpdated,
-    C.NOT_ALLOWED, C.RESERVED_PROPERTY, C.DUPLICATE_PROPERTY, C.REGISTRATION_ERROR,
+    C.NOT_ALLOWED,
+    C.RESERVED_PROPERTY,
+    C.DUPLICATE_PROPERTY,
+    C.REGISTRATION_ERROR,
 )
 
 
 @strawberry.type
 class SettingsMutations:
-    @strawberry.mutation(extensions=[ErrorsAsData()], description="Backend only. Partial update of the registration settings.")
+    @strawberry.mutation(
+        extensions=[ErrorsAsData()], description="Backend only. Partial update of the registration settings."
+    )
     async def update_registration_settings(
         self, info: Info[Context, None], input: RegistrationSettingsInput
     ) -> SettingsResult:

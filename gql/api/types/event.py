@@ -13,7 +13,9 @@ from gql.domain.events import EventPage
 class MemberEvent:
     id: strawberry.ID
     member_id: strawberry.ID
-    kind: str = strawberry.field(description="REGISTERED, APPROVED, BLOCKED, UNBLOCKED, EMAIL_CONFIRMED, PASSWORD_CHANGED, …")
+    kind: str = strawberry.field(
+        description="REGISTERED, APPROVED, BLOCKED, UNBLOCKED, EMAIL_CONFIRMED, PASSWORD_CHANGED, …"
+    )
     actor: str = strawberry.field(description="anonymous, member or backend")
     actor_member_id: strawberry.ID | None
     data: JSON

@@ -12,7 +12,9 @@ class EmailConfirmed(MemberPayload):
     pass
 
 
-@strawberry.type(description="A message is queued for delivery (for password resets: whether or not the account exists).")
+@strawberry.type(
+    description="A message is queued for delivery (for password resets: whether or not the account exists)."
+)
 class EmailQueued:
     ok: bool = True
 
