@@ -31,14 +31,14 @@ class Queries:
     async def members(
         self,
         info: Info[Context, None],
-        first: int = DEFAULT_PAGE_SIZE,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
         filter: MemberFilter | None = None,
         sort: MemberSort | None = None,
     ) -> MemberConnection:
         page = await members.list_members(
             await info.context.caller(),
-            first,
+            DEFAULT_PAGE_SIZE if first is None else first,
             after,
             (filter or MemberFilter()).to_domain(),
             (sort or MemberSort()).to_domain(),
@@ -55,8 +55,9 @@ class Queries:
         self,
         info: Info[Context, None],
         member_id: strawberry.ID,
-        first: int = DEFAULT_PAGE_SIZE,
+        first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
     ) -> MemberEventConnection:
-        page = await events.list_events(await info.context.caller(), str(member_id), first, after)
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        page = await events.list_events(await info.context.caller(), str(member_id), size, after)
         return MemberEventConnection.from_domain(page)

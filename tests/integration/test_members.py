@@ -110,6 +110,8 @@ async def test_page_size_and_cursor_errors(gql: GraphQLClient) -> None:
     assert other_sort["errors"][0]["extensions"]["code"] == 3209
     default = await gql.backend("{ members { edges { cursor } } }")
     assert len(default["data"]["members"]["edges"]) == 1
+    explicit_null = await gql.backend(MEMBERS, {"first": None})  # `first: Int = 50`: null means the default
+    assert len(explicit_null["data"]["members"]["edges"]) == 1
 
 
 async def test_default_page_is_50(gql: GraphQLClient, services) -> None:
