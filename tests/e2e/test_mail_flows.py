@@ -82,3 +82,32 @@ def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartSe
     finally:
         mailbox.stop()
     assert mail["Subject"].startswith("Set your password")
+
+
+def test_two_server_processes_deliver_each_mail_once(tmp_path, mailbox: Mailbox) -> None:
+    from tests.e2e.conftest import Databases, Server
+
+    databases = Databases()
+    url = databases.new(tmp_path)
+    servers = []
+    try:
+        for n in range(2):
+            workdir = tmp_path / f"s{n}"
+            workdir.mkdir()
+            servers.append(Server(workdir, url, MEMBERS_SMTP_URL=mailbox.url).start())
+        emails = [unique_email(f"twice{i}") for i in range(20)]
+        for i, email in enumerate(emails):  # both processes write, both workers deliver
+            created = servers[i % 2].backend(
+                "mutation ($e: String!) { createMember(input: {email: $e}) { __typename } }", {"e": email}
+            )
+            assert created["data"]["createMember"]["__typename"] == "MemberCreated"
+        for email in emails:
+            wait_for_mail(mailbox, email)
+        time.sleep(2)  # time for a duplicate to arrive, if there were one
+        received = [m["To"] for m in mailbox.messages]
+        assert sorted(received) == sorted(emails), received
+        assert len({m["Message-ID"] for m in mailbox.messages}) == 20
+    finally:
+        for server in servers:
+            server.stop()
+        databases.drop()
