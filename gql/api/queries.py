@@ -9,7 +9,7 @@ from gql.api.types.event import MemberEventConnection
 from gql.api.types.member import Member
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import events, members
-from gql.domain.members import DEFAULT_PAGE_SIZE
+from gql.domain.paging import DEFAULT_PAGE_SIZE
 
 
 @strawberry.type

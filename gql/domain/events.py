@@ -20,9 +20,8 @@ from gql.db.models import MemberEvent
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.outbox import queue_webhook
+from gql.domain.paging import check_page_size
 from gql.domain.services import Services
-
-MAX_PAGE_SIZE = 100
 
 
 class EventKind(Enum):
@@ -95,13 +94,7 @@ def _after(cursor: str) -> Q:
 
 async def list_events(caller: Caller, member_id: str, first: int, after: str | None) -> EventPage:
     caller.require_backend()
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise DomainError(
-            ErrorCode.INVALID_ARGUMENT,
-            f"first must be between 0 and {MAX_PAGE_SIZE}.",
-            property="first",
-            limit=MAX_PAGE_SIZE,
-        )
+    check_page_size(first)
     try:
         parsed = uuid.UUID(member_id)
     except ValueError:

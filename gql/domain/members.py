@@ -17,10 +17,9 @@ from gql.db.models import Member
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
+from gql.domain.paging import check_page_size
 from gql.domain.views import APPROVED, PUBLIC, MemberView, view_for
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 100
 SORT_COLUMNS = {"CREATED_DATE": "created_at", "NICKNAME": "nickname_key"}
 
 
@@ -112,13 +111,7 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
 
 
 async def list_members(caller: Caller, first: int, after: str | None, flt: MemberFilter, sort: MemberSort) -> Page:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise DomainError(
-            ErrorCode.INVALID_ARGUMENT,
-            f"first must be between 0 and {MAX_PAGE_SIZE}.",
-            property="first",
-            limit=MAX_PAGE_SIZE,
-        )
+    check_page_size(first)
     base = _filtered(caller, flt)
     query = base
     column = SORT_COLUMNS[sort.field]
