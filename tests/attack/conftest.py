@@ -17,13 +17,9 @@ import asyncio
 import itertools
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -33,13 +29,15 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from tests.processes import ServerProcess, clean_env, free_port, unique_email
+
+__all__ = ["free_port", "unique_email"]  # for the attack tests
+
 ADMIN_KEY = "attack-admin-key-0123456789"
 SECRET_KEY = "attack-secret-key-that-is-long-enough-0123456789abcdef"
 BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 60.0
 
 _addresses = itertools.count(1)
 
@@ -50,20 +48,8 @@ def new_address() -> str:
     return f"198.{18 + n // 65536 % 2}.{n // 256 % 256}.{n % 256}"
 
 
-def unique_email(label: str = "m") -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERS_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
+    env = clean_env()
     env.update(
         MEMBERS_DATABASE_URL=database_url,
         MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
@@ -91,79 +77,16 @@ def run_cli(*args: str, database_url: str, cwd: Path) -> None:
     assert done.returncode == 0, f"python -m gql {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
-class Server:
+class Server(ServerProcess):
     """One ``python -m gql serve`` process on a free port, its output in a file."""
 
     def __init__(self, workdir: Path, database_url: str, env: dict[str, str]) -> None:
-        self.workdir = workdir
+        super().__init__(workdir, server_env(database_url, **env))
         self.database_url = database_url
-        self.env = env
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
-        self.log_path = workdir / f"server-{uuid.uuid4().hex[:8]}.log"
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def graphql_url(self) -> str:
-        return self.url + "/graphql"
 
     def start(self) -> Server:
-        for _attempt in range(3):
-            self.port = free_port()
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "gql", "serve", "--port", str(self.port)],
-                    cwd=self.workdir,
-                    env=server_env(self.database_url, **self.env),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            if self._wait_healthy():
-                return self
-            if "address already in use" not in self.output().lower():
-                break
-        self.stop()
-        raise RuntimeError(f"server did not start; its output:\n{self.output()}")
-
-    def _wait_healthy(self) -> bool:
-        assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        return False
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup, as a crash or an OOM kill."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=15)
-
-    def stop(self) -> str:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        return self.output()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        self.launch()
+        return self
 
 
 # --- databases ---------------------------------------------------------------------------

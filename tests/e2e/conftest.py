@@ -17,11 +17,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import socket
 import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,30 +26,20 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.processes import REPO_ROOT, ServerProcess, clean_env, serve_argv, unique_email
+
+__all__ = ["REPO_ROOT", "unique_email"]  # for the e2e tests
+
 ADMIN_KEY = "e2e-admin-key-0123456789"
 SECRET_KEY = "e2e-secret-key-that-is-long-enough-0123456789abcdef"
 BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-STARTUP_TIMEOUT = 60.0
 _database_numbers = itertools.count(1)
-
-
-def unique_email(label: str) -> str:
-    return f"{label}-{uuid.uuid4().hex[:10]}@example.com"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _base_env(database_url: str, **extra: str) -> dict[str, str]:
     """This process's environment without any MEMBERS_* of the developer's, plus ours."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMBERS_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
+    env = clean_env()
     env.update(
         MEMBERS_DATABASE_URL=database_url,
         MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
@@ -65,87 +52,35 @@ def _base_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-class Server:
-    """One server process on a free port; ``stop()`` returns everything it printed."""
+class Server(ServerProcess):
+    """One server process on a free port, with an HTTP client; ``stop()`` returns everything it printed."""
 
     def __init__(self, workdir: Path, database_url: str, *, command: str = "serve", **env: str) -> None:
-        self.workdir = workdir
+        super().__init__(workdir, _base_env(database_url, **env))
         self.database_url = database_url
         self.command = command
-        self.env = env
-        self.process: subprocess.Popen[bytes] | None = None
-        self.port = 0
-        self.log_path = workdir / f"server-{uuid.uuid4().hex[:8]}.log"
         self.http: httpx.Client | None = None
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.url
 
-    def _argv(self) -> list[str]:
+    def argv(self) -> list[str]:
         if self.command == "uvicorn":
-            return [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "gql.app:app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-proxy-headers",
-            ]
-        return [sys.executable, "-m", "gql", "serve", "--port", str(self.port)]
+            return [sys.executable, "-m", "uvicorn", "gql.app:app", "--host", "127.0.0.1", "--port", str(self.port),
+                    "--no-proxy-headers"]  # fmt: skip
+        return serve_argv(self.port)
 
     def start(self) -> Server:
-        for _attempt in range(3):  # another process may grab the free port first: try a new one
-            self.port = _free_port()
-            with self.log_path.open("ab") as log:
-                self.process = subprocess.Popen(
-                    self._argv(),
-                    cwd=self.workdir,
-                    env=_base_env(self.database_url, **self.env),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            if self._wait_healthy():
-                self.http = httpx.Client(base_url=self.base_url, timeout=30)
-                return self
-            if "address already in use" not in self.output().lower():
-                break
-        self.stop()
-        raise RuntimeError(f"server did not start; its output:\n{self.output()}")
-
-    def _wait_healthy(self) -> bool:
-        assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=2).status_code == 200:
-                    return True
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        return False
+        self.launch()
+        self.http = httpx.Client(base_url=self.base_url, timeout=30)
+        return self
 
     def stop(self) -> str:
         if self.http is not None:
             self.http.close()
             self.http = None
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        return self.output()
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return super().stop()
 
     # --- HTTP helpers -------------------------------------------------------------------
 

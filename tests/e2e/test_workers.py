@@ -10,12 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import BACKEND, REPO_ROOT, _base_env, _free_port
+from tests.e2e.conftest import BACKEND, REPO_ROOT, _base_env
+from tests.processes import free_port
 
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="start-up migration is the embedded SQLite default's")
 def test_uvicorn_workers_share_a_fresh_sqlite_database(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "workers.log"
     env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}")
     with log.open("wb") as out:

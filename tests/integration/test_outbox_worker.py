@@ -20,7 +20,8 @@ from gql.domain.events import EventKind, record
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
 from gql.worker import OutboxWorker, SmtpTransport, WebhookTransport, backoff
-from tests.mailbox import Mailbox, free_port
+from tests.mailbox import Mailbox
+from tests.processes import free_port
 
 
 @pytest.fixture
