@@ -20,7 +20,7 @@ from gql.domain.identity import checked_email, normalise
 from gql.domain.password_reset import send_password_link
 from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
-from gql.domain.registration import PRIVACY_STATUSES, ContactInfo, _check_contact
+from gql.domain.registration import PRIVACY_STATUSES, ContactInfo, check_contact, save_contact
 from gql.domain.services import Services
 from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import new_jti
@@ -110,7 +110,7 @@ async def update_member(services: Services, caller: Caller, member_id: str, upda
     member = await _member(member_id)
     if not (caller.is_backend or caller.is_member(member.id)):
         raise DomainError(ErrorCode.NOT_ALLOWED)
-    _check_contact(
+    check_contact(
         ContactInfo(update.first_name, update.last_name, update.phones or (), update.emails or (), update.picture)
     )
     for name, value in (("nickname", update.nickname), ("title", update.title), ("photo", update.photo)):
@@ -179,7 +179,7 @@ async def create_member(
     address = checked_email(email)
     settings = await services.settings.get()
     custom = check_custom_fields(settings, contact.custom_fields)
-    _check_contact(contact)
+    check_contact(contact)
     if privacy_status not in PRIVACY_STATUSES:
         raise DomainError(
             ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus"
@@ -210,16 +210,7 @@ async def create_member(
 
     try:
         async with in_transaction() as connection:
-            row = await Contact.create(
-                email_key=email_key,
-                first_name=contact.first_name,
-                last_name=contact.last_name,
-                phones=list(contact.phones),
-                emails=list(contact.emails),
-                picture=contact.picture,
-                custom_fields=custom,
-                using_db=connection,
-            )
+            row = await save_contact(connection, None, email_key, contact, custom)
             member = await with_free_slug(nickname, lambda slug: insert(connection, row, slug))
             await send_password_link(services, connection, member, "set_password")
             await record(services, connection, caller, member.id, EventKind.CREATED)

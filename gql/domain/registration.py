@@ -55,7 +55,7 @@ class Registration:
     session_token: str | None = None
 
 
-def _check_contact(contact: ContactInfo) -> None:
+def check_contact(contact: ContactInfo) -> None:
     for name, value in (
         ("firstName", contact.first_name),
         ("lastName", contact.last_name),
@@ -132,7 +132,7 @@ def _checked_input(
     if settings.email_confirmation and email is None:
         raise DomainError(ErrorCode.EMAIL_REQUIRED, property="email")
     custom = check_custom_fields(settings, options.contact.custom_fields)
-    _check_contact(options.contact)
+    check_contact(options.contact)
     if options.privacy_status not in PRIVACY_STATUSES:
         raise DomainError(
             ErrorCode.INVALID_ARGUMENT, "privacyStatus must be PUBLIC or PRIVATE.", property="privacyStatus"
@@ -173,7 +173,7 @@ async def register(
         async with in_transaction() as connection:
             if guest is None:
                 contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
-                contact = await _save_contact(connection, contact, fields["email_key"], info, custom)
+                contact = await save_contact(connection, contact, fields["email_key"], info, custom)
                 member = await with_free_slug(
                     nickname, lambda slug: _insert(connection, contact, {**fields, "slug": slug})
                 )
@@ -181,7 +181,7 @@ async def register(
                 member = await with_free_slug(
                     nickname, lambda slug: _convert(connection, guest, {**fields, "slug": slug})
                 )
-                await _save_contact(connection, guest.contact, fields["email_key"], info, custom)
+                await save_contact(connection, guest.contact, fields["email_key"], info, custom)
             session_token = await start_session(services, member.id, connection) if automatic else None
             if member.confirm_jti:
                 await send_confirmation(services, connection, member)
@@ -203,7 +203,7 @@ async def register(
     return Registration(status="PENDING", member=view, approval_token=token)
 
 
-async def _save_contact(
+async def save_contact(
     connection: Any, contact: Contact | None, email_key: str | None, info: ContactInfo, custom: dict[str, Any]
 ) -> Contact:
     """A new contact, or the reused one (guest's, or same email's) with what it lacked filled in."""
