@@ -32,8 +32,8 @@ from tortoise.expressions import F, Q
 
 from gql.config import Settings
 from gql.db.models import Member, RateLimitBucket
+from gql.db.sql import Sql
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.ratelimit import Sql
 
 # Shadow counters of unknown identities are forgotten after a day of quiet, swept now and
 # then (on average every SWEEP_EVERY-th failure of an unknown identity).

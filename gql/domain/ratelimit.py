@@ -25,9 +25,10 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from gql.config import Settings
+from gql.db.sql import Sql
 
 logger = logging.getLogger("gql.ratelimit")
 
@@ -96,33 +97,6 @@ class Unlimited:
 
 
 # --- the database backend -------------------------------------------------------------
-
-
-class Sql:
-    """The few statements Tortoise's query builder cannot say, written once for both dialects."""
-
-    def __init__(self) -> None:
-        from tortoise import connections
-
-        self.connection = connections.get("default")
-        self.sqlite = self.connection.capabilities.dialect == "sqlite"
-
-    def p(self, n: int) -> str:
-        return f"?{n}" if self.sqlite else f"${n}"
-
-    def real(self, n: int) -> str:
-        return f"CAST({self.p(n)} AS DOUBLE PRECISION)"
-
-    @property
-    def least(self) -> str:
-        return "MIN" if self.sqlite else "LEAST"
-
-    @property
-    def greatest(self) -> str:
-        return "MAX" if self.sqlite else "GREATEST"
-
-    async def rows(self, query: str, values: list[Any]) -> list[dict[str, Any]]:
-        return await self.connection.execute_query_dict(query, values)
 
 
 class DatabaseLimiter:

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from gql.db.models import Contact, Member
+from gql.db.sql import Sql
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
 from gql.domain.errors import DomainError, ErrorCode
@@ -78,10 +79,33 @@ def _identity_value(settings: RegistrationSettings, email: str | None, custom: d
     return str(custom[settings.identity_property])
 
 
-async def _find_reusable_contact(email_key: str | None, connection: Any) -> Contact | None:
-    if email_key is None:
-        return None
-    return await Contact.filter(email_key=email_key).order_by("created_at").using_db(connection).first()
+def _new_contact(email_key: str | None, info: ContactInfo, custom: dict[str, Any]) -> Contact:
+    return Contact(
+        email_key=email_key,
+        first_name=info.first_name,
+        last_name=info.last_name,
+        phones=list(info.phones),
+        emails=list(info.emails),
+        picture=info.picture,
+        custom_fields=custom,
+    )
+
+
+async def _contact_for(
+    connection: Any, caller: Caller, email_key: str | None, info: ContactInfo, custom: dict[str, Any]
+) -> Contact:
+    """A site's own registrant reuses the contact that already has this email (as on Wix).
+
+    The usual case, no such contact, costs one statement: the insert that checks as it goes.
+    A backend's register always makes a new contact.
+    """
+    if caller.is_backend or email_key is None:
+        return await save_contact(connection, None, email_key, info, custom)
+    contact = _new_contact(email_key, info, custom)
+    if await Sql(connection).insert_unless_present(contact, "email_key"):
+        return contact
+    existing = await Contact.filter(email_key=email_key).order_by("created_at").using_db(connection).first()
+    return await save_contact(connection, existing, email_key, info, custom)
 
 
 def _merge_into(contact: Contact, info: ContactInfo, custom: dict[str, Any]) -> bool:
@@ -172,8 +196,7 @@ async def register(
     try:
         async with in_transaction() as connection:
             if guest is None:
-                contact = None if caller.is_backend else await _find_reusable_contact(fields["email_key"], connection)
-                contact = await save_contact(connection, contact, fields["email_key"], info, custom)
+                contact = await _contact_for(connection, caller, fields["email_key"], info, custom)
                 member = await with_free_slug(
                     nickname, lambda slug: _insert(connection, contact, {**fields, "slug": slug})
                 )
@@ -208,16 +231,9 @@ async def save_contact(
 ) -> Contact:
     """A new contact, or the reused one (guest's, or same email's) with what it lacked filled in."""
     if contact is None:
-        return await Contact.create(
-            email_key=email_key,
-            first_name=info.first_name,
-            last_name=info.last_name,
-            phones=list(info.phones),
-            emails=list(info.emails),
-            picture=info.picture,
-            custom_fields=custom,
-            using_db=connection,
-        )
+        contact = _new_contact(email_key, info, custom)
+        await contact.save(using_db=connection)
+        return contact
     changed = _merge_into(contact, info, custom)
     if contact.email_key != email_key and email_key is not None:
         contact.email_key, changed = email_key, True
