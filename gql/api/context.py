@@ -48,6 +48,6 @@ class Context:
 
     async def caller(self) -> Caller:
         if self._caller is None:
-            found = await caller_for_session(self.bearer_token) if self.bearer_token else None
+            found = await caller_for_session(self.services, self.bearer_token) if self.bearer_token else None
             self._caller = found or ANONYMOUS
         return self._caller

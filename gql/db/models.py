@@ -77,6 +77,11 @@ class Member(Model):
     # Brute-force lockout: consecutive failed logins and until when logins are refused.
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
+    # Sessions are signed tokens that carry the epoch they were opened in (gql/domain/sessions.py):
+    # raising it ends every session at once; ``kept_session_id`` names the one session a
+    # password change keeps (the changer's own).
+    session_epoch = fields.IntField(default=0, db_default=0)
+    kept_session_id = fields.CharField(max_length=32, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -91,18 +96,15 @@ class Member(Model):
         )
 
 
-class Session(Model):
-    # A login session; only the SHA-256 of its token is stored, never the token.
-    token_hash = fields.CharField(max_length=64, primary_key=True)
-    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
-        "models.Member", related_name="sessions", on_delete=fields.CASCADE
-    )
-    created_at = fields.DatetimeField(auto_now_add=True)
+class RevokedSession(Model):
+    # A session ended on its own (logout) before it expired; kept until then, then swept.
+    session_id = fields.CharField(max_length=32, primary_key=True)
+    member_id = fields.UUIDField()
     expires_at = fields.DatetimeField()
 
     class Meta:
-        table = "session"
-        indexes = (Index(fields=("member_id",), name="ix_session_member"),)
+        table = "revoked_session"
+        indexes = (Index(fields=("expires_at",), name="ix_revoked_session_expires"),)
 
 
 class OutboxMessage(Model):

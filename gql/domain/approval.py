@@ -6,14 +6,14 @@ from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
-from gql.db.models import Member, Session
+from gql.db.models import Member
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, start_session
+from gql.domain.sessions import SessionGrant, end_all_sessions, start_session
 from gql.domain.tokens import Purpose
 from gql.domain.views import MemberView
 
@@ -39,9 +39,9 @@ async def approve_by_token(services: Services, caller: Caller, token: str) -> Se
             .update(status="APPROVED", approval_jti=None, updated_at=now)
         )
         if won:
-            session_token = await start_session(services, claim.member_id, connection)
             member = await Member.filter(id=claim.member_id).using_db(connection).select_related("contact").first()
             assert member is not None
+            session_token = start_session(services, member)
             await record(services, connection, caller, member.id, EventKind.APPROVED, by="token")
             await queue_email(services, connection, "member_approved", member)
     if not won:
@@ -76,7 +76,7 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
             # An approved member locked by failed logins (gql/domain/lockout.py): unlock.
             await Member.filter(id=member.id).using_db(connection).update(failed_logins=0, locked_until=None)
             member.failed_logins, member.locked_until = 0, None
-        session_token = await start_session(services, member.id, connection)
+        session_token = start_session(services, member)
     return SessionGrant(session_token=session_token, member=MemberView(member, full=True))
 
 
@@ -87,9 +87,10 @@ async def block_by_email(services: Services, caller: Caller, email: str) -> Memb
     now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
         await (
-            Member.filter(id=member.id).using_db(connection).update(status="BLOCKED", approval_jti=None, updated_at=now)
+            Member.filter(id=member.id)
+            .using_db(connection)
+            .update(status="BLOCKED", approval_jti=None, updated_at=now, **end_all_sessions())
         )
-        await Session.filter(member_id=member.id).using_db(connection).delete()
         if member.status != "BLOCKED":
             await record(services, connection, caller, member.id, EventKind.BLOCKED)
     member.status, member.approval_jti, member.updated_at = "BLOCKED", None, now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from gql.domain.errors import DomainError, ErrorCode
@@ -19,8 +20,9 @@ class CallerKind(Enum):
 class Caller:
     kind: CallerKind
     member_id: uuid.UUID | None = None
-    # SHA-256 of the session token the member authenticated with (for logout).
-    session_hash: str | None = None
+    # The session the member authenticated with (for logout and "end the other sessions").
+    session_id: str | None = None
+    session_expires_at: datetime | None = None
 
     @property
     def is_backend(self) -> bool:

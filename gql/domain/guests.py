@@ -37,6 +37,6 @@ async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
             updated_at=now,
             using_db=connection,
         )
-        token = await start_session(services, member.id, connection)
+        token = start_session(services, member)
         await record(services, connection, caller, member.id, EventKind.GUEST_CREATED)
     return SessionGrant(session_token=token, member=MemberView(member, full=True))

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from tortoise.transactions import in_transaction
 
-from gql.db.models import Member, Session
+from gql.db.models import Member
 from gql.domain.approval import member_by_email
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
@@ -15,7 +15,7 @@ from gql.domain.identity import normalise
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, start_session
+from gql.domain.sessions import SessionGrant, end_all_sessions, end_other_sessions, start_session
 from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import MemberView
 
@@ -69,13 +69,14 @@ async def reset_password(services: Services, caller: Caller, token: str, new_pas
                 failed_logins=0,
                 locked_until=None,
                 updated_at=now,
+                **end_all_sessions(),
             )
         )
         if not used:
             raise DomainError(ErrorCode.TOKEN_USED, "This password link was already used or replaced by a newer one.")
-        await Session.filter(member_id=member.id).using_db(connection).delete()
+        member.session_epoch += 1  # as the update just raised it (a racing raise only ends this session too)
         await record(services, connection, caller, member.id, EventKind.PASSWORD_CHANGED, by="link")
-        session_token = await start_session(services, member.id, connection) if member.status == "APPROVED" else None
+        session_token = start_session(services, member) if member.status == "APPROVED" else None
     member.password_hash, member.email_verified, member.updated_at = password_hash, True, now
     if session_token is None:
         raise DomainError(ErrorCode.PENDING_APPROVAL, "The password is set; the member still waits for approval.")
@@ -93,9 +94,12 @@ async def change_password(services: Services, caller: Caller, current_password: 
     password_hash = await services.hasher.hash(new_password)
     now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
-        await Member.filter(id=member.id).using_db(connection).update(password_hash=password_hash, updated_at=now)
         # Every other session ends; the one that changed the password stays.
-        await Session.filter(member_id=member.id).exclude(token_hash=caller.session_hash).using_db(connection).delete()
+        await (
+            Member.filter(id=member.id)
+            .using_db(connection)
+            .update(password_hash=password_hash, updated_at=now, **end_other_sessions(caller))
+        )
         await record(services, connection, caller, member.id, EventKind.PASSWORD_CHANGED, by="member")
     member.password_hash, member.updated_at = password_hash, now
     return MemberView(member, full=True)

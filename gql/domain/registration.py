@@ -205,7 +205,7 @@ async def register(
                     nickname, lambda slug: _convert(connection, guest, {**fields, "slug": slug})
                 )
                 await save_contact(connection, guest.contact, fields["email_key"], info, custom)
-            session_token = await start_session(services, member.id, connection) if automatic else None
+            session_token = start_session(services, member) if automatic else None
             if member.confirm_jti:
                 await send_confirmation(services, connection, member)
             await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)

@@ -9,7 +9,7 @@ from gql.config import Settings
 from gql.domain.passwords import PasswordHasher
 from gql.domain.ratelimit import RateLimits
 from gql.domain.settings import SettingsStore
-from gql.domain.tokens import SignedTokens
+from gql.domain.tokens import SessionTokens, SignedTokens
 
 
 @dataclass
@@ -17,6 +17,7 @@ class Services:
     config: Settings
     hasher: PasswordHasher
     tokens: SignedTokens
+    sessions: SessionTokens
     settings: SettingsStore
     # Set when this process queues outbox rows, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -29,6 +30,7 @@ class Services:
             config=config,
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
             tokens=SignedTokens(config.secret_key),
+            sessions=SessionTokens(config.secret_key, config.session_ttl_seconds),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
             rate_limits=RateLimits(config),
         )

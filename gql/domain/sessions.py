@@ -1,53 +1,82 @@
-"""Login, logout and session tokens (random, stored only as a SHA-256 hash)."""
+"""Login, logout and sessions.
+
+A session is a signed token, not a row: opening one (register, login, approval, reset) writes
+nothing, so a login costs no INSERT. The token carries its member, a random session id, the
+member's *session epoch* when it was opened and its expiry, under an HMAC-SHA256 keyed from
+``MEMBERS_SECRET_KEY`` (changing the key ends every session).
+
+Resolving a token is one SELECT: the member still exists; its epoch is still the token's, or
+the token is the one session a password change kept; and the session id is not in
+``revoked_session``. So ending sessions is a write on the member row, never a scan:
+
+- every session of a member (block, password reset): raise ``member.session_epoch``;
+- every other session (password change): raise it and keep the changer's session id;
+- one session (logout): a ``revoked_session`` row until the token would have expired.
+
+Nothing secret is stored: no token, no token hash.
+"""
 
 from __future__ import annotations
 
-import uuid
+import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q, Subquery
 
-from gql.db.models import Member, Session
+from gql.db.models import Member, RevokedSession
 from gql.domain import lockout
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.services import Services
-from gql.domain.tokens import new_session_token, session_token_hash
 from gql.domain.views import MemberView
+
+SWEEP_EVERY = 200  # logouts, on average, between sweeps of expired revocations
 
 
 @dataclass(frozen=True)
 class SessionGrant:
-    """A new session: the raw token goes to the client once and is never stored."""
+    """A new session: the token goes to the client once and is never stored."""
 
     session_token: str
     member: MemberView
 
 
-async def start_session(services: Services, member_id: uuid.UUID, using_db: BaseDBAsyncClient | None = None) -> str:
-    token = new_session_token()
-    expires = datetime.now(timezone.utc) + timedelta(seconds=services.config.session_ttl_seconds)
-    await Session.create(
-        token_hash=session_token_hash(token), member_id=member_id, expires_at=expires, using_db=using_db
-    )
-    return token
+def start_session(services: Services, member: Member) -> str:
+    """A session for ``member`` in its current epoch (no database write)."""
+    return services.sessions.issue(member.id, member.session_epoch)
 
 
-async def caller_for_session(token: str) -> Caller | None:
-    """The member behind a session token, or None when it is unknown, expired or revoked."""
-    token_hash = session_token_hash(token)
-    rows = await Session.filter(token_hash=token_hash, expires_at__gt=datetime.now(timezone.utc)).values_list(
-        "member_id", flat=True
-    )
-    if not rows:
+def end_all_sessions() -> dict[str, object]:
+    """The member-row change that ends every session (block, password reset)."""
+    return {"session_epoch": F("session_epoch") + 1, "kept_session_id": None}
+
+
+def end_other_sessions(caller: Caller) -> dict[str, object]:
+    """The member-row change that ends every session but the caller's (password change)."""
+    return {"session_epoch": F("session_epoch") + 1, "kept_session_id": caller.session_id}
+
+
+async def caller_for_session(services: Services, token: str) -> Caller | None:
+    """The member behind a session token, or None when it is unknown, expired or ended."""
+    claim = services.sessions.read(token)
+    if claim is None:
         return None
-    member_id = rows[0]
+    revoked = RevokedSession.filter(session_id=claim.session_id).values("member_id")
+    alive = await (
+        Member.filter(Q(id=claim.member_id) & (Q(session_epoch=claim.epoch) | Q(kept_session_id=claim.session_id)))
+        .exclude(id__in=Subquery(revoked))
+        .exists()
+    )
+    if not alive:
+        return None
     return Caller(
         CallerKind.MEMBER,
-        member_id=member_id if isinstance(member_id, uuid.UUID) else uuid.UUID(str(member_id)),
-        session_hash=token_hash,
+        member_id=claim.member_id,
+        session_id=claim.session_id,
+        session_expires_at=claim.expires_at,
     )
 
 
@@ -79,10 +108,18 @@ async def login(services: Services, identity: str, password: str) -> SessionGran
     if not await lockout.record_success(member, member.last_login_at):
         raise lockout.locked_error((await lockout.state(await Member.get(id=member.id), identity_key)).seconds_left)
     member.failed_logins, member.locked_until = 0, None
-    token = await start_session(services, member.id)
-    return SessionGrant(session_token=token, member=MemberView(member, full=True))
+    return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
 
 
 async def logout(caller: Caller) -> None:
-    caller.require_member()
-    await Session.filter(token_hash=caller.session_hash).delete()
+    member_id = caller.require_member()
+    assert caller.session_id is not None and caller.session_expires_at is not None
+    try:
+        await RevokedSession.create(
+            session_id=caller.session_id, member_id=member_id, expires_at=caller.session_expires_at
+        )
+    except IntegrityError:
+        pass  # a concurrent logout of the same session got there first
+    if random.random() < 1 / SWEEP_EVERY:
+        # A revocation outlives its token only until the token expires by itself.
+        await RevokedSession.filter(expires_at__lt=datetime.now(timezone.utc)).delete()

@@ -1,4 +1,5 @@
-"""Signed single-purpose tokens (JWS, HS256) and random session tokens.
+"""Signed tokens: single-purpose ones (JWS, HS256: approval, email confirmation, password
+reset) and session tokens (a compact HMAC-SHA256 layout, see gql/domain/sessions.py).
 
 Each token names its purpose (approve, confirm, reset) and carries a ``jti``; the
 member row keeps the one ``jti`` still valid per purpose, so a token works once and a
@@ -7,8 +8,12 @@ newer token of the same purpose invalidates older ones.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
 import secrets
+import struct
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -76,10 +81,54 @@ def new_jti() -> str:
     return secrets.token_urlsafe(16)
 
 
-def new_session_token() -> str:
-    """256 random bits; only its hash is ever stored."""
-    return secrets.token_urlsafe(32)
+# --- session tokens -------------------------------------------------------------------
+
+_VERSION = 1
+# version, member id, session id, epoch, expiry (Unix seconds); then the 32-byte MAC.
+_CLAIMS = struct.Struct(">B16s16sIQ")
+_MAC_SIZE = 32
 
 
-def session_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+@dataclass(frozen=True)
+class SessionClaim:
+    member_id: uuid.UUID
+    session_id: str  # 32 hex digits
+    epoch: int
+    expires_at: datetime
+
+
+class SessionTokens:
+    """Issues and reads session tokens; the key is derived from the secret for this use only."""
+
+    def __init__(self, secret_key: str, ttl_seconds: int) -> None:
+        self._key = hmac.new(secret_key.encode(), b"members/session-token/v1", hashlib.sha256).digest()
+        self._ttl = ttl_seconds
+
+    def _mac(self, claims: bytes) -> bytes:
+        return hmac.new(self._key, claims, hashlib.sha256).digest()
+
+    def issue(self, member_id: uuid.UUID, epoch: int, now: float | None = None) -> str:
+        expires = int((now if now is not None else datetime.now(timezone.utc).timestamp()) + self._ttl)
+        claims = _CLAIMS.pack(_VERSION, member_id.bytes, secrets.token_bytes(16), epoch, expires)
+        return base64.urlsafe_b64encode(claims + self._mac(claims)).decode().rstrip("=")
+
+    def read(self, token: str, now: float | None = None) -> SessionClaim | None:
+        """The token's claims, or None when it is malformed, forged or expired."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            return None
+        if len(raw) != _CLAIMS.size + _MAC_SIZE:
+            return None
+        claims, mac = raw[: _CLAIMS.size], raw[_CLAIMS.size :]
+        if not hmac.compare_digest(mac, self._mac(claims)):
+            return None
+        version, member_id, session_id, epoch, expires = _CLAIMS.unpack(claims)
+        if version != _VERSION or expires <= (now if now is not None else datetime.now(timezone.utc).timestamp()):
+            return None
+        return SessionClaim(
+            member_id=uuid.UUID(bytes=member_id),
+            session_id=session_id.hex(),
+            epoch=epoch,
+            expires_at=datetime.fromtimestamp(expires, timezone.utc),
+        )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from gql.db.models import Member, Session
-from gql.domain.tokens import Purpose, SignedTokens, session_token_hash
+from gql.db.models import Member, RevokedSession
+from gql.domain.tokens import Purpose, SessionTokens, SignedTokens
 from tests.conftest import SECRET, GraphQLClient
 from tests.integration.documents import (
     APPROVE_BY_EMAIL,
@@ -48,7 +48,8 @@ async def test_concurrent_approvals_with_one_token_make_one_session(gql: GraphQL
     results = await asyncio.gather(*(approve(gql, token) for _ in range(10)))
     kinds = sorted(r["__typename"] for r in results)
     assert kinds.count("SessionResult") == 1 and kinds.count("TokenUsedError") == 9, kinds
-    assert await Session.all().count() == 1
+    [won] = [r for r in results if r["__typename"] == "SessionResult"]
+    assert (await gql.member(won["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"]["id"] == won["member"]["id"]
 
 
 async def test_bad_tokens(gql: GraphQLClient) -> None:
@@ -105,6 +106,11 @@ async def test_block_ends_every_session_at_once(gql: GraphQLClient) -> None:
         assert (await gql.member(token, CURRENT_MEMBER))["data"]["currentMember"] is None
         assert code((await gql.member(token, LOGOUT))["data"]["logout"]) == 3028
     assert code(await login(gql, "b@example.com")) == 3000
+    # Unblocking opens a new session; the ones the block ended stay ended.
+    unblocked = (await gql.backend(APPROVE_BY_EMAIL, {"email": "b@example.com"}))["data"]["approveByEmail"]
+    assert (await gql.member(unblocked["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"] is not None
+    for token in tokens:
+        assert (await gql.member(token, CURRENT_MEMBER))["data"]["currentMember"] is None
     missing = (await gql.backend(BLOCK_BY_EMAIL, {"email": "nobody@example.com"}))["data"]["blockByEmail"]
     assert code(missing) == 3030
 
@@ -120,16 +126,33 @@ async def test_login_errors_and_one_hash_each(gql: GraphQLClient, services) -> N
     assert code(unknown) == code(wrong) == 3003 and unknown["message"] == wrong["message"]
 
 
-async def test_session_is_stored_hashed_and_logout_revokes_it(gql: GraphQLClient) -> None:
+async def test_logout_ends_that_session_only_and_stores_no_token(gql: GraphQLClient, services) -> None:
     await register(gql, "s@example.com")
     session = await login(gql, "s@example.com")
-    token = session["sessionToken"]
+    token, other = session["sessionToken"], (await login(gql, "s@example.com"))["sessionToken"]
     assert session["member"]["lastLoginDate"] is not None
-    stored = await Session.all().values_list("token_hash", flat=True)
-    assert token not in stored and session_token_hash(token) in stored
     assert (await gql.member(token, LOGOUT))["data"]["logout"]["__typename"] == "LoggedOut"
     assert (await gql.member(token, CURRENT_MEMBER))["data"]["currentMember"] is None
+    assert code((await gql.member(token, LOGOUT))["data"]["logout"]) == 3028
+    assert (await gql.member(other, CURRENT_MEMBER))["data"]["currentMember"]["id"] == session["member"]["id"]
     assert code((await gql.anonymous(LOGOUT))["data"]["logout"]) == 3028
+    # The revocation names the session, not the token; it lasts until the token would expire.
+    claim = services.sessions.read(token)
+    [revoked] = await RevokedSession.all()
+    assert revoked.session_id == claim.session_id and revoked.expires_at == claim.expires_at
+    assert token not in str(await Member.all().values()) + str(await RevokedSession.all().values())
+
+
+async def test_a_session_token_of_another_secret_or_a_deleted_member_is_anonymous(gql: GraphQLClient, services) -> None:
+    registered = await register(gql, "sec@example.com")
+    member_id = uuid.UUID(registered["member"]["id"])
+    forged = SessionTokens("another-secret-" * 4, ttl_seconds=3600).issue(member_id, 0)
+    assert (await gql.member(forged, CURRENT_MEMBER))["data"]["currentMember"] is None
+    assert code((await gql.member(forged, LOGOUT))["data"]["logout"]) == 3028
+    stale_epoch = services.sessions.issue(member_id, 1)  # signed, but not of the member's epoch
+    assert (await gql.member(stale_epoch, CURRENT_MEMBER))["data"]["currentMember"] is None
+    await Member.filter(id=member_id).delete()
+    assert (await gql.member(registered["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"] is None
 
 
 async def test_wrong_api_key_is_2002_and_nothing_happens(gql: GraphQLClient) -> None:

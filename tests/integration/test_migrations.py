@@ -1,0 +1,92 @@
+"""Upgrading a database that holds members keeps them (0001 → latest), on SQLite and PostgreSQL.
+
+Runs in a subprocess: migrating opens and closes Tortoise's global connections, which must not
+touch the ones this test process's fixtures hold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from tests.conftest import BACKEND, POSTGRES_URL, _admin_execute, _server_url
+
+SCRIPT = r"""
+import asyncio, json, sys
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from gql.db.setup import migrate as migrate_all, tortoise_config
+
+url = sys.argv[1]
+MEMBER = "11111111-1111-1111-1111-111111111111"
+CONTACT = "22222222-2222-2222-2222-222222222222"
+
+async def before() -> None:
+    await migrate(config=tortoise_config(url), target="models.0001_initial")
+    db = connections.get("default")
+    await db.execute_script(
+        f"INSERT INTO contact (id, email_key, phones, emails, custom_fields, created_at, updated_at) "
+        f"VALUES ('{CONTACT}', 'kept@example.com', '[]', '[]', '{{}}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+        f"INSERT INTO member (id, identity, login_email, email_key, password_hash, status, privacy_status, "
+        f"activity_status, email_verified, is_guest, nickname, nickname_key, slug, failed_logins, created_at, "
+        f"updated_at, contact_id) VALUES ('{MEMBER}', 'kept@example.com', 'kept@example.com', 'kept@example.com', "
+        f"'x', 'APPROVED', 'PUBLIC', 'ACTIVE', FALSE, FALSE, 'Kept', 'kept', 'kept', 0, "
+        f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{CONTACT}');"
+        f"INSERT INTO session (token_hash, member_id, created_at, expires_at) VALUES "
+        f"('{'a' * 64}', '{MEMBER}', '2026-01-01 00:00:00+00:00', '2099-01-01 00:00:00+00:00');"
+    )
+    await Tortoise.close_connections()
+
+async def after() -> None:
+    await migrate_all(url)
+    await Tortoise.init(config=tortoise_config(url))
+    db = connections.get("default")
+    rows = await db.execute_query_dict("SELECT email_key, session_epoch, kept_session_id FROM member")
+    revoked = await db.execute_query_dict("SELECT COUNT(*) AS n FROM revoked_session")
+    try:
+        await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
+        session_table = True
+    except Exception:
+        session_table = False
+    await Tortoise.close_connections()
+    print(json.dumps({"members": rows, "revoked": revoked[0]["n"], "session_table": session_table}))
+
+asyncio.run(before())
+asyncio.run(after())
+"""
+
+
+def _upgrade(url: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
+    if BACKEND == "postgres":
+        import asyncio
+
+        name = f"members_upgrade_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        try:
+            result = _upgrade(f"{_server_url(POSTGRES_URL)[0]}/{name}")
+        finally:
+            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            result = _upgrade(f"sqlite://{Path(directory) / 'old.sqlite3'}")
+    assert result["members"] == [{"email_key": "kept@example.com", "session_epoch": 0, "kept_session_id": None}]
+    # Sessions of the old kind (a stored token hash) end: their members log in again once.
+    assert result["session_table"] is False and result["revoked"] == 0
