@@ -47,9 +47,8 @@ class Sql:
             params = [self.p(i) for i in range(1, len(names) + 1)]
         else:
             # A SELECT list gives PostgreSQL no target column to infer a parameter's type from.
-            dialect = "postgres"
             params = [
-                f"{self.p(i)}::{meta.fields_map[n].get_for_dialect(dialect, 'SQL_TYPE')}"
+                f"{self.p(i)}::{meta.fields_map[n].get_for_dialect('postgres', 'SQL_TYPE')}"
                 for i, n in enumerate(names, 1)
             ]
         key = len(names) + 1

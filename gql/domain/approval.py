@@ -13,7 +13,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, end_all_sessions, start_session
+from gql.domain.sessions import SessionGrant, end_sessions, start_session
 from gql.domain.tokens import Purpose
 from gql.domain.views import MemberView
 
@@ -89,7 +89,7 @@ async def block_by_email(services: Services, caller: Caller, email: str) -> Memb
         await (
             Member.filter(id=member.id)
             .using_db(connection)
-            .update(status="BLOCKED", approval_jti=None, updated_at=now, **end_all_sessions())
+            .update(status="BLOCKED", approval_jti=None, updated_at=now, **end_sessions())
         )
         if member.status != "BLOCKED":
             await record(services, connection, caller, member.id, EventKind.BLOCKED)

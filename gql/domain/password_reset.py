@@ -15,7 +15,7 @@ from gql.domain.identity import normalise
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, end_all_sessions, end_other_sessions, start_session
+from gql.domain.sessions import SessionGrant, end_sessions, start_session
 from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import MemberView
 
@@ -69,7 +69,7 @@ async def reset_password(services: Services, caller: Caller, token: str, new_pas
                 failed_logins=0,
                 locked_until=None,
                 updated_at=now,
-                **end_all_sessions(),
+                **end_sessions(),
             )
         )
         if not used:
@@ -98,7 +98,7 @@ async def change_password(services: Services, caller: Caller, current_password: 
         await (
             Member.filter(id=member.id)
             .using_db(connection)
-            .update(password_hash=password_hash, updated_at=now, **end_other_sessions(caller))
+            .update(password_hash=password_hash, updated_at=now, **end_sessions(keeping=caller.session_id))
         )
         await record(services, connection, caller, member.id, EventKind.PASSWORD_CHANGED, by="member")
     member.password_hash, member.updated_at = password_hash, now

@@ -49,14 +49,9 @@ def start_session(services: Services, member: Member) -> str:
     return services.sessions.issue(member.id, member.session_epoch)
 
 
-def end_all_sessions() -> dict[str, object]:
-    """The member-row change that ends every session (block, password reset)."""
-    return {"session_epoch": F("session_epoch") + 1, "kept_session_id": None}
-
-
-def end_other_sessions(caller: Caller) -> dict[str, object]:
-    """The member-row change that ends every session but the caller's (password change)."""
-    return {"session_epoch": F("session_epoch") + 1, "kept_session_id": caller.session_id}
+def end_sessions(keeping: str | None = None) -> dict[str, object]:
+    """The member-row change that ends every session, or every one but ``keeping`` (a session id)."""
+    return {"session_epoch": F("session_epoch") + 1, "kept_session_id": keeping}
 
 
 async def caller_for_session(services: Services, token: str) -> Caller | None:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import secrets
 import struct
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -108,7 +109,7 @@ class SessionTokens:
         return hmac.new(self._key, claims, hashlib.sha256).digest()
 
     def issue(self, member_id: uuid.UUID, epoch: int, now: float | None = None) -> str:
-        expires = int((now if now is not None else datetime.now(timezone.utc).timestamp()) + self._ttl)
+        expires = int((now if now is not None else time.time()) + self._ttl)
         claims = _CLAIMS.pack(_VERSION, member_id.bytes, secrets.token_bytes(16), epoch, expires)
         return base64.urlsafe_b64encode(claims + self._mac(claims)).decode().rstrip("=")
 
@@ -124,7 +125,7 @@ class SessionTokens:
         if not hmac.compare_digest(mac, self._mac(claims)):
             return None
         version, member_id, session_id, epoch, expires = _CLAIMS.unpack(claims)
-        if version != _VERSION or expires <= (now if now is not None else datetime.now(timezone.utc).timestamp()):
+        if version != _VERSION or expires <= (now if now is not None else time.time()):
             return None
         return SessionClaim(
             member_id=uuid.UUID(bytes=member_id),
