@@ -17,7 +17,7 @@ export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 cd "$root"
 for caller in anonymous backend; do
   headers=()
-  if [ "$caller" = backend ]; then headers=(-H "X-Api-Key: audit-admin-key-0123456789"); fi
+  if [ "$caller" = backend ]; then headers=(-H "X-Api-Key: audit-admin-key-0123456789abcdefghijklmn"); fi
   echo "== schemathesis as $caller: $examples examples per operation, seed $seed"
   # Introspection on (schemathesis reads the schema with it); rate limits off (one address).
   "$python" "$here/with_server.py" --env MEMBERS_INTROSPECTION=true --env MEMBERS_RATE_LIMITS=off -- \

@@ -44,7 +44,7 @@ def main() -> int:
         env.update(
             PYTHONPATH=str(ROOT),
             MEMBERS_ENV="production",
-            MEMBERS_ADMIN_API_KEY="audit-admin-key-0123456789",
+            MEMBERS_ADMIN_API_KEY="audit-admin-key-0123456789abcdefghijklmn",
             MEMBERS_SECRET_KEY="audit-secret-key-that-is-long-enough-0123456789",
             MEMBERS_BCRYPT_COST="4",
         )

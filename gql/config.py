@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PREFIX = "MEMBERS_"
+# The shortest MEMBERS_SECRET_KEY anywhere, and the shortest MEMBERS_ADMIN_API_KEY in production:
+# a key an attacker could guess online or offline is no key.
+MIN_KEY_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -90,6 +93,10 @@ class Settings:
     lockout_threshold: int = 10
     lockout_seconds: int = 60
     lockout_max_seconds: int = 900
+    # The lockout counts failures per account *and client address*: one address that keeps
+    # failing locks only itself out. The account locks for everyone only while this many
+    # addresses are locked out of it at once (docs/SECURITY.md, "Brute force").
+    lockout_addresses: int = 5
     # Introspection and "Did you mean" hints (load_settings: on in development only).
     introspection: bool = True
     # Origins allowed to call the API from a browser (CORS); none by default.
@@ -183,12 +190,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         missing = [n for n, v in (("ADMIN_API_KEY", admin_api_key), ("SECRET_KEY", secret_key)) if not v]
         if missing:
             raise ConfigError("production needs " + " and ".join(PREFIX + m for m in missing))
+        if len(admin_api_key or "") < MIN_KEY_LENGTH:
+            raise ConfigError(f"{PREFIX}ADMIN_API_KEY must be at least {MIN_KEY_LENGTH} characters in production")
     if not admin_api_key:
         admin_api_key, generated = secrets.token_urlsafe(24), True
     if not secret_key:
         secret_key = _development_secret(database_url)
-    if len(secret_key) < 32:
-        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 32 characters")
+    if len(secret_key) < MIN_KEY_LENGTH:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least {MIN_KEY_LENGTH} characters")
 
     approval = (get("APPROVAL") or "AUTOMATIC").upper()
     if approval not in {"AUTOMATIC", "MANUAL"}:
@@ -227,6 +236,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         lockout_threshold=_int(get("LOCKOUT_THRESHOLD") or "10", "LOCKOUT_THRESHOLD", 1, 100),
         lockout_seconds=_int(get("LOCKOUT_SECONDS") or "60", "LOCKOUT_SECONDS", 1, 86400),
         lockout_max_seconds=_int(get("LOCKOUT_MAX_SECONDS") or "900", "LOCKOUT_MAX_SECONDS", 1, 86400),
+        lockout_addresses=_int(get("LOCKOUT_ADDRESSES") or "5", "LOCKOUT_ADDRESSES", 1, 1000),
         introspection=_bool(get("INTROSPECTION") or str(environment == "development"), "INTROSPECTION"),
         cors_origins=_list(get("CORS_ORIGINS")),
         max_body_bytes=_int(get("MAX_BODY_BYTES") or "100000", "MAX_BODY_BYTES", 1024, 100_000_000),

@@ -33,7 +33,7 @@ from tests.processes import ServerProcess, clean_env, free_port, unique_email
 
 __all__ = ["free_port", "unique_email"]  # for the attack tests
 
-ADMIN_KEY = "attack-admin-key-0123456789"
+ADMIN_KEY = "attack-admin-key-0123456789abcdefghijklmn"
 SECRET_KEY = "attack-secret-key-that-is-long-enough-0123456789abcdef"
 BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
