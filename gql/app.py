@@ -115,8 +115,7 @@ def create_app(
                 if delivery is not None:
                     await delivery
                 services.close()
-                if services.rate_limits is not None:
-                    await services.rate_limits.close()
+                await services.rate_limits.close()
 
     app = Starlette(
         routes=[

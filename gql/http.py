@@ -13,6 +13,9 @@
 CORS is Starlette's middleware, with the origins of ``MEMBERS_CORS_ORIGINS`` only (none
 by default: browsers then refuse cross-origin calls).
 
+``client_address()`` is the address every per-address limit counts against, for the API
+and the pages alike.
+
 ``install_log_filters()`` keeps secrets out of the logs: SQL parameter values (hashes,
 token hashes) are not logged even at DEBUG (Tortoise's and aiosqlite's debug lines), and
 access-log lines lose their query string (a client may put variables, even a password,
@@ -22,13 +25,16 @@ all) is dropped: unexpected errors are logged by ``gql.errors``, with a request 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
+from functools import lru_cache
 from typing import Any
 
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection
 
 from gql.config import Settings
 
@@ -171,6 +177,60 @@ def middleware(config: Settings) -> list[Middleware]:
             )
         )
     return stack
+
+
+# --- the client's address ------------------------------------------------------------
+
+
+@lru_cache(maxsize=16)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    value = value.strip()
+    if value.startswith("[") and "]" in value:  # [v6]:port
+        value = value[1 : value.index("]")]
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def client_address(request: HTTPConnection, trusted_proxies: tuple[str, ...]) -> str:
+    """The address a rate limit counts against.
+
+    The connection's peer, unless that peer is a trusted proxy: then the right-most
+    ``X-Forwarded-For`` entry that is not itself a trusted proxy (entries further left
+    were written by the client and prove nothing). IPv6 clients are counted per /64,
+    the block one subscriber usually holds.
+    """
+    peer = _ip(request.client.host) if request.client else None
+    networks = _networks(trusted_proxies)
+
+    def trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return address is not None and any(address in network for network in networks)
+
+    address = peer
+    if trusted(peer):
+        hops = [hop for header in request.headers.getlist("x-forwarded-for") for hop in header.split(",")]
+        for hop in reversed(hops):
+            candidate = _ip(hop)
+            if candidate is None:
+                break  # garbage: stop believing the chain, count the last trusted hop
+            address = candidate
+            if not trusted(candidate):
+                break
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 # --- logs -----------------------------------------------------------------------------

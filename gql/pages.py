@@ -2,6 +2,9 @@
 
 /confirm-email?token=…      confirms and says so (or: link expired, account disabled, link not valid)
 /reset-password?token=…     a form for the new password; POST applies it (the token is the proof)
+
+They call the same domain operations as the GraphQL API, so the same per-address rate limits
+apply (429 with Retry-After when exceeded) before any token is checked or password hashed.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from gql.domain import confirmation, password_reset
-from gql.domain.caller import ANONYMOUS
+from gql.domain.caller import Caller, anonymous
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
+from gql.http import client_address
 
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 
@@ -32,6 +36,19 @@ def _page(site: str, title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(html, status_code=status, headers=_HEADERS)
 
 
+def _caller(request: Request, services: Services) -> Caller:
+    return anonymous(client_address(request, services.config.trusted_proxies))
+
+
+def _rate_limited(site: str, exc: DomainError) -> HTMLResponse:
+    retry = int(exc.details.get("retry_after") or 1)
+    page = _page(
+        site, "Too many attempts", f"<p>Too many attempts from your network; try again in {retry} seconds.</p>", 429
+    )
+    page.headers["Retry-After"] = str(retry)
+    return page
+
+
 _CONFIRM_OUTCOMES = {
     ErrorCode.TOKEN_EXPIRED: (
         "Link expired",
@@ -46,8 +63,10 @@ async def confirm_email_page(request: Request) -> Response:
     services: Services = request.app.state.services
     site = services.config.site_name
     try:
-        await confirmation.confirm_email(services, ANONYMOUS, request.query_params.get("token", ""))
+        await confirmation.confirm_email(services, _caller(request, services), request.query_params.get("token", ""))
     except DomainError as exc:
+        if exc.code is ErrorCode.RATE_LIMITED:
+            return _rate_limited(site, exc)
         title, text, status = _CONFIRM_OUTCOMES.get(
             exc.code,
             ("Link not valid", "This confirmation link is not valid any more. Ask for a new one from the site.", 400),
@@ -75,8 +94,10 @@ async def reset_password_page(request: Request) -> Response:
     form = parse_qs((await request.body())[:10_000].decode("utf-8", "replace"))
     token, password = form.get("token", [""])[0], form.get("password", [""])[0]
     try:
-        await password_reset.reset_password(services, ANONYMOUS, token, password)
+        await password_reset.reset_password(services, _caller(request, services), token, password)
     except DomainError as exc:
+        if exc.code is ErrorCode.RATE_LIMITED:
+            return _rate_limited(site, exc)
         if exc.code in (ErrorCode.PASSWORD_POLICY, ErrorCode.MISSING_PASSWORD):
             return _page(site, "Choose a password", _reset_form(token, exc.message), 400)
         if exc.code is ErrorCode.PENDING_APPROVAL:

@@ -4,6 +4,12 @@ Every server process runs one. A message is claimed with a conditional UPDATE th
 takes a time-limited lease, so two processes never send it at the same time; a
 process that dies mid-send leaves the lease to expire and another retries it
 (delivery is at least once; webhook receivers de-duplicate by event id).
+
+Emails are rendered here, at the moment of sending: the row holds the template, the greeting
+name and the link's recipe, and the token in the link is written now from that recipe
+(gql/domain/links.py). A link that died meanwhile (a newer one replaced it, the account
+changed) is not mailed: the row becomes SUPERSEDED. Once a row is SENT, FAILED or SUPERSEDED,
+what rendered it is blanked; recipient, subject and template stay for the record.
 """
 
 from __future__ import annotations
@@ -25,12 +31,18 @@ import httpx
 from tortoise.expressions import Q
 
 from gql.config import Settings
-from gql.db.models import OutboxMessage
+from gql.db.models import Member, OutboxMessage
+from gql.domain.links import PATHS, Link
+from gql.domain.mail import Email, render
 from gql.domain.services import Services
 
 logger = logging.getLogger("gql.worker")
 LEASE = timedelta(seconds=60)
 BATCH = 20
+
+
+# What a finished row keeps: nothing that rendered it (names, link recipes, legacy bodies).
+BLANKED: dict[str, None] = {"context": None, "link": None, "body_text": None, "body_html": None}
 
 
 class Transport(Protocol):
@@ -143,9 +155,34 @@ class OutboxWorker:
         )
         return bool(claimed)
 
+    async def _render(self, message: OutboxMessage) -> bool:
+        """Fill in the email's subject and bodies from its template; False when its link has died."""
+        if message.kind != "email" or message.template is None:
+            return True  # a webhook, or mail queued before rendering moved here (bodies stored)
+        url = None
+        if message.link:
+            link = Link.from_json(message.link)
+            member = await Member.get_or_none(id=link.member_id)
+            if not link.still_valid(self.services, member):
+                return False
+            url = f"{self.config.link_base}{PATHS[link.purpose]}?token={link.token(self.services)}"
+        name = (message.context or {}).get("name")
+        email: Email = render(message.template, message.recipient, site=self.config.site_name, name=name, link=url)
+        message.subject, message.body_text, message.body_html = email.subject, email.text, email.html
+        return True
+
     async def _deliver(self, message: OutboxMessage) -> None:
         now = datetime.now(timezone.utc)
         try:
+            if not await self._render(message):
+                await OutboxMessage.filter(id=message.id, locked_by=self.name).update(
+                    status="SUPERSEDED",
+                    locked_by=None,
+                    locked_until=None,
+                    last_error="its link died before it was sent",
+                    **BLANKED,
+                )
+                return
             await self.transports[message.kind].send(message)
         except Exception as exc:  # any failure of the far side: retry later, never crash the worker
             attempts = message.attempts + 1
@@ -158,10 +195,11 @@ class OutboxWorker:
                 last_error=f"{type(exc).__name__}: {exc}"[:1000],
                 locked_by=None,
                 locked_until=None,
+                **(BLANKED if failed else {}),
             )
             return
         await OutboxMessage.filter(id=message.id, locked_by=self.name).update(
-            status="SENT", sent_at=now, attempts=message.attempts + 1, locked_by=None, locked_until=None
+            status="SENT", sent_at=now, attempts=message.attempts + 1, locked_by=None, locked_until=None, **BLANKED
         )
 
     async def run_once(self) -> int:

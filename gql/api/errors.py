@@ -121,6 +121,10 @@ class ErrorsAsData(FieldExtension):
         try:
             return await next_(source, info, **kwargs)
         except DomainError as exc:
+            retry_after = exc.details.get("retry_after")
+            response = getattr(info.context, "response", None)
+            if exc.code is ErrorCode.RATE_LIMITED and retry_after and response is not None:
+                response.headers["Retry-After"] = str(retry_after)
             if ERROR_TYPES.get(exc.code) in self.members:
                 return to_error(exc)
             raise request_error(exc) from exc

@@ -82,6 +82,9 @@ class Member(Model):
     # password change keeps (the changer's own).
     session_epoch = fields.IntField(default=0, db_default=0)
     kept_session_id = fields.CharField(max_length=32, null=True)
+    # A self-registered member takes over the site's existing contact of its address once it
+    # proves that address (gql/domain/contacts.py); until then it holds only its own.
+    claims_contact = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -114,10 +117,17 @@ class OutboxMessage(Model):
     kind = fields.CharField(max_length=16)  # "email" | "webhook"
     recipient = fields.CharField(max_length=2000)
     subject = fields.CharField(max_length=500, null=True)
+    # An email is rendered when it is sent, from its template, its context ({"name": …}) and
+    # its link's recipe (gql/domain/links.py), never from a stored token; all three are blanked
+    # once it is sent or given up. body_text / body_html only hold mail queued before that.
+    template = fields.CharField(max_length=64, null=True)
+    context = fields.JSONField(null=True)
+    link = fields.JSONField(null=True)
     body_text = fields.TextField(null=True)
     body_html = fields.TextField(null=True)
     payload = fields.JSONField(null=True)
-    status = fields.CharField(max_length=16, default="PENDING")  # PENDING | SENT | FAILED
+    # PENDING | SENT | FAILED (given up) | SUPERSEDED (its link died before it went out: not sent)
+    status = fields.CharField(max_length=16, default="PENDING")
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
     locked_by = fields.CharField(max_length=64, null=True)

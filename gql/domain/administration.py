@@ -14,17 +14,18 @@ from tortoise.transactions import in_transaction
 from gql.db.models import Contact, Member
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
+from gql.domain.contacts import ContactInfo, check_contact, detach_contact, save_contact
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, normalise
 from gql.domain.password_reset import send_password_link
 from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
-from gql.domain.registration import PRIVACY_STATUSES, ContactInfo, check_contact, save_contact
+from gql.domain.registration import PRIVACY_STATUSES
 from gql.domain.services import Services
 from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import new_jti
-from gql.domain.views import MemberView
+from gql.domain.views import MemberView, view_for
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
@@ -106,10 +107,21 @@ def _apply_update(member: Member, contact: Contact, update: MemberUpdate, custom
     return changed
 
 
-async def update_member(services: Services, caller: Caller, member_id: str, update: MemberUpdate) -> MemberView:
-    member = await _member(member_id)
-    if not (caller.is_backend or caller.is_member(member.id)):
+async def _member_to_change(caller: Caller, member_id: str) -> Member:
+    """The member ``caller`` wants to change. A member the caller may not see answers exactly as
+    one that does not exist (3030), so the answer never tells who exists; one it may see but
+    not change is 3029."""
+    member = await Member.filter(id=_parse_id(member_id)).select_related("contact").first()
+    view = view_for(caller, member) if member is not None else None
+    if member is None or view is None:
+        raise DomainError(ErrorCode.MEMBER_NOT_FOUND, property="id")
+    if not view.full:
         raise DomainError(ErrorCode.NOT_ALLOWED)
+    return member
+
+
+async def update_member(services: Services, caller: Caller, member_id: str, update: MemberUpdate) -> MemberView:
+    member = await _member_to_change(caller, member_id)
     check_contact(
         ContactInfo(update.first_name, update.last_name, update.phones or (), update.emails or (), update.picture)
     )
@@ -162,11 +174,13 @@ async def change_login_email(services: Services, caller: Caller, member_id: str,
 
 
 async def delete_member(services: Services, caller: Caller, member_id: str) -> uuid.UUID:
-    """Remove the member, its sessions (cascade) and its tokens (held on the row); the contact stays."""
+    """Remove the member with its sessions and tokens (held on the row). The contact stays for
+    the site, detached from the address: no later registrant of that email ever receives it."""
     caller.require_backend()
     member = await _member(member_id)
     async with in_transaction() as connection:
         await Member.filter(id=member.id).using_db(connection).delete()
+        await detach_contact(connection, member.contact_id)
         await record(services, connection, caller, member.id, EventKind.DELETED, contactId=str(member.contact_id))
     return member.id
 

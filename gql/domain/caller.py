@@ -23,6 +23,9 @@ class Caller:
     # The session the member authenticated with (for logout and "end the other sessions").
     session_id: str | None = None
     session_expires_at: datetime | None = None
+    # The client address rate limits and the lockout count against (IPv6 per /64), as the
+    # HTTP layer found it (gql/http.py, client_address); "unknown" when there is none.
+    address: str = "unknown"
 
     @property
     def is_backend(self) -> bool:
@@ -43,3 +46,7 @@ class Caller:
 
 ANONYMOUS = Caller(CallerKind.ANONYMOUS)
 BACKEND = Caller(CallerKind.BACKEND)
+
+
+def anonymous(address: str) -> Caller:
+    return Caller(CallerKind.ANONYMOUS, address=address)

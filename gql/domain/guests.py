@@ -19,6 +19,7 @@ GUEST_STATUS = "GUEST"
 
 
 async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
+    await services.rate_limits.take("loginAsGuest", caller)
     if not (await services.settings.get()).enabled:
         raise DomainError(ErrorCode.REGISTRATION_DISABLED, "Registration is disabled, and guests with it.")
     now = datetime.now(timezone.utc)

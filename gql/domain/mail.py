@@ -1,4 +1,9 @@
-"""The emails the service sends: one template per message, plain text and HTML."""
+"""The emails the service sends: one template per message, plain text and HTML.
+
+Only the site's own text and the link go into a message, plus the member's name when its
+address is confirmed (``greeting_name`` in gql/domain/outbox.py): nothing a stranger typed
+reaches a mailbox that never asked for it.
+"""
 
 from __future__ import annotations
 
@@ -25,38 +30,42 @@ class _Template:
 _TEMPLATES: dict[str, _Template] = {
     "confirm_email": _Template(
         subject="Confirm your email for {site}",
-        intro="Hello {name}, please confirm the email address of your {site} account.",
+        intro="Please confirm the email address of your {site} account.",
         action="Confirm my email",
         outro="The link works once and expires in 48 hours. If you did not sign up, ignore this message.",
     ),
     "set_password": _Template(
         subject="Set your password for {site}",
-        intro="Hello {name}, an account was created for you on {site}. Choose a password to start.",
+        intro="An account was created for you on {site}. Choose a password to start.",
         action="Set my password",
         outro="The link works once and expires in 3 hours.",
     ),
     "reset_password": _Template(
         subject="Reset your {site} password",
-        intro="Hello {name}, someone asked to reset the password of your {site} account.",
+        intro="Someone asked to reset the password of your {site} account.",
         action="Choose a new password",
         outro="The link works once and expires in 3 hours. If it was not you, ignore this message: your password is unchanged.",
     ),
     "member_approved": _Template(
         subject="Welcome to {site}",
-        intro="Hello {name}, your {site} membership has been approved. You can log in now.",
+        intro="Your {site} membership has been approved. You can log in now.",
         action=None,
         outro="",
     ),
 }
 
 
-def render(template: str, to: str, *, site: str, name: str, link: str | None = None) -> Email:
+def subject_of(template: str, *, site: str) -> str:
+    return _TEMPLATES[template].subject.format(site=site)
+
+
+def render(template: str, to: str, *, site: str, name: str | None = None, link: str | None = None) -> Email:
     t = _TEMPLATES[template]
-    values = {"site": site, "name": name}
-    subject = t.subject.format(**values)
-    intro, outro = t.intro.format(**values), t.outro.format(**values)
-    text_parts = [intro]
-    html_parts = [f"<p>{escape(intro)}</p>"]
+    subject = subject_of(template, site=site)
+    intro, outro = t.intro.format(site=site), t.outro.format(site=site)
+    greeting = f"Hello {name}," if name else "Hello,"
+    text_parts = [greeting, intro]
+    html_parts = [f"<p>{escape(greeting)}</p>", f"<p>{escape(intro)}</p>"]
     if t.action and link:
         text_parts.append(f"{t.action}: {link}")
         html_parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t.action)}</a></p>')

@@ -3,6 +3,11 @@
 Nothing is sent from here. A row written inside a transaction that rolls back is
 never sent; a committed row is delivered by the worker (gql/worker.py) even if this
 process dies right after the commit.
+
+An email row holds what is needed to write the message, not the message: the template, the
+greeting name, and the link's recipe (``gql/domain/links.py``) instead of its token. The
+worker renders it when it sends, and blanks all of that once the message is sent or given up,
+keeping recipient, subject and template for the record. So the table never holds a live token.
 """
 
 from __future__ import annotations
@@ -13,8 +18,15 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import Member, OutboxMessage
-from gql.domain.mail import render
+from gql.domain.links import Link
+from gql.domain.mail import subject_of
 from gql.domain.services import Services
+
+
+def greeting_name(member: Member) -> str | None:
+    """The name a mail may greet with: none while the address is unconfirmed, because then
+    the name is text chosen by whoever typed the address, sent to someone who never asked."""
+    return member.nickname if member.email_verified else None
 
 
 async def queue_email(
@@ -22,20 +34,17 @@ async def queue_email(
     connection: BaseDBAsyncClient | None,
     template: str,
     member: Member,
-    link_path: str | None = None,
-    token: str | None = None,
+    link: Link | None = None,
 ) -> None:
     if not member.login_email:
         return
-    config = services.config
-    link = f"{config.link_base}{link_path}?token={token}" if link_path and token else None
-    email = render(template, member.login_email, site=config.site_name, name=member.nickname, link=link)
     await OutboxMessage.create(
         kind="email",
-        recipient=email.to,
-        subject=email.subject,
-        body_text=email.text,
-        body_html=email.html,
+        recipient=member.login_email,
+        subject=subject_of(template, site=services.config.site_name),
+        template=template,
+        context={"name": greeting_name(member)},
+        link=link.to_json() if link else None,
         next_attempt_at=datetime.now(timezone.utc),
         using_db=connection,
     )

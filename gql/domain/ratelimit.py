@@ -15,6 +15,11 @@ Where the buckets live decides whether the limits hold across processes:
 
 ``MEMBERS_RATE_LIMITS`` scales every capacity (``off`` = 0 disables the limits, for test
 suites and benchmarks that drive many requests from one address).
+
+The rules take their tokens themselves (``RateLimits.take`` at the top of each domain
+operation that hashes a password, checks a token or sends a mail), so every way in — the
+GraphQL API, the HTML pages behind emailed links, and whatever is added later — is limited
+by the same buckets before any work is done.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from typing import Protocol
 
 from gql.config import Settings
 from gql.db.sql import Sql
+from gql.domain.caller import Caller
+from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.identity import normalise
 
 logger = logging.getLogger("gql.ratelimit")
 
@@ -47,8 +55,11 @@ class Limit:
         return Limit(max(1.0, self.capacity * factor), self.period)
 
 
-# The limit names are the fields they guard; "email-account" is per target email
-# address (how many emails a client can make the service send to one mailbox).
+# The limit names are the operations they guard, counted per client address. Mail an
+# operation sends is also counted per target mailbox: "mailbox-address" per mailbox and
+# client address (one client cannot use up the allowance of the mailbox's owner), "mailbox"
+# per mailbox whoever asks (many clients together cannot flood one mailbox). "api-key"
+# counts wrong X-Api-Key headers per address.
 LIMITS: dict[str, Limit] = {
     "register": Limit(30, 300),
     "login": Limit(30, 300),
@@ -58,7 +69,9 @@ LIMITS: dict[str, Limit] = {
     "loginAsGuest": Limit(30, 300),
     "requestPasswordReset": Limit(10, 3600),
     "resendEmailConfirmation": Limit(10, 3600),
-    "email-account": Limit(2, 3600),
+    "mailbox-address": Limit(2, 3600),
+    "mailbox": Limit(10, 3600),
+    "api-key": Limit(10, 300),
 }
 LONGEST_PERIOD = max(limit.period for limit in LIMITS.values())
 
@@ -73,6 +86,15 @@ def _refused(tokens: float, limit: Limit) -> Decision:
     return Decision(False, max(1, math.ceil((1.0 - tokens) / limit.rate)))
 
 
+def raise_if_refused(decision: Decision) -> None:
+    if not decision.allowed:
+        raise DomainError(
+            ErrorCode.RATE_LIMITED,
+            f"Too many requests; try again in {decision.retry_after} seconds.",
+            retry_after=decision.retry_after,
+        )
+
+
 def bucket_key(name: str, subject: str) -> str:
     """``name:subject``; subjects that may be personal data (emails) are hashed."""
     if len(subject) > 64 or "@" in subject:
@@ -83,6 +105,10 @@ def bucket_key(name: str, subject: str) -> str:
 class RateLimiter(Protocol):
     async def hit(self, key: str, limit: Limit) -> Decision: ...
 
+    async def peek(self, key: str, limit: Limit) -> Decision:
+        """Would ``hit`` be allowed now? Spends nothing."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -90,6 +116,9 @@ class Unlimited:
     """``MEMBERS_RATE_LIMITS=off``."""
 
     async def hit(self, key: str, limit: Limit) -> Decision:
+        return Decision(True)
+
+    async def peek(self, key: str, limit: Limit) -> Decision:
         return Decision(True)
 
     async def close(self) -> None:
@@ -123,11 +152,16 @@ class DatabaseLimiter:
         if taken:
             return Decision(True)
         # Refused: nothing was written. Read the bucket only to say when to come back.
-        current = await sql.rows(f'SELECT tokens, updated_at FROM {t} WHERE "key" = {sql.p(1)}', [key])
+        return await self.peek(key, limit, now)
+
+    async def peek(self, key: str, limit: Limit, now: float | None = None) -> Decision:
+        sql = Sql()
+        now = now or time.time()
+        current = await sql.rows(f'SELECT tokens, updated_at FROM rate_limit_bucket WHERE "key" = {sql.p(1)}', [key])
         if not current:
-            return Decision(True)  # swept in between: a full bucket
+            return Decision(True)  # never used, or swept: a full bucket
         tokens = min(limit.capacity, current[0]["tokens"] + max(0.0, now - current[0]["updated_at"]) * limit.rate)
-        return _refused(tokens, limit)
+        return Decision(True) if tokens >= 1 else _refused(tokens, limit)
 
     async def sweep(self, now: float | None = None) -> None:
         """Forget buckets untouched for longer than any period: they are full anyway."""
@@ -165,6 +199,20 @@ redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 10
 return {allowed, tostring(tokens)}
 """
 
+_PEEK = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  return tostring(capacity)
+end
+return tostring(math.min(capacity, tokens + math.max(0, now - ts) * rate))
+"""
+
 
 class RedisLimiter:
     """Buckets in Redis. When Redis cannot be reached, requests are let through (logged):
@@ -176,7 +224,14 @@ class RedisLimiter:
         self.client = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
         self.script = self.client.register_script(_TAKE)
+        self.peek_script = self.client.register_script(_PEEK)
         self._last_warning = 0.0
+
+    def _unreachable(self) -> Decision:
+        if time.monotonic() - self._last_warning > 10:
+            self._last_warning = time.monotonic()
+            logger.warning("rate limits not enforced: Redis unreachable", exc_info=True)
+        return Decision(True)
 
     async def hit(self, key: str, limit: Limit) -> Decision:
         from redis.exceptions import RedisError
@@ -184,13 +239,19 @@ class RedisLimiter:
         try:
             allowed, tokens = await self.script(keys=[self.prefix + key], args=[limit.capacity, limit.rate])
         except (RedisError, OSError):
-            if time.monotonic() - self._last_warning > 10:
-                self._last_warning = time.monotonic()
-                logger.warning("rate limits not enforced: Redis unreachable", exc_info=True)
-            return Decision(True)
+            return self._unreachable()
         if int(allowed):
             return Decision(True)
         return _refused(float(tokens), limit)
+
+    async def peek(self, key: str, limit: Limit) -> Decision:
+        from redis.exceptions import RedisError
+
+        try:
+            tokens = float(await self.peek_script(keys=[self.prefix + key], args=[limit.capacity, limit.rate]))
+        except (RedisError, OSError):
+            return self._unreachable()
+        return Decision(True) if tokens >= 1 else _refused(tokens, limit)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -219,6 +280,25 @@ class RateLimits:
         if not self.enabled:
             return Decision(True)
         return await self.backend.hit(bucket_key(name, subject), self.limit(name))
+
+    async def peek(self, name: str, subject: str) -> Decision:
+        if not self.enabled:
+            return Decision(True)
+        return await self.backend.peek(bucket_key(name, subject), self.limit(name))
+
+    async def take(self, name: str, caller: Caller, *, mailbox: str | None = None) -> None:
+        """Spend a token of ``name`` for the caller's address, and, when the operation mails
+        ``mailbox``, of that mailbox's buckets; 3207 with ``retryAfter`` when one is empty.
+        The backend (X-Api-Key) is not limited."""
+        assert name in LIMITS, f"unknown rate limit {name!r}"
+        if not self.enabled or caller.is_backend:
+            return
+        subjects = [(name, caller.address)]
+        if mailbox is not None and mailbox.strip():
+            key = normalise(mailbox)
+            subjects += [("mailbox-address", f"{key} {caller.address}"), ("mailbox", key)]
+        for bucket, subject in subjects:
+            raise_if_refused(await self.hit(bucket, subject))
 
     async def close(self) -> None:
         await self.backend.close()

@@ -19,10 +19,10 @@ class Services:
     tokens: SignedTokens
     sessions: SessionTokens
     settings: SettingsStore
+    # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
+    rate_limits: RateLimits
     # Set when this process queues outbox rows, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
-    rate_limits: RateLimits | None = None
 
     @classmethod
     def from_settings(cls, config: Settings) -> Services:

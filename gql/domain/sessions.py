@@ -14,6 +14,11 @@ the token is the one session a password change kept; and the session id is not i
 - one session (logout): a ``revoked_session`` row until the token would have expired.
 
 Nothing secret is stored: no token, no token hash.
+
+Who may hold a session is one rule, ``sign_in_refusal``, asked by every way in (login,
+registration, approval, guest login and conversion, password reset, and any added later)
+and, as the same condition in SQL, by every request that presents a token: a member that is
+blocked, pending approval, or still has to confirm its email gets no usable session.
 """
 
 from __future__ import annotations
@@ -31,7 +36,11 @@ from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.services import Services
-from gql.domain.views import MemberView
+from gql.domain.views import APPROVED, MemberView
+
+GUEST = "GUEST"
+BLOCKED = "BLOCKED"
+PENDING = "PENDING"
 
 SWEEP_EVERY = 200  # logouts, on average, between sweeps of expired revocations
 
@@ -44,8 +53,34 @@ class SessionGrant:
     member: MemberView
 
 
+def awaits_confirmation(member: Member) -> bool:
+    """Registered or moved to an address while confirmation was on, and not confirmed since."""
+    return member.confirm_jti is not None and not member.email_verified
+
+
+def sign_in_refusal(member: Member) -> DomainError | None:
+    """Why ``member`` may not hold a session now, or None: the one rule of every way in."""
+    if member.status == BLOCKED:
+        return DomainError(ErrorCode.LOGIN_DISABLED)
+    if member.status == PENDING:
+        return DomainError(ErrorCode.PENDING_APPROVAL)
+    if awaits_confirmation(member):
+        return DomainError(
+            ErrorCode.EMAIL_NOT_CONFIRMED, "The email address is not confirmed yet: follow the emailed link first."
+        )
+    return None
+
+
+# The same rule as a filter, for resolving a token: sessions of members that may not hold one
+# are dead even if they were opened before (a login email changed while confirmation is on).
+MAY_HOLD_SESSION = Q(status__in=(APPROVED, GUEST)) & (Q(confirm_jti__isnull=True) | Q(email_verified=True))
+
+
 def start_session(services: Services, member: Member) -> str:
-    """A session for ``member`` in its current epoch (no database write)."""
+    """A session for ``member`` in its current epoch (no database write); refused per ``sign_in_refusal``."""
+    refusal = sign_in_refusal(member)
+    if refusal is not None:
+        raise refusal
     return services.sessions.issue(member.id, member.session_epoch)
 
 
@@ -54,14 +89,18 @@ def end_sessions(keeping: str | None = None) -> dict[str, object]:
     return {"session_epoch": F("session_epoch") + 1, "kept_session_id": keeping}
 
 
-async def caller_for_session(services: Services, token: str) -> Caller | None:
+async def caller_for_session(services: Services, token: str, address: str = "unknown") -> Caller | None:
     """The member behind a session token, or None when it is unknown, expired or ended."""
     claim = services.sessions.read(token)
     if claim is None:
         return None
     revoked = RevokedSession.filter(session_id=claim.session_id).values("member_id")
     alive = await (
-        Member.filter(Q(id=claim.member_id) & (Q(session_epoch=claim.epoch) | Q(kept_session_id=claim.session_id)))
+        Member.filter(
+            Q(id=claim.member_id)
+            & (Q(session_epoch=claim.epoch) | Q(kept_session_id=claim.session_id))
+            & MAY_HOLD_SESSION
+        )
         .exclude(id__in=Subquery(revoked))
         .exists()
     )
@@ -72,37 +111,36 @@ async def caller_for_session(services: Services, token: str) -> Caller | None:
         member_id=claim.member_id,
         session_id=claim.session_id,
         session_expires_at=claim.expires_at,
+        address=address,
     )
 
 
-async def login(services: Services, identity: str, password: str) -> SessionGrant:
+async def login(services: Services, caller: Caller, identity: str, password: str) -> SessionGrant:
+    await services.rate_limits.take("login", caller)
     if not identity.strip() or not password:
         raise DomainError(ErrorCode.EMPTY_CREDENTIALS)
     identity_key = normalise(identity)
+    keys = lockout.Keys.of(identity_key)
     member = await Member.filter(identity=identity_key).select_related("contact").first()
-    lock = await lockout.state(member, identity_key)
+    account_locked = await lockout.account_lock(member, keys)
     # Exactly one hash either way: an unknown identity costs what a wrong password costs,
     # and a locked account what an open one costs.
     matches = await services.hasher.verify(password, member.password_hash if member else None)
-    if lock.locked:
-        raise lockout.locked_error(lock.seconds_left)
+    if account_locked:
+        raise lockout.locked_error(account_locked)
     if member is None or not matches:
-        await lockout.record_failure(services.config, member, identity_key)
+        await lockout.record_failure(services.config, member, keys, caller.address)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS)
-    # Statuses are revealed only to someone who knows the password.
-    if member.status == "BLOCKED":
-        raise DomainError(ErrorCode.LOGIN_DISABLED)
-    if member.status == "PENDING":
-        raise DomainError(ErrorCode.PENDING_APPROVAL)
-    # Members who registered (or changed email) while confirmation was on wait for it;
-    # members from before it was switched on keep logging in.
-    if member.confirm_jti and not member.email_verified and (await services.settings.get()).email_confirmation:
-        raise DomainError(ErrorCode.EMAIL_NOT_CONFIRMED)
-    member.last_login_at = datetime.now(timezone.utc)
-    # Honoured only if no concurrent failure locked the account meanwhile.
-    if not await lockout.record_success(member, member.last_login_at):
-        raise lockout.locked_error((await lockout.state(await Member.get(id=member.id), identity_key)).seconds_left)
-    member.failed_logins, member.locked_until = 0, None
+    # Statuses are revealed only to someone who knows the password, and not while locked out.
+    refusal = sign_in_refusal(member)
+    if refusal is not None:
+        locked = await lockout.seconds_locked(member, keys, caller.address)
+        raise lockout.locked_error(locked) if locked else refusal
+    now = datetime.now(timezone.utc)
+    # Honoured only if neither the account nor this address is locked at this moment.
+    if not await lockout.record_success(member, keys, caller.address, now):
+        raise lockout.locked_error(await lockout.seconds_locked(member, keys, caller.address))
+    member.last_login_at, member.failed_logins, member.locked_until = now, 0, None
     return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
 
 

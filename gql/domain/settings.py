@@ -237,6 +237,10 @@ class SettingsStore:
                 "identityProperty can only change while there are no members: existing members log in with the old one.",
                 property="identityProperty",
             )
+        if current.email_confirmation and not updated.email_confirmation:
+            # Confirmation is off: members still waiting for it are released (their links
+            # stop working; sessions need no confirmation now, gql/domain/sessions.py).
+            await Member.filter(confirm_jti__isnull=False, email_verified=False).update(confirm_jti=None)
         row.enabled = updated.enabled
         row.approval = updated.approval
         row.email_confirmation = updated.email_confirmation

@@ -3,15 +3,19 @@ reset) and session tokens (a compact HMAC-SHA256 layout, see gql/domain/sessions
 
 Each token names its purpose (approve, confirm, reset) and carries a ``jti``; the
 member row keeps the one ``jti`` still valid per purpose, so a token works once and a
-newer token of the same purpose invalidates older ones.
+newer token of the same purpose invalidates older ones. It also carries a fingerprint of
+the account state it was issued for (``fp``, see gql/domain/links.py): when that state
+changes, the token is dead.
+
+Every token is read strictly: one spelling per token (gql/domain/encoding.py), so no
+padding, inserted characters or ``+/`` for ``-_`` are accepted.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
+import re
 import secrets
 import struct
 import time
@@ -22,21 +26,27 @@ from enum import Enum
 
 import jwt
 
+from gql.domain.encoding import EncodingError, b64url_decode, b64url_encode
 from gql.domain.errors import DomainError, ErrorCode
 
 _ALGORITHM = "HS256"  # pinned: decoding never trusts the token's own "alg" header
 _PREFIX = "JWS."  # as Wix's approval tokens look
 
 
-class Purpose(Enum):
-    APPROVE = ("approve", timedelta(hours=30), "approval")
-    CONFIRM = ("confirm", timedelta(hours=48), "email confirmation")
-    RESET = ("reset", timedelta(hours=3), "password")
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
-    def __init__(self, claim: str, ttl: timedelta, label: str) -> None:
+
+class Purpose(Enum):
+    # claim, lifetime, label, and whether a password change kills it (see gql/domain/links.py)
+    APPROVE = ("approve", timedelta(hours=30), "approval", False)
+    CONFIRM = ("confirm", timedelta(hours=48), "email confirmation", True)
+    RESET = ("reset", timedelta(hours=3), "password", True)
+
+    def __init__(self, claim: str, ttl: timedelta, label: str, binds_password: bool) -> None:
         self.claim = claim
         self.ttl = ttl
         self.label = label
+        self.binds_password = binds_password
 
 
 APPROVAL_TTL = Purpose.APPROVE.ttl
@@ -46,23 +56,46 @@ APPROVAL_TTL = Purpose.APPROVE.ttl
 class TokenClaim:
     member_id: uuid.UUID
     jti: str
+    fingerprint: str  # of the account state the token was issued for
 
 
 class SignedTokens:
     def __init__(self, secret_key: str) -> None:
         self._key = secret_key
+        self._state_key = hmac.new(secret_key.encode(), b"members/link-state/v1", hashlib.sha256).digest()
 
-    def issue(self, purpose: Purpose, member_id: uuid.UUID, jti: str, now: datetime | None = None) -> str:
-        issued = now or datetime.now(timezone.utc)
-        claims = {"sub": str(member_id), "pur": purpose.claim, "jti": jti, "iat": issued, "exp": issued + purpose.ttl}
+    def fingerprint(self, purpose: Purpose, state: str) -> str:
+        """A keyed digest of ``state`` (what the token is bound to): reveals nothing, forgeable by nobody."""
+        digest = hmac.new(self._state_key, f"{purpose.claim}\n{state}".encode(), hashlib.sha256).digest()
+        return b64url_encode(digest[:16])
+
+    def issue(
+        self, purpose: Purpose, member_id: uuid.UUID, jti: str, fingerprint: str, issued_at: datetime | None = None
+    ) -> str:
+        issued = issued_at or datetime.now(timezone.utc)
+        claims = {
+            "sub": str(member_id),
+            "pur": purpose.claim,
+            "jti": jti,
+            "fp": fingerprint,
+            "iat": issued,
+            "exp": issued + purpose.ttl,
+        }
         return _PREFIX + jwt.encode(claims, self._key, algorithm=_ALGORITHM)
 
     def read(self, purpose: Purpose, token: str) -> TokenClaim:
-        raw = token.strip().removeprefix(_PREFIX)
         invalid = DomainError(ErrorCode.TOKEN_INVALID, f"The {purpose.label} token is invalid.", property="token")
+        raw = token.removeprefix(_PREFIX)
+        if not token.startswith(_PREFIX) or not _JWS.fullmatch(raw):
+            raise invalid
+        try:
+            for segment in raw.split("."):
+                b64url_decode(segment)  # one spelling per token: refuse what PyJWT would let through
+        except EncodingError:
+            raise invalid from None
         try:
             claims = jwt.decode(
-                raw, self._key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "jti", "pur"]}
+                raw, self._key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub", "jti", "pur", "fp"]}
             )
         except jwt.ExpiredSignatureError:
             raise DomainError(
@@ -73,7 +106,9 @@ class SignedTokens:
         if claims.get("pur") != purpose.claim:
             raise invalid
         try:
-            return TokenClaim(member_id=uuid.UUID(str(claims["sub"])), jti=str(claims["jti"]))
+            return TokenClaim(
+                member_id=uuid.UUID(str(claims["sub"])), jti=str(claims["jti"]), fingerprint=str(claims["fp"])
+            )
         except ValueError:
             raise invalid from None
 
@@ -111,13 +146,13 @@ class SessionTokens:
     def issue(self, member_id: uuid.UUID, epoch: int, now: float | None = None) -> str:
         expires = int((now if now is not None else time.time()) + self._ttl)
         claims = _CLAIMS.pack(_VERSION, member_id.bytes, secrets.token_bytes(16), epoch, expires)
-        return base64.urlsafe_b64encode(claims + self._mac(claims)).decode().rstrip("=")
+        return b64url_encode(claims + self._mac(claims))
 
     def read(self, token: str, now: float | None = None) -> SessionClaim | None:
-        """The token's claims, or None when it is malformed, forged or expired."""
+        """The token's claims, or None when it is malformed (or not spelled exactly as issued), forged or expired."""
         try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        except (binascii.Error, ValueError):
+            raw = b64url_decode(token)
+        except EncodingError:
             return None
         if len(raw) != _CLAIMS.size + _MAC_SIZE:
             return None

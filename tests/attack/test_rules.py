@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from gql.api.limits import client_address
 from gql.config import ConfigError, Settings, load_settings
 from gql.domain.lockout import lock_seconds
 from gql.domain.ratelimit import LIMITS, Limit, bucket_key
+from gql.http import client_address
 
 BASE = {"MEMBERS_ADMIN_API_KEY": "k", "MEMBERS_SECRET_KEY": "s" * 40, "MEMBERS_DATABASE_URL": "sqlite:///tmp/x.sqlite3"}
 
@@ -54,8 +54,8 @@ def test_lock_durations_double_up_to_the_maximum() -> None:
 
 def test_limits_scale_but_never_below_one_token() -> None:
     assert LIMITS["login"].scaled(2) == Limit(60, 300)
-    assert LIMITS["email-account"].scaled(0.01).capacity == 1
-    assert bucket_key("email-account", "a@example.com") != "rl:email-account:a@example.com"  # no emails stored
+    assert LIMITS["mailbox-address"].scaled(0.01).capacity == 1
+    assert bucket_key("mailbox", "a@example.com") != "rl:mailbox:a@example.com"  # no emails stored
 
 
 def request(peer: str, *forwarded: str) -> SimpleNamespace:

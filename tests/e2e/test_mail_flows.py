@@ -34,10 +34,16 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
     server = start_server(MEMBERS_SMTP_URL=mailbox.url, MEMBERS_EMAIL_CONFIRMATION="true", MEMBERS_SITE_NAME="Club")
     email = unique_email("confirm")
     registered = server.graphql(
-        'mutation ($e: String!) { register(email: $e, password: "wonderland") { __typename ... on RegistrationResult { status } } }',
+        'mutation ($e: String!) { register(email: $e, password: "wonderland") { __typename '
+        "... on RegistrationResult { status sessionToken } } }",
         {"e": email},
     )
-    assert registered["data"]["register"]["status"] == "ACTIVE"
+    # Approved, but no session until the address is confirmed.
+    assert registered["data"]["register"] == {
+        "__typename": "RegistrationResult",
+        "status": "EMAIL_CONFIRMATION_PENDING",
+        "sessionToken": None,
+    }
     assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["code"] == 3087
     mail = wait_for_mail(mailbox, email)
     assert mail["Subject"] == "Confirm your email for Club"

@@ -57,16 +57,20 @@ async def test_bad_tokens(gql: GraphQLClient) -> None:
     member = await Member.get(email_key="pat@example.com")
     assert code(await approve(gql, "garbage")) == 3201
     forged = SignedTokens("some-other-secret-0123456789-0123456789").issue(
-        Purpose.APPROVE, member.id, member.approval_jti
+        Purpose.APPROVE, member.id, member.approval_jti, "fp"
     )
     assert code(await approve(gql, forged)) == 3201
     from datetime import datetime, timedelta, timezone
 
     expired = SignedTokens(SECRET).issue(
-        Purpose.APPROVE, member.id, member.approval_jti, now=datetime.now(timezone.utc) - timedelta(hours=31)
+        Purpose.APPROVE,
+        member.id,
+        member.approval_jti,
+        "fp",
+        issued_at=datetime.now(timezone.utc) - timedelta(hours=31),
     )
     assert code(await approve(gql, expired)) == 3202
-    unknown = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "x")
+    unknown = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "x", "fp")
     assert code(await approve(gql, unknown)) == 3030
     assert (await Member.get(id=member.id)).status == "PENDING"
 

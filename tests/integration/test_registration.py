@@ -158,7 +158,10 @@ async def test_slugs_stay_unique(gql: GraphQLClient) -> None:
     assert len(slugs) == 4 and "javierdoe" in slugs
 
 
-async def test_anonymous_reuses_contact_backend_creates_new(gql: GraphQLClient) -> None:
+async def test_anonymous_claims_the_sites_contact_only_after_proving_the_address(gql: GraphQLClient, services) -> None:
+    from gql.domain.links import issue
+    from gql.domain.tokens import Purpose
+
     existing = await Contact.create(email_key="c@example.com", first_name="Kept", custom_fields={"a": "1"})
     member = (
         await register(
@@ -167,16 +170,31 @@ async def test_anonymous_reuses_contact_backend_creates_new(gql: GraphQLClient) 
             options={"contactInfo": {"firstName": "New", "lastName": "Name", "customFields": {"a": "2", "b": "3"}}},
         )
     )["member"]
-    assert member["contactId"] == str(existing.id)
-    # Nothing the contact held is overwritten; what it lacked is filled in.
-    assert member["contact"]["firstName"] == "Kept" and member["contact"]["lastName"] == "Name"
-    assert member["contact"]["customFields"] == {"a": "1", "b": "3"}
+    # Until the address is proved, the registrant holds only what it sent itself.
+    assert member["contactId"] != str(existing.id)
+    assert member["contact"]["firstName"] == "New" and member["contact"]["customFields"] == {"a": "2", "b": "3"}
+
+    # Following a link mailed to the address proves it: the site's contact becomes the member's,
+    # nothing it held is overwritten, what it lacked is filled in, the interim contact goes.
+    row = await Member.get(id=member["id"])
+    row.reset_jti = "proof"
+    await row.save()
+    reset = await gql.anonymous(
+        'mutation ($t: String!) { resetPassword(token: $t, newPassword: "pw-proved") { __typename '
+        "... on SessionResult { member { contactId contact { firstName lastName customFields } } } } }",
+        {"t": issue(services, Purpose.RESET, row)},
+    )
+    proved = reset["data"]["resetPassword"]["member"]
+    assert proved["contactId"] == str(existing.id)
+    assert proved["contact"]["firstName"] == "Kept" and proved["contact"]["lastName"] == "Name"
+    assert proved["contact"]["customFields"] == {"a": "1", "b": "3"}
+    assert not await Contact.filter(id=member["contactId"]).exists()
+
+    # The backend always makes a new contact, and never claims one.
     await Contact.create(email_key="d@example.com")
     backend_member = (await register(gql, "d@example.com", backend=True))["member"]
     assert await Contact.filter(email_key="d@example.com").count() == 2
-    assert backend_member["contactId"] != str(
-        (await Contact.filter(email_key="d@example.com").order_by("created_at").first()).id
-    )
+    assert not (await Member.get(id=backend_member["id"])).claims_contact
 
 
 async def test_failed_registration_leaves_no_contact(gql: GraphQLClient) -> None:

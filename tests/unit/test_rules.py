@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import string
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -103,11 +104,11 @@ class TestApprovalTokens:
     def test_round_trip(self) -> None:
         tokens = SignedTokens(SECRET)
         member_id = uuid.uuid4()
-        claim = tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, member_id, "jti-1"))
+        claim = tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, member_id, "jti-1", "fp"))
         assert (claim.member_id, claim.jti) == (member_id, "jti-1")
 
     def test_other_key_is_3201(self) -> None:
-        token = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "j")
+        token = SignedTokens(SECRET).issue(Purpose.APPROVE, uuid.uuid4(), "j", "fp")
         assert (
             code_of(approve_reader(SignedTokens("another-secret-key-0123456789-0123456789")), token)
             is ErrorCode.TOKEN_INVALID
@@ -117,11 +118,11 @@ class TestApprovalTokens:
         tokens = SignedTokens(SECRET)
         issued = datetime.now(timezone.utc) - timedelta(hours=30, seconds=1)
         assert (
-            code_of(approve_reader(tokens), tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=issued))
+            code_of(approve_reader(tokens), tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", "fp", issued_at=issued))
             is ErrorCode.TOKEN_EXPIRED
         )
         fresh = datetime.now(timezone.utc) - timedelta(hours=29, minutes=59)
-        tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", now=fresh))
+        tokens.read(Purpose.APPROVE, tokens.issue(Purpose.APPROVE, uuid.uuid4(), "j", "fp", issued_at=fresh))
 
     def test_alg_none_and_garbage_are_3201(self) -> None:
         unsigned = jwt.encode(
@@ -134,14 +135,14 @@ class TestApprovalTokens:
 
     def test_wrong_purpose_is_3201(self) -> None:
         tokens = SignedTokens(SECRET)
-        reset = tokens.issue(Purpose.RESET, uuid.uuid4(), "j")
+        reset = tokens.issue(Purpose.RESET, uuid.uuid4(), "j", "fp")
         assert code_of(approve_reader(tokens), reset) is ErrorCode.TOKEN_INVALID
         tokens.read(Purpose.RESET, reset)
 
     def test_reset_tokens_last_3_hours(self) -> None:
         tokens = SignedTokens(SECRET)
         old = tokens.issue(
-            Purpose.RESET, uuid.uuid4(), "j", now=datetime.now(timezone.utc) - timedelta(hours=3, seconds=1)
+            Purpose.RESET, uuid.uuid4(), "j", "fp", issued_at=datetime.now(timezone.utc) - timedelta(hours=3, seconds=1)
         )
         with pytest.raises(DomainError) as caught:
             tokens.read(Purpose.RESET, old)
@@ -172,6 +173,53 @@ class TestSessionTokens:
         assert self.sessions.read(base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")) is None
         for garbage in ("", "x", "%%%", token[:-2], token + "AA", "JWS." + token):
             assert self.sessions.read(garbage) is None
+
+    def test_only_the_exact_spelling_is_read(self) -> None:
+        # The attack review's variants: each decodes to the same bytes under a lenient decoder.
+        token = self.sessions.issue(self.member_id, 0)
+        assert self.sessions.read(token) is not None
+        standard = base64.b64encode(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))).decode()
+        for variant in (
+            token + "=",  # padding
+            token + "==",
+            token[:10] + "!!!." + token[10:],  # characters outside the alphabet, skipped by lenient decoders
+            standard.rstrip("="),  # "+/" for "-_" (only differs when the token holds one)
+            token[:-1] + ALPHABET[ALPHABET.index(token[-1]) | 1],  # the last character's unused low bit set
+            " " + token,
+            token + "\n",
+        ):
+            if variant != token:
+                assert self.sessions.read(variant) is None, variant
+
+
+ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+
+
+class TestStrictLinkTokens:
+    tokens = SignedTokens(SECRET)
+
+    def test_only_the_exact_spelling_is_read(self) -> None:
+        token = self.tokens.issue(Purpose.RESET, uuid.uuid4(), "j", "fp")
+        self.tokens.read(Purpose.RESET, token)
+        head, payload, signature = token.removeprefix("JWS.").split(".")
+        for variant in (
+            token + "=",
+            f"JWS.{head}.{payload}.{signature}==",
+            f"JWS.{head}.{payload}!!!.{signature}",
+            f"JWS.{head}.{payload}.{signature[:5]}+/{signature[7:]}",
+            token.removeprefix("JWS."),  # the prefix is part of the format
+            " " + token,
+            token + "\n",
+        ):
+            assert code_of(lambda t: self.tokens.read(Purpose.RESET, t), variant) is ErrorCode.TOKEN_INVALID, variant
+
+    def test_the_account_fingerprint_is_keyed(self) -> None:
+        other = SignedTokens("another-secret-key-0123456789-0123456789")
+        state = "kate@example.com\nFalse\n0\n$2b$hash"
+        assert self.tokens.fingerprint(Purpose.RESET, state) == self.tokens.fingerprint(Purpose.RESET, state)
+        assert self.tokens.fingerprint(Purpose.RESET, state) != other.fingerprint(Purpose.RESET, state)
+        assert self.tokens.fingerprint(Purpose.RESET, state) != self.tokens.fingerprint(Purpose.CONFIRM, state)
+        assert "kate" not in self.tokens.fingerprint(Purpose.RESET, state)
 
 
 class TestProfiles:

@@ -5,7 +5,6 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.limits import RateLimited
 from gql.api.types.block import MemberBlocked
 from gql.api.types.session import SessionResult
 from gql.domain import approval
@@ -21,6 +20,7 @@ ApproveResult = result_union(
     C.LOGIN_DISABLED,
     C.MEMBER_NOT_FOUND,
     C.NOT_ALLOWED,
+    C.EMAIL_NOT_CONFIRMED,
     C.RATE_LIMITED,
 )
 BlockResult = result_union(
@@ -35,8 +35,9 @@ BlockResult = result_union(
 @strawberry.type
 class ApprovalMutations:
     @strawberry.mutation(
-        extensions=[RateLimited("approveByToken"), ErrorsAsData()],
-        description="Approve a pending member with its approval token (single use).",
+        extensions=[ErrorsAsData()],
+        description="Approve a pending member with its approval token (single use). A member whose email "
+        "still waits for confirmation is approved but gets no session yet: EmailNotConfirmedError (3087).",
     )
     async def approve_by_token(self, info: Info[Context, None], token: str) -> ApproveResult:
         context = info.context
@@ -45,7 +46,9 @@ class ApprovalMutations:
         )
 
     @strawberry.mutation(
-        extensions=[ErrorsAsData()], description="Backend only. Approve a pending member, or unblock a blocked one."
+        extensions=[ErrorsAsData()],
+        description="Backend only. Approve a pending member, or unblock a blocked one, and lift its lockout. "
+        "A member whose email still waits for confirmation gets no session yet: EmailNotConfirmedError (3087).",
     )
     async def approve_by_email(self, info: Info[Context, None], email: str) -> ApproveResult:
         context = info.context

@@ -7,7 +7,6 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.limits import RateLimited
 from gql.api.types.lifecycle import EmailConfirmed, EmailQueued, PasswordChanged
 from gql.api.types.session import SessionResult
 from gql.domain import confirmation, guests, password_reset
@@ -83,7 +82,7 @@ GuestLoginResult = result_union(
 @strawberry.type
 class LifecycleMutations:
     @strawberry.mutation(
-        extensions=[RateLimited("confirmEmail"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Confirm an email with the token from the emailed link.",
     )
     async def confirm_email(self, info: Info[Context, None], token: str) -> ConfirmEmailResult:
@@ -93,11 +92,12 @@ class LifecycleMutations:
         )
 
     @strawberry.mutation(
-        extensions=[RateLimited("resendEmailConfirmation", per_account="email"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Send a new confirmation link (3102, 3103, 3104 otherwise).",
     )
     async def resend_email_confirmation(self, info: Info[Context, None], email: str) -> ResendConfirmationResult:
-        await confirmation.resend_confirmation(info.context.services, email)
+        context = info.context
+        await confirmation.resend_confirmation(context.services, await context.caller(), email)
         return EmailQueued()
 
     @strawberry.mutation(
@@ -110,15 +110,16 @@ class LifecycleMutations:
         return EmailQueued()
 
     @strawberry.mutation(
-        extensions=[RateLimited("requestPasswordReset", per_account="email"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Email a password-reset link if the account exists; same answer either way.",
     )
     async def request_password_reset(self, info: Info[Context, None], email: str) -> RequestPasswordResetResult:
-        await password_reset.request_password_reset(info.context.services, email)
+        context = info.context
+        await password_reset.request_password_reset(context.services, await context.caller(), email)
         return EmailQueued()
 
     @strawberry.mutation(
-        extensions=[RateLimited("resetPassword"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Set a new password with the emailed token; ends all other sessions.",
     )
     async def reset_password(self, info: Info[Context, None], token: str, new_password: str) -> ResetPasswordResult:
@@ -127,7 +128,7 @@ class LifecycleMutations:
         return SessionResult.from_domain(grant)
 
     @strawberry.mutation(
-        extensions=[RateLimited("login"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Change the logged-in member's password. A wrong current password is WrongCurrentPasswordError (3055).",
     )
     async def change_password(
@@ -140,7 +141,7 @@ class LifecycleMutations:
         return PasswordChanged.from_domain(view)
 
     @strawberry.mutation(
-        extensions=[RateLimited("loginAsGuest"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Log in as a new guest (no email, no password); convert it later with register(options: {guestId}).",
     )
     async def login_as_guest(self, info: Info[Context, None]) -> GuestLoginResult:

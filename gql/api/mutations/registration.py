@@ -5,7 +5,6 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.limits import RateLimited
 from gql.api.types.registration import RegistrationOptions, RegistrationResult
 from gql.domain import registration
 from gql.domain.errors import ErrorCode as C
@@ -37,7 +36,7 @@ RegisterResult = result_union(
 @strawberry.type
 class RegistrationMutations:
     @strawberry.mutation(
-        extensions=[RateLimited("register"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Register a member. Automatic approval: ACTIVE with a session token. Manual: PENDING; "
         "the approval token is returned to backend callers only.",
     )

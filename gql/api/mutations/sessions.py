@@ -5,7 +5,6 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.limits import RateLimited
 from gql.api.types.session import LoggedOut, SessionResult
 from gql.domain import sessions
 from gql.domain.errors import ErrorCode as C
@@ -28,12 +27,15 @@ LogoutResult = result_union("LogoutResult", "Logout, or why it failed.", LoggedO
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
-        extensions=[RateLimited("login"), ErrorsAsData()],
+        extensions=[ErrorsAsData()],
         description="Log in with the identity (email by default) and password. "
         "3036 after too many failed logins, 3207 when this address sends too many.",
     )
     async def login(self, info: Info[Context, None], identity: str, password: str) -> LoginResult:
-        return SessionResult.from_domain(await sessions.login(info.context.services, identity, password))
+        context = info.context
+        return SessionResult.from_domain(
+            await sessions.login(context.services, await context.caller(), identity, password)
+        )
 
     @strawberry.mutation(extensions=[ErrorsAsData()], description="End the caller's session (Authorization: Bearer).")
     async def logout(self, info: Info[Context, None]) -> LogoutResult:

@@ -8,7 +8,7 @@ from strawberry.scalars import JSON
 from gql.api.types.enums import PrivacyStatus
 from gql.api.types.registration import ContactInfoInput
 from gql.domain import administration
-from gql.domain.registration import ContactInfo
+from gql.domain.contacts import ContactInfo
 
 
 @strawberry.input(description="A partial update: omitted fields stay as they are; an empty string clears a text field.")

@@ -6,6 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from gql.domain import registration
+
 
 @strawberry.enum(description="A member's status; UNKNOWN when the caller may not see it; GUEST for guest logins.")
 class MemberStatus(Enum):
@@ -31,10 +33,15 @@ class ActivityStatus(Enum):
     UNKNOWN = "UNKNOWN"
 
 
-@strawberry.enum(description="ACTIVE: approved and logged in (sessionToken set). PENDING: waits for approval.")
+@strawberry.enum(
+    description="ACTIVE: approved and logged in (sessionToken set). PENDING: waits for approval (and for email "
+    "confirmation when it is on). EMAIL_CONFIRMATION_PENDING: approved, but no session until the emailed "
+    "confirmation link is followed."
+)
 class RegistrationStatus(Enum):
-    PENDING = "PENDING"
-    ACTIVE = "ACTIVE"
+    PENDING = registration.RegistrationStatus.PENDING
+    ACTIVE = registration.RegistrationStatus.ACTIVE
+    EMAIL_CONFIRMATION_PENDING = registration.RegistrationStatus.EMAIL_CONFIRMATION_PENDING
 
 
 @strawberry.enum

@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from gql.api.types.enums import PrivacyStatus, RegistrationStatus
 from gql.api.types.member import Member
-from gql.domain import registration
+from gql.domain import contacts, registration
 
 
 @strawberry.input(description="Contact details stored with the new member.")
@@ -23,8 +23,8 @@ class ContactInfoInput:
         "Values are strings, numbers or booleans; at most 500 characters unless a declared property allows more (8000).",
     )
 
-    def to_domain(self) -> registration.ContactInfo:
-        return registration.ContactInfo(
+    def to_domain(self) -> contacts.ContactInfo:
+        return contacts.ContactInfo(
             first_name=self.first_name,
             last_name=self.last_name,
             phones=tuple(self.phones or ()),
@@ -52,14 +52,19 @@ class RegistrationOptions:
         )
 
 
-@strawberry.type(description="A registration: ACTIVE with a session token, or PENDING approval.")
+@strawberry.type(
+    description="A registration: ACTIVE with a session token; PENDING approval; or EMAIL_CONFIRMATION_PENDING "
+    "(approved, no session until the emailed confirmation link is followed)."
+)
 class RegistrationResult:
     status: RegistrationStatus
     member: Member = strawberry.field(description="The registrant's own full record.")
     approval_token: str | None = strawberry.field(
         description="Signed, single-use, 30 hours. Only returned to backend (X-Api-Key) callers."
     )
-    session_token: str | None = strawberry.field(description="Set when approval is automatic.")
+    session_token: str | None = strawberry.field(
+        description="Set when the status is ACTIVE: approval is automatic and no email confirmation is pending."
+    )
 
     @classmethod
     def from_domain(cls, result: registration.Registration) -> RegistrationResult:
