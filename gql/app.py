@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http.types import QueryParams
 from tortoise.contrib.starlette import RegisterTortoise
 
+from gql import json_input
 from gql.api.context import Context
 from gql.config import Settings, load_settings
 from gql.db.models import Member
@@ -47,15 +48,35 @@ class MembersGraphQL(GraphQL[Context, None]):
         self.services = services
 
     def parse_json(self, data: str | bytes) -> Any:
-        """A body that is not UTF-8 JSON holding an object (or a batch list) is a 400, never a 500."""
+        """A body that is not UTF-8 JSON holding an object (or a batch list) is a 400, never a 500.
+
+        Strawberry calls this for POST bodies and for GET's ``variables`` and ``extensions``.
+        JSON means RFC 8259 here: NaN, Infinity, 1e309 and lone surrogates are refused too
+        (gql/json_input.py), before anything is parsed as GraphQL, run or stored."""
         try:
-            parsed = json.loads(data)
+            parsed = json_input.loads(data)
+        except json_input.NotFinite:
+            raise HTTPException(400, json_input.NOT_FINITE) from None
+        except json_input.NotUnicode:
+            raise HTTPException(400, json_input.NOT_UNICODE) from None
         except (ValueError, UnicodeDecodeError):
             raise HTTPException(400, "Unable to parse request body as JSON") from None
         except RecursionError:  # [[[[…]]]] nested deeper than Python's stack
             raise HTTPException(400, "The request body is nested too deeply") from None
         if not isinstance(parsed, (dict, list)):
             raise HTTPException(400, "The request body must be a JSON object")
+        return parsed
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        """GET: ``query`` and ``operationName`` must be valid Unicode as well (variables: parse_json).
+
+        Starlette decodes the query string with replacement characters, so no surrogate should
+        get here; checking costs little and does not depend on that."""
+        parsed = super().parse_query_params(params)
+        try:
+            json_input.require_unicode(parsed)
+        except json_input.NotUnicode:
+            raise HTTPException(400, json_input.NOT_UNICODE) from None
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -128,6 +149,11 @@ def create_app(
         lifespan=lifespan,
         middleware=http_middleware(config),
     )
+    # Starlette would answer /reset-password/ (and every route with a slash added or cut)
+    # with a redirect whose Location it builds from the request's Host header: any Host
+    # sent would become the link's site. No response here builds a URL from the request;
+    # emailed links use MEMBERS_PUBLIC_URL (Settings.link_base).
+    app.router.redirect_slashes = False
     install_log_filters()
     app.state.services = services
     return app

@@ -15,6 +15,7 @@ from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
 from gql.api.mutations.settings import SettingsMutations
 from gql.api.queries import Queries
+from gql.api.scalars import SCALARS
 
 
 @strawberry.type
@@ -40,7 +41,7 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
         query=Query,
         mutation=Mutation,
         extensions=build_extensions(max_depth, max_aliases, **limits),
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from gql.domain.errors import DomainError, ErrorCode
@@ -58,6 +59,15 @@ def check_custom_fields(settings: RegistrationSettings, fields: dict[str, Any] |
             raise DomainError(
                 ErrorCode.REGISTRATION_ERROR,
                 f'Property "{name}" must be a string, number, boolean or null.',
+                property=name,
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN and ±inf are not JSON: stored, they would make every response showing them
+            # invalid JSON. The HTTP edge and the JSON scalar refuse them first; this is the
+            # rule itself, for any other way in.
+            raise DomainError(
+                ErrorCode.INVALID_ARGUMENT,
+                f'Property "{name}" must be a finite number, not {value}.',
                 property=name,
             )
         result[declared.name if declared else name] = value

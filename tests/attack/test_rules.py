@@ -1,17 +1,26 @@
-"""The rules behind the defences, without a server: settings, lock durations, client addresses."""
+"""The rules behind the defences, without a server: settings, lock durations, client addresses, custom fields."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from gql.config import ConfigError, Settings, load_settings
+from gql.config import MIN_KEY_LENGTH, ConfigError, Settings, load_settings
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.lockout import lock_seconds
+from gql.domain.properties import check_custom_fields
 from gql.domain.ratelimit import LIMITS, Limit, bucket_key
+from gql.domain.settings import RegistrationSettings
 from gql.http import client_address
 
-BASE = {"MEMBERS_ADMIN_API_KEY": "k", "MEMBERS_SECRET_KEY": "s" * 40, "MEMBERS_DATABASE_URL": "sqlite:///tmp/x.sqlite3"}
+# Keys long enough for production (MIN_KEY_LENGTH), so each test changes only what it tests.
+BASE = {
+    "MEMBERS_ADMIN_API_KEY": "k" * 32,
+    "MEMBERS_SECRET_KEY": "s" * 40,
+    "MEMBERS_DATABASE_URL": "sqlite:///tmp/x.sqlite3",
+}
 
 
 @pytest.mark.parametrize(
@@ -79,3 +88,55 @@ def request(peer: str, *forwarded: str) -> SimpleNamespace:
 )
 def test_client_address(peer: str, forwarded: list[str], trusted: tuple[str, ...], expected: str) -> None:
     assert client_address(request(peer, *forwarded), trusted) == expected  # type: ignore[arg-type]
+
+
+# --- key lengths ---------------------------------------------------------------------------
+
+
+def test_min_key_length_is_32() -> None:
+    assert MIN_KEY_LENGTH == 32
+
+
+@pytest.mark.parametrize("length", [1, 31])
+def test_production_refuses_a_short_admin_api_key(length: int) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * length})
+    assert "MEMBERS_ADMIN_API_KEY" in str(refused.value) and "32" in str(refused.value)
+    assert load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * 32}).is_production
+
+
+@pytest.mark.parametrize("environment", ["production", "development", "test"])
+def test_a_short_secret_key_is_refused_everywhere(environment: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({**BASE, "MEMBERS_ENV": environment, "MEMBERS_SECRET_KEY": "s"})
+    assert "MEMBERS_SECRET_KEY" in str(refused.value) and "32" in str(refused.value)
+
+
+def test_a_short_admin_api_key_is_allowed_outside_production() -> None:
+    # Development and test setups may pick any key; only production insists on a long one.
+    for environment in ("development", "test"):
+        assert load_settings({**BASE, "MEMBERS_ENV": environment, "MEMBERS_ADMIN_API_KEY": "k"}).admin_api_key == "k"
+
+
+def test_development_without_keys_generates_long_enough_ones(tmp_path: Path) -> None:
+    config = load_settings({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
+    assert config.admin_api_key_generated and len(config.admin_api_key) >= MIN_KEY_LENGTH
+    assert len(config.secret_key) >= MIN_KEY_LENGTH
+    # The secret is kept beside the database, so the next start signs with the same key.
+    again = load_settings({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
+    assert again.secret_key == config.secret_key
+
+
+# --- custom fields -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")])
+def test_custom_fields_refuse_non_finite_numbers(number: float) -> None:
+    settings = RegistrationSettings(
+        enabled=True, approval="AUTOMATIC", email_confirmation=False, dynamic_properties=True, identity_property="email"
+    )
+    with pytest.raises(DomainError) as refused:
+        check_custom_fields(settings, {"hobby": "chess", "score": number})
+    assert refused.value.code is ErrorCode.INVALID_ARGUMENT
+    assert refused.value.details == {"property": "score"} and '"score"' in refused.value.message
+    assert check_custom_fields(settings, {"score": 1.7976931348623157e308}) == {"score": 1.7976931348623157e308}

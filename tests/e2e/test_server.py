@@ -328,6 +328,23 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
     assert "MEMBERS_ADMIN_API_KEY" in finished.stderr and "MEMBERS_SECRET_KEY" in finished.stderr
 
 
+def test_production_refuses_to_start_with_a_short_admin_key(tmp_path) -> None:
+    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
+    finished = subprocess.run(
+        [sys.executable, "-m", "gql", "serve", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished
+    assert "MEMBERS_ADMIN_API_KEY must be at least 32 characters in production" in finished.stderr, finished.stderr
+    assert not (tmp_path / "members.sqlite3").exists()  # refused before touching the database
+
+
 def test_export_schema_cli_writes_the_sdl(tmp_path) -> None:
     from gql.schema import schema_sdl
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.scalars import JSON
 
+from gql.api.scalars import JSON
 from gql.api.types.enums import PrivacyStatus
 from gql.api.types.registration import ContactInfoInput
 from gql.domain import administration

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.scalars import JSON
 
+from gql.api.scalars import JSON
 from gql.db.models import Contact as ContactRow
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
-from strawberry.scalars import JSON
 
+from gql.api.scalars import JSON
 from gql.db.models import MemberEvent as EventRow
 from gql.domain.events import EventPage
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import uuid
 
 import strawberry
-from strawberry.scalars import JSON
 
+from gql.api.scalars import JSON
 from gql.api.types.enums import PrivacyStatus, RegistrationStatus
 from gql.api.types.member import Member
 from gql.domain import contacts, registration
