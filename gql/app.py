@@ -23,7 +23,9 @@ from gql.api.context import Context
 from gql.config import Settings, load_settings
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
+from gql.domain.links import PATHS
 from gql.domain.services import Services
+from gql.domain.tokens import Purpose
 from gql.http import install_log_filters
 from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, reset_password_page
@@ -141,8 +143,8 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", MembersGraphQL(services), methods=["GET", "POST"]),
-            Route("/confirm-email", confirm_email_page),
-            Route("/reset-password", reset_password_page, methods=["GET", "POST"]),
+            Route(PATHS[Purpose.CONFIRM], confirm_email_page),
+            Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
             Route("/health", health),
             Route("/ready", ready),
         ],

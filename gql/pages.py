@@ -18,7 +18,9 @@ from starlette.responses import HTMLResponse, Response
 from gql.domain import confirmation, password_reset
 from gql.domain.caller import Caller, anonymous
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.links import PATHS
 from gql.domain.services import Services
+from gql.domain.tokens import Purpose
 from gql.http import client_address
 
 _HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
@@ -78,7 +80,7 @@ async def confirm_email_page(request: Request) -> Response:
 def _reset_form(token: str, message: str = "") -> str:
     note = f"<p><strong>{escape(message)}</strong></p>" if message else ""
     return (
-        f"{note}<form method=post action=/reset-password>"
+        f"{note}<form method=post action={PATHS[Purpose.RESET]}>"
         f'<input type=hidden name=token value="{escape(token, quote=True)}">'
         "<label>New password (4 to 100 characters)<input type=password name=password minlength=4 maxlength=100 "
         "autocomplete=new-password required></label><button type=submit>Save password</button></form>"

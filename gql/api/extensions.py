@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
@@ -34,20 +34,40 @@ logger = logging.getLogger("gql.errors")
 
 
 class ApiKeyGuard(SchemaExtension):
-    """A wrong X-Api-Key refuses the whole request with code 2002: nothing runs."""
+    """A wrong X-Api-Key refuses the whole request with code 2002: nothing runs.
 
-    def on_execute(self) -> Iterator[None]:
+    Wrong keys are also counted per client address (the ``api-key`` bucket, as failed logins
+    are): once an address has sent too many, every request of it that carries a key — the right
+    one included — is refused with 3207 until the bucket refills, before the key is compared.
+    Otherwise a guesser could go on guessing and simply notice when a guess stops being refused.
+    """
+
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        limits = getattr(getattr(context, "services", None), "rate_limits", None)
+        if getattr(context, "api_key_sent", False) and limits is not None and limits.enabled:
+            # A wrong key spends a token; the right one only looks (one statement either way).
+            take = limits.hit if context.api_key_rejected else limits.peek
+            decision = await take("api-key", context.address)
+            if not decision.allowed:
+                if context.response is not None:
+                    context.response.headers["Retry-After"] = str(decision.retry_after)
+                self._refuse(
+                    f"Too many requests with a wrong X-Api-Key from this address; try again in "
+                    f"{decision.retry_after} seconds.",
+                    ErrorCode.RATE_LIMITED,
+                    retryAfter=decision.retry_after,
+                )
+                yield
+                return
         if getattr(context, "api_key_rejected", False):
-            self.execution_context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        ErrorCode.INVALID_API_KEY.describe(), extensions={"code": int(ErrorCode.INVALID_API_KEY)}
-                    )
-                ],
-            )
+            self._refuse(ErrorCode.INVALID_API_KEY.describe(), ErrorCode.INVALID_API_KEY)
         yield
+
+    def _refuse(self, message: str, code: ErrorCode, **extensions: object) -> None:
+        self.execution_context.result = ExecutionResult(
+            data=None, errors=[GraphQLError(message, extensions={"code": int(code), **extensions})]
+        )
 
 
 class DomainErrorCodes(SchemaExtension):

@@ -23,14 +23,28 @@ def normalise(value: str) -> str:
 
 
 def checked_email(email: str) -> str:
-    """The email as given (trimmed) when it is well-formed; 3040 otherwise."""
-    candidate = email.strip()
+    """The canonical form of a well-formed address — what is stored and what mail goes to; 3040 otherwise.
+
+    Canonical: trimmed, NFKC (compatibility characters such as fullwidth letters or the Kelvin
+    sign become the letters they stand for), domain lower-cased. Stored raw, a lookalike such as
+    "\u212aate@example.com" would hold the key of kate@example.com while mail went to the
+    lookalike: the stored address and its key must name the same mailbox. Addresses whose key
+    would still differ from a plain lower-casing (case folding turns "ß" into "ss", "ς" into "σ")
+    are refused, since two different mailboxes would then share one key.
+    """
+    candidate = unicodedata.normalize("NFKC", email.strip())
     if len(candidate) > EMAIL_MAX_LENGTH:
         raise DomainError(ErrorCode.EMAIL_FORMAT, "The email address is too long.", property="email")
     try:
-        validate_email(candidate, check_deliverability=False)
+        canonical = validate_email(candidate, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise DomainError(
             ErrorCode.EMAIL_FORMAT, f"The email address is in the wrong format: {exc}", property="email"
         ) from None
-    return candidate
+    if normalise(canonical) != canonical.lower():
+        raise DomainError(
+            ErrorCode.EMAIL_FORMAT,
+            "The email address holds letters that case folding changes (such as ß); write it with plain letters.",
+            property="email",
+        )
+    return canonical
