@@ -10,6 +10,10 @@ import uuid
 import httpx
 import pytest
 
+from gql.db.models import Member
+from gql.domain.links import issue
+from gql.domain.services import Services
+from gql.domain.tokens import Purpose
 from tests.attack.conftest import (
     ADMIN_KEY,
     APPROVE_BY_TOKEN,
@@ -22,6 +26,9 @@ from tests.attack.conftest import (
     register,
     unique_email,
 )
+from tests.conftest import GraphQLClient
+from tests.integration.documents import REGISTER as IN_PROCESS_REGISTER
+from tests.mailbox import Mailbox, link_in
 
 # MEMBERS_RATE_LIMITS=0.1: 30 per 5 minutes becomes 3 per 5 minutes.
 SCALE = "0.1"
@@ -175,12 +182,133 @@ async def test_password_reset_mail_is_limited_per_mailbox_and_per_address(
 ) -> None:
     (server,) = shared_servers("default-limits", 1, rate_limits="1")
     victim = unique_email("mailbox")
-    # Two mails an hour to one mailbox, whoever asks and whether or not it has an account.
-    answers = [await Client(http, server.graphql_url).field(RESET, {"e": victim}) for _ in range(3)]
+    # Two mails an hour to one mailbox from one address, whether or not it has an account…
+    attacker = Client(http, server.graphql_url)
+    answers = [await attacker.field(RESET, {"e": victim}) for _ in range(3)]
     assert [a["__typename"] for a in answers] == ["EmailQueued", "EmailQueued", "RateLimitedError"]
     assert answers[-1]["retryAfter"] > 60
-    assert (await Client(http, server.graphql_url).field(RESET, {"e": victim.upper()}))["code"] == 3207
+    assert (await attacker.field(RESET, {"e": victim.upper()}))["code"] == 3207
+    # …which does not use up the mailbox owner's own allowance, from the owner's address.
+    assert (await Client(http, server.graphql_url).field(RESET, {"e": victim}))["__typename"] == "EmailQueued"
+    # Many addresses together: ten mails an hour to one mailbox, whoever asks.
+    answers = [await Client(http, server.graphql_url).field(RESET, {"e": victim}) for _ in range(10)]
+    assert [a["__typename"] for a in answers] == ["EmailQueued"] * 7 + ["RateLimitedError"] * 3, answers
     # Ten requests an hour from one address, whatever the mailboxes.
     spammer = Client(http, server.graphql_url)
     codes = [(await spammer.field(RESET, {"e": unique_email("other")})).get("code") for _ in range(11)]
     assert codes == [None] * 10 + [3207]
+
+
+# --- every way to a password hash or a token check goes through the same buckets -------------
+
+RESET_PASSWORD = """mutation ($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) {
+  __typename ... on Error { code } ... on RateLimitedError { retryAfter } } }"""
+
+
+async def _used_reset_token(server: Server, http: httpx.AsyncClient, mailbox: Mailbox) -> str:
+    """A reset link's token that has already been used once."""
+    client = Client(http, server.graphql_url)
+    email = unique_email("used")
+    await register(client, email, api_key=ADMIN_KEY)
+    await client.field(RESET, {"e": email}, api_key=ADMIN_KEY)
+    token = link_in((await mailbox.wait_for(email))[0]).split("token=", 1)[1]
+    assert (await client.field(RESET_PASSWORD, {"t": token, "p": "first-new"}, api_key=ADMIN_KEY))[
+        "__typename"
+    ] == "SessionResult"
+    return token
+
+
+async def test_the_reset_password_page_is_limited_like_the_mutation(
+    start_server: StartServer, http: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    """The attack review's case: POSTs of a used token to the HTML form were never limited."""
+    server = start_server(rate_limits=SCALE, smtp_url=mailbox.url)
+    token = await _used_reset_token(server, http, mailbox)
+    attacker = Client(http, server.graphql_url)
+    statuses = []
+    for i in range(CAPACITY + 2):
+        page = await http.post(
+            f"{server.url}/reset-password",
+            data={"token": token, "password": f"guess-{i}"},
+            headers=attacker.headers(),
+        )
+        statuses.append(page.status_code)
+    assert statuses == [400] * CAPACITY + [429, 429], statuses
+    assert int(page.headers["retry-after"]) > 0 and "Too many attempts" in page.text
+    # One bucket for the page and the mutation: the same address is refused in GraphQL too…
+    assert (await attacker.field(RESET_PASSWORD, {"t": token, "p": "other-pw"}))["code"] == 3207
+    # …and spending it through GraphQL first refuses the page as well.
+    other = Client(http, server.graphql_url)
+    for _ in range(CAPACITY):
+        assert (await other.field(RESET_PASSWORD, {"t": token, "p": "other-pw"}))["code"] == 3203
+    page = await http.post(
+        f"{server.url}/reset-password", data={"token": token, "password": "x" * 8}, headers=other.headers()
+    )
+    assert page.status_code == 429
+
+
+async def test_the_confirm_email_page_is_limited_like_the_mutation(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server(rate_limits=SCALE)
+    attacker = Client(http, server.graphql_url)
+    statuses = [
+        (
+            await http.get(f"{server.url}/confirm-email", params={"token": f"JWS.a.b.c{i}"}, headers=attacker.headers())
+        ).status_code
+        for i in range(CAPACITY + 1)
+    ]
+    assert statuses == [400] * CAPACITY + [429], statuses
+    confirm = 'mutation { confirmEmail(token: "JWS.a.b.c") { __typename ... on Error { code } } }'
+    assert (await attacker.field(confirm))["code"] == 3207
+
+
+async def test_used_or_stale_links_cost_no_password_hash(gql: GraphQLClient, services: Services) -> None:
+    """Every cheap check runs before the hash: a used, replaced or forged link hashes nothing,
+    through the mutation and through the page (counted in-process by the hasher)."""
+    await gql.anonymous(IN_PROCESS_REGISTER, {"email": "hash@example.com", "password": "pw-first"})
+    member = await Member.get(email_key="hash@example.com")
+    member.reset_jti = "live"
+    await member.save()
+    live = issue(services, Purpose.RESET, member)
+    await Member.filter(id=member.id).update(reset_jti="replaced")  # a newer link replaced it
+    before = services.hasher.computations
+    for token in (live, live.replace("JWS.", "JWS.x"), "JWS.a.b.c"):
+        answer = await gql.anonymous(RESET_PASSWORD, {"t": token, "p": "pw-second"})
+        assert answer["data"]["resetPassword"]["code"] in (3201, 3203), answer
+        page = await gql.http.post("/reset-password", data={"token": token, "password": "pw-second"})
+        assert page.status_code == 400
+    assert services.hasher.computations == before
+    # A refused new password costs no hash either (changePassword checks the policy first).
+    session = await gql.anonymous(
+        'mutation { login(identity: "hash@example.com", password: "pw-first") { ... on SessionResult { sessionToken } } }'
+    )
+    token = session["data"]["login"]["sessionToken"]
+    before = services.hasher.computations
+    weak = await gql.member(
+        token,
+        'mutation { changePassword(currentPassword: "pw-first", newPassword: "é") { __typename ... on Error { code } } }',
+    )
+    assert weak["data"]["changePassword"]["code"] == 3200 and services.hasher.computations == before
+
+
+# --- wrong API keys ---------------------------------------------------------------------------
+
+SETTINGS = "{ registrationSettings { approval } }"
+
+
+async def test_wrong_api_keys_are_limited_per_address_and_then_no_key_is_checked(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server(rate_limits=SCALE)  # the api-key bucket: 10 per 5 minutes, scaled to 1
+    guesser = Client(http, server.graphql_url)
+    first = await guesser.post(SETTINGS, api_key="wrong-key-0")
+    assert first["errors"][0]["extensions"]["code"] == 2002
+    refused = await guesser.response(SETTINGS, api_key="wrong-key-1")
+    assert refused.json()["errors"][0]["extensions"]["code"] == 3207
+    assert refused.json()["errors"][0]["extensions"]["retryAfter"] > 0 and refused.headers["retry-after"].isdigit()
+    # While limited, the right key is refused too: a guesser cannot tell a right guess.
+    assert (await guesser.post(SETTINGS, api_key=ADMIN_KEY))["errors"][0]["extensions"]["code"] == 3207
+    # Other addresses, and this one without a key, are not affected.
+    assert (await Client(http, server.graphql_url).post(SETTINGS, api_key=ADMIN_KEY))["data"]["registrationSettings"]
+    assert "errors" not in await guesser.post("{ members { totalCount } }")
