@@ -2,16 +2,15 @@
 
 It runs the same Tortoise query as ``gql.domain.members.list_members`` for a backend
 caller's first page (ordered by created date, one extra row to tell whether more
-follow, contact by JOIN) and returns the same JSON as the product's answer to
-``bench.documents.MEMBERS``. The product's throughput over this one's is what the
-GraphQL layer costs. It belongs to the benchmark only: ``python -m bench.bare``.
+follow, contact by JOIN), encrypts its cursors with the product's codec, and returns the
+same JSON as the product's answer to ``bench.documents.MEMBERS`` (cursors aside: each is
+encrypted afresh, so no two answers share one). The product's throughput over this one's
+is what the GraphQL layer costs. It belongs to the benchmark only: ``python -m bench.bare``.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,14 +22,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tortoise.contrib.starlette import RegisterTortoise
 
+from bench.processes import SECRET_KEY
 from gql.db.models import Member
 from gql.db.setup import tortoise_config
+from gql.domain.cursors import Cursors, Position
+from gql.domain.members import MemberSort, listing_for
+
+# The product's codec and listing (gql/domain/members.py), so both apps do the same work per edge.
+_CURSORS = Cursors(SECRET_KEY)
+_BY_CREATED_DATE = listing_for(MemberSort())
 
 
 def _cursor(member: Member) -> str:
-    # The product's cursor format (gql/domain/members.py); the benchmark checks both answers are equal.
-    raw = ["CREATED_DATE", False, member.created_at.isoformat(), str(member.id)]
-    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
+    return _CURSORS.encode(_BY_CREATED_DATE, Position(member.created_at, member.id))
 
 
 def _node(member: Member) -> dict[str, Any]:

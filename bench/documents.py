@@ -79,6 +79,13 @@ def members_page(answer: dict[str, Any], expected_rows: int) -> dict[str, Any]:
     return page
 
 
+def without_cursors(page: dict[str, Any]) -> dict[str, Any]:
+    """A members page with its cursors blanked: they are encrypted afresh in every answer."""
+    edges = [{**edge, "cursor": bool(edge.get("cursor"))} for edge in page["edges"]]
+    page_info = {**page["pageInfo"], "endCursor": bool(page["pageInfo"].get("endCursor"))}
+    return {**page, "edges": edges, "pageInfo": page_info}
+
+
 def success(answer: dict[str, Any], field: str, typename: str) -> dict[str, Any]:
     value = data(answer, field)
     if value.get("__typename") != typename:

@@ -127,7 +127,7 @@ async def members_vs_bare(server: Served, bare: Served, plan: Plan) -> list[Figu
         f"{level} in flight: product {tallies['product', level].rate:.0f}, bare {tallies['bare', level].rate:.0f} req/s"
         for level in plan.throughput_levels
     )
-    same = "yes" if product_page == bare_page else "NO"
+    same = "yes" if doc.without_cursors(product_page) == doc.without_cursors(bare_page) else "NO"
     detail = (
         f"peak {product_best.describe('product')} ({product_level} in flight); "
         f"{bare_best.describe('bare')} ({bare_level} in flight); {rates}; same JSON: {same}"

@@ -38,6 +38,7 @@ class Queries:
     ) -> MemberConnection:
         page = await members.list_members(
             await info.context.caller(),
+            info.context.services.cursors,
             DEFAULT_PAGE_SIZE if first is None else first,
             after,
             (filter or MemberFilter()).to_domain(),
@@ -59,5 +60,6 @@ class Queries:
         after: str | None = None,
     ) -> MemberEventConnection:
         size = DEFAULT_PAGE_SIZE if first is None else first
-        page = await events.list_events(await info.context.caller(), str(member_id), size, after)
+        caller = await info.context.caller()
+        page = await events.list_events(caller, info.context.services.cursors, str(member_id), size, after)
         return MemberEventConnection.from_domain(page)

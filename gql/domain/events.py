@@ -5,8 +5,6 @@ Each event is also queued as a signed webhook call when ``MEMBERS_WEBHOOK_URL`` 
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,7 +16,7 @@ from tortoise.expressions import Q
 
 from gql.db.models import MemberEvent
 from gql.domain.caller import Caller
-from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.cursors import Cursors, Listing, Position
 from gql.domain.outbox import queue_webhook
 from gql.domain.paging import check_page_size
 from gql.domain.services import Services
@@ -77,30 +75,30 @@ class EventPage:
     has_next_page: bool
 
 
-def _cursor(event: MemberEvent) -> str:
-    raw = json.dumps([event.created_at.isoformat(), str(event.id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+def _listing(member_id: uuid.UUID) -> Listing:
+    """Events cursors are bound to the member whose trail they page through."""
+    return Listing(("memberEvents", str(member_id), "CREATED_DATE", "ASC"), datetime)
 
 
-def _after(cursor: str) -> Q:
-    try:
-        created, event_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        created_at = datetime.fromisoformat(created)
-        # The leading range lets the (member_id, created_at, id) index seek to the cursor.
-        return Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=uuid.UUID(event_id)))
-    except (ValueError, TypeError):
-        raise DomainError(ErrorCode.INVALID_ARGUMENT, "The cursor is malformed.", property="after") from None
+def _after(position: Position) -> Q:
+    # The leading range lets the (member_id, created_at, id) index seek to the cursor.
+    created_at, event_id = position.key, position.row_id
+    return Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=event_id))
 
 
-async def list_events(caller: Caller, member_id: str, first: int, after: str | None) -> EventPage:
+async def list_events(caller: Caller, cursors: Cursors, member_id: str, first: int, after: str | None) -> EventPage:
     caller.require_backend()
     check_page_size(first)
     try:
         parsed = uuid.UUID(member_id)
     except ValueError:
         return EventPage(items=[], has_next_page=False)
+    listing = _listing(parsed)
     query = MemberEvent.filter(member_id=parsed)
     if after:
-        query = query.filter(_after(after))
+        query = query.filter(_after(cursors.decode(listing, after)))
     rows = await query.order_by("created_at", "id").limit(first + 1) if first else []
-    return EventPage(items=[(row, _cursor(row)) for row in rows[:first]], has_next_page=len(rows) > first)
+    return EventPage(
+        items=[(row, cursors.encode(listing, Position(row.created_at, row.id))) for row in rows[:first]],
+        has_next_page=len(rows) > first,
+    )

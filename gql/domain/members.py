@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from gql.db.models import Member
 from gql.domain.caller import Caller
-from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.cursors import Cursors, Listing, Position
 from gql.domain.identity import normalise
 from gql.domain.paging import check_page_size
 from gql.domain.views import APPROVED, PUBLIC, MemberView, view_for
 
 SORT_COLUMNS = {"CREATED_DATE": "created_at", "NICKNAME": "nickname_key"}
+SORT_KEY_TYPES: dict[str, type[str] | type[datetime]] = {"CREATED_DATE": datetime, "NICKNAME": str}
 
 
 @dataclass(frozen=True)
@@ -69,28 +67,10 @@ async def current_member(caller: Caller) -> MemberView | None:
     return MemberView(member, full=True) if member else None
 
 
-def _encode_cursor(sort: MemberSort, member: Member) -> str:
-    column = SORT_COLUMNS[sort.field]
-    value = getattr(member, column)
-    raw = [sort.field, sort.descending, value.isoformat() if isinstance(value, datetime) else value, str(member.id)]
-    return base64.urlsafe_b64encode(json.dumps(raw, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(sort: MemberSort, cursor: str) -> tuple[Any, uuid.UUID]:
-    bad = DomainError(
-        ErrorCode.INVALID_ARGUMENT, "The cursor is malformed or belongs to another sort order.", property="after"
-    )
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        field_name, descending, value, member_id = json.loads(base64.urlsafe_b64decode(padded))
-        if field_name != sort.field or descending != sort.descending or not isinstance(value, str):
-            raise bad
-        key: Any = datetime.fromisoformat(value) if field_name == "CREATED_DATE" else value
-        return key, uuid.UUID(member_id)
-    except DomainError:
-        raise
-    except (ValueError, TypeError):
-        raise bad from None
+def listing_for(sort: MemberSort) -> Listing:
+    """What a members cursor is bound to: the listing and its sort order, not its filter
+    (a cursor found through a nicknamePrefix page may open the unfiltered listing there)."""
+    return Listing(("members", sort.field, "DESC" if sort.descending else "ASC"), SORT_KEY_TYPES[sort.field])
 
 
 def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
@@ -110,13 +90,17 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
     return query
 
 
-async def list_members(caller: Caller, first: int, after: str | None, flt: MemberFilter, sort: MemberSort) -> Page:
+async def list_members(
+    caller: Caller, cursors: Cursors, first: int, after: str | None, flt: MemberFilter, sort: MemberSort
+) -> Page:
     check_page_size(first)
     base = _filtered(caller, flt)
     query = base
     column = SORT_COLUMNS[sort.field]
+    listing = listing_for(sort)
     if after:
-        key, last_id = _decode_cursor(sort, after)
+        position = cursors.decode(listing, after)
+        key, last_id = position.key, position.row_id
         op = "lt" if sort.descending else "gt"
         # "column >= key AND (column > key OR id > last)": the leading range lets the index
         # seek straight to the cursor; the OR alone makes both engines scan from the start.
@@ -130,7 +114,11 @@ async def list_members(caller: Caller, first: int, after: str | None, flt: Membe
         rows = await query.order_by(prefix + column, prefix + "id").limit(first + 1).select_related("contact")
     visible = [view_for(caller, row) for row in rows[:first]]
     return Page(
-        items=[(view, _encode_cursor(sort, view.member)) for view in visible if view is not None],
+        items=[
+            (view, cursors.encode(listing, Position(getattr(view.member, column), view.member.id)))
+            for view in visible
+            if view is not None
+        ],
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
         count=base.count,

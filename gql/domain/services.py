@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from gql.config import Settings
+from gql.domain.cursors import Cursors
 from gql.domain.passwords import PasswordHasher
 from gql.domain.ratelimit import RateLimits
 from gql.domain.settings import SettingsStore
@@ -21,6 +22,8 @@ class Services:
     settings: SettingsStore
     # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
     rate_limits: RateLimits
+    # The one codec of every listing's pagination cursors (gql/domain/cursors.py).
+    cursors: Cursors
     # Set when this process queues outbox rows, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -32,6 +35,7 @@ class Services:
             tokens=SignedTokens(config.secret_key),
             sessions=SessionTokens(config.secret_key, config.session_ttl_seconds),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
+            cursors=Cursors(config.secret_key),
             rate_limits=RateLimits(config),
         )
 
