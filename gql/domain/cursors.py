@@ -7,7 +7,10 @@ never issued. Now every listing's cursors go through ``Cursors``:
 
 * AES-256-GCM (authenticated encryption) under a key derived from ``MEMBERS_SECRET_KEY``
   for cursors only, so the key that signs tokens and sessions never meets this use;
-* a fresh random 12-byte nonce per cursor, so equal positions do not look equal;
+* a synthetic nonce, HMAC-SHA256 of the associated data and the payload under a second derived
+  key: random nonces would make a busy server approach GCM's 2^32-encryptions-per-key limit,
+  while a nonce that repeats only for the very same position and listing repeats only the
+  very same cursor (all a repeat then tells is that two cursors are equal);
 * the listing and its sort order as associated data: a cursor of one listing or sort order
   fails authentication on any other, with nothing in the cursor to edit;
 * a compact JSON payload, ``[key, id-hex]``, whose shape and types are checked again after
@@ -24,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -48,9 +50,9 @@ MAX_CURSOR_LENGTH = 4096
 Key = str | datetime
 
 
-def derive_key(secret_key: str) -> bytes:
-    """The AES-256 key for cursors: HMAC-SHA256 of a fixed label under the secret."""
-    return hmac.new(secret_key.encode(), _PURPOSE, hashlib.sha256).digest()
+def derive_key(secret_key: str, label: bytes = _PURPOSE) -> bytes:
+    """A 256-bit key for cursors: HMAC-SHA256 of a fixed label under the secret."""
+    return hmac.new(secret_key.encode(), label, hashlib.sha256).digest()
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,14 @@ class Cursors:
 
     def __init__(self, secret_key: str) -> None:
         self._aead = AESGCM(derive_key(secret_key))
+        self._nonce_key = derive_key(secret_key, _PURPOSE + b"/nonce")
 
     def encode(self, listing: Listing, position: Position) -> str:
         key = position.key.isoformat() if isinstance(position.key, datetime) else position.key
         payload = json.dumps([key, position.row_id.hex], separators=(",", ":"), ensure_ascii=False).encode()
-        nonce = os.urandom(_NONCE_SIZE)
-        return b64url_encode(nonce + self._aead.encrypt(nonce, payload, listing.associated_data))
+        data = listing.associated_data
+        nonce = hmac.new(self._nonce_key, data + b"\x00" + payload, hashlib.sha256).digest()[:_NONCE_SIZE]
+        return b64url_encode(nonce + self._aead.encrypt(nonce, payload, data))
 
     def decode(self, listing: Listing, text: str) -> Position:
         """The position ``text`` names in ``listing``; 3209 for anything the server did not issue there."""

@@ -1,8 +1,11 @@
-"""Password guessing against one account, over HTTP: the lockout holds (3036)."""
+"""Password guessing against one account, over HTTP: the lockout holds (3036) and nobody can
+hold it against the account's owner. Failures count per account and client address; the
+account locks for everyone only while several addresses are locked out of it at once."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 
 import httpx
 
@@ -14,9 +17,11 @@ from tests.attack.conftest import (
     Server,
     SharedServers,
     login,
+    query_database,
     register,
     unique_email,
 )
+from tests.mailbox import Mailbox, link_in
 
 
 def defaults(shared_servers: SharedServers) -> Server:
@@ -25,8 +30,15 @@ def defaults(shared_servers: SharedServers) -> Server:
 
 
 def quick(shared_servers: SharedServers) -> Server:
-    """3 failures lock for 1 s, doubling up to 2 s."""
-    return shared_servers("quick", lockout_threshold="3", lockout_seconds="1", lockout_max_seconds="2")[0]
+    """3 failures lock for 1 s, doubling up to 2 s; 3 addresses locked out lock the account."""
+    return shared_servers(
+        "quick", lockout_threshold="3", lockout_seconds="1", lockout_max_seconds="2", lockout_addresses="3"
+    )[0]
+
+
+def slow(shared_servers: SharedServers) -> Server:
+    """3 failures lock for 60 s (doubling up to 15 minutes); 3 addresses lock the account; SMTP for resets."""
+    return shared_servers("slow", lockout_threshold="3", lockout_addresses="3")[0]
 
 
 async def test_ten_failures_lock_the_account_even_for_the_right_password(
@@ -43,8 +55,8 @@ async def test_ten_failures_lock_the_account_even_for_the_right_password(
     locked = await login(client, email, PASSWORD)
     assert locked["__typename"] == "AccountLockedError" and locked["code"] == 3036, locked
     assert 55 <= locked["retryAfter"] <= 60
-    # From another address too: the lock is the account's, not the address's.
-    assert (await login(Client(http, server.graphql_url), email, PASSWORD))["code"] == 3036
+    # The lock is this address's: the owner, from elsewhere, logs in with the right password.
+    assert (await login(Client(http, server.graphql_url), email, PASSWORD))["__typename"] == "SessionResult"
 
     # The backend unlocks with approveByEmail; the right password then works at once.
     unlocked = await client.field(APPROVE_BY_EMAIL, {"email": email}, api_key=ADMIN_KEY)
@@ -122,11 +134,67 @@ async def test_a_burst_of_concurrent_guesses_cannot_slip_past_the_lock(
     server = defaults(shared_servers)
     email = unique_email()
     await register(Client(http, server.graphql_url), email)
-    guesses = [login(Client(http, server.graphql_url), email, f"burst-{i}") for i in range(40)]
+    # 40 concurrent guesses from one address, the right password among the last ones.
+    attacker = Client(http, server.graphql_url)
+    guesses = [login(attacker, email, f"burst-{i}") for i in range(40)]
     answers = await asyncio.gather(*guesses)
     assert {a["code"] for a in answers} <= {3003, 3036}
-    # However the 40 raced, the account ended up locked: the right password is refused.
+    assert [a["code"] for a in answers].count(3003) == 10, answers  # counted once each, never more
+    # However the 40 raced, that address ended up locked out: the right password is refused.
+    assert (await login(attacker, email))["code"] == 3036
+
+
+async def test_one_address_cannot_keep_the_owner_out(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
+    """The review's attack: one wrong password right after each lock runs out. The owner,
+    from its own address, is never locked out by it."""
+    server = quick(shared_servers)
+    email = unique_email("owner")
+    await register(Client(http, server.graphql_url), email)
+    attacker, owner = Client(http, server.graphql_url), Client(http, server.graphql_url)
+    for i in range(3):
+        assert (await login(attacker, email, f"wrong-{i}"))["code"] == 3003
+    for round_ in range(3):
+        locked = await login(attacker, email, "still guessing")
+        assert locked["code"] == 3036, locked
+        assert (await login(owner, email))["__typename"] == "SessionResult", round_
+        await asyncio.sleep(locked["retryAfter"] + 0.1)  # the lock's own length, not a race
+        assert (await login(attacker, email, f"again-{round_}"))["code"] == 3003  # relocks the attacker only
+
+
+async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_in(
+    shared_servers: SharedServers, http: httpx.AsyncClient, mailbox: Mailbox
+) -> None:
+    server = shared_servers("reset-unlocks", lockout_threshold="3", lockout_addresses="3", smtp_url=mailbox.url)[0]
+    email = unique_email("victim")
+    owner = Client(http, server.graphql_url)
+    await register(owner, email)
+    attackers = [Client(http, server.graphql_url) for _ in range(3)]
+    for n, attacker in enumerate(attackers):
+        for i in range(3):
+            assert (await login(attacker, email, f"wrong-{n}-{i}"))["code"] == 3003
+        if n < 2:  # one or two addresses locked out: the account is still open to every other
+            assert (await login(Client(http, server.graphql_url), email))["__typename"] == "SessionResult"
+    # Three addresses locked out at once: now the account locks for everyone, the owner too.
+    locked = await login(owner, email)
+    assert locked["code"] == 3036, locked
     assert (await login(Client(http, server.graphql_url), email))["code"] == 3036
+
+    # The attackers ask for resets of the victim's mailbox first; the owner's own request still gets through.
+    for attacker in attackers[:2]:
+        for _ in range(2):
+            await attacker.field(RESET, {"e": email})
+    assert (await owner.field(RESET, {"e": email}))["__typename"] == "EmailQueued"
+    # Links replaced before their mail went out are not mailed: wait until the queue is empty.
+    deadline = time.monotonic() + 15
+    while query_database(server.database_url, "SELECT id FROM outbox WHERE status = 'PENDING'"):
+        assert time.monotonic() < deadline, "the outbox did not drain"
+        await asyncio.sleep(0.05)
+    token = link_in((await mailbox.wait_for(email))[-1]).split("token=", 1)[1]
+    reset = await owner.field(RESET_PASSWORD, {"t": token, "p": "the-owners-new-password"})
+    assert reset["__typename"] == "SessionResult", reset
+    # The reset cleared every lock: the owner logs in, and the attackers start from nothing.
+    assert (await login(owner, email, "the-owners-new-password"))["__typename"] == "SessionResult"
+    assert (await login(attackers[0], email, "wrong"))["code"] == 3003
 
 
 async def test_unknown_accounts_lock_alike_so_locks_do_not_reveal_accounts(
@@ -146,3 +214,16 @@ async def test_unknown_accounts_lock_alike_so_locks_do_not_reveal_accounts(
         unknown = await login(client, ghost, f"wrong-{attempt}")
         assert shape(known) == shape(unknown), (attempt, known, unknown)
     assert shape(known)[1] == 3036
+    # …and account-wide, once three addresses are locked out of each.
+    for _ in range(2):
+        other = Client(http, server.graphql_url)
+        for attempt in range(3):
+            assert shape(await login(other, real, f"w{attempt}")) == shape(await login(other, ghost, f"w{attempt}"))
+    bystander = Client(http, server.graphql_url)
+    known, unknown = await login(bystander, real, "x"), await login(bystander, ghost, "x")
+    assert shape(known) == shape(unknown) and known["code"] == 3036, (known, unknown)
+
+
+RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename ... on Error { code } } }"
+RESET_PASSWORD = """mutation ($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) {
+  __typename ... on Error { code message } } }"""
