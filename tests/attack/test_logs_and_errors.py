@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -180,3 +182,19 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_from_the_server(
         **{f"emailed token {i}": token for i, token in enumerate(links)},
     }.items():
         assert secret not in output, f"the {name} is in the server's output"
+
+
+async def test_unsendable_mail_is_logged_without_its_body_outside_development(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server(MEMBERS_ENV="production")  # no MEMBERS_SMTP_URL: mail goes to the log
+    client = Client(http, server.graphql_url)
+    email = unique_email("logged")
+    await register(client, email, PASSWORD)
+    await client.post("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
+    deadline = time.monotonic() + 15
+    while "body not logged outside development" not in server.output():
+        assert time.monotonic() < deadline, server.output()
+        await asyncio.sleep(0.05)
+    output = server.stop()
+    assert "token=" not in output and "/reset-password" not in output
