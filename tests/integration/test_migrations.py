@@ -25,6 +25,12 @@ from gql.db.setup import migrate as migrate_all, tortoise_config
 url = sys.argv[1]
 MEMBER = "11111111-1111-1111-1111-111111111111"
 CONTACT = "22222222-2222-2222-2222-222222222222"
+ORPHAN = "33333333-3333-3333-3333-333333333333"
+OLD_MAILS = [
+    ("44444444-4444-4444-4444-444444444441", "SENT", "Choose: http://x/reset-password?token=JWS.a.b.c"),
+    ("44444444-4444-4444-4444-444444444442", "PENDING", "Confirm: http://x/confirm-email?token=JWS.d.e.f"),
+    ("44444444-4444-4444-4444-444444444443", "PENDING", "Welcome, you are approved."),
+]
 
 async def before() -> None:
     await migrate(config=tortoise_config(url), target="models.0001_initial")
@@ -39,6 +45,21 @@ async def before() -> None:
         f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{CONTACT}');"
         f"INSERT INTO session (token_hash, member_id, created_at, expires_at) VALUES "
         f"('{'a' * 64}', '{MEMBER}', '2026-01-01 00:00:00+00:00', '2099-01-01 00:00:00+00:00');"
+        # Left by a deleted member: a contact with an address and no member.
+        f"INSERT INTO contact (id, email_key, first_name, phones, emails, custom_fields, created_at, updated_at) "
+        f"VALUES ('{ORPHAN}', 'gone@example.com', 'Gone', '[\"555\"]', '[]', '{{}}', "
+        f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+        # Confirmation is off, yet the member is still marked as waiting for it.
+        f"UPDATE member SET confirm_jti = 'waiting' WHERE id = '{MEMBER}';"
+        f"INSERT INTO registration_settings (id, enabled, approval, email_confirmation, dynamic_properties, "
+        f"identity_property, declared_properties, updated_at) VALUES (1, TRUE, 'AUTOMATIC', FALSE, TRUE, 'email', "
+        f"'[]', '2026-01-01 00:00:00+00:00');"
+        + "".join(
+            f"INSERT INTO outbox (id, kind, recipient, subject, body_text, body_html, status, attempts, "
+            f"next_attempt_at, created_at) VALUES ('{mail_id}', 'email', 'kept@example.com', 's', '{body}', "
+            f"'<p>{body}</p>', '{status}', 0, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+            for mail_id, status, body in OLD_MAILS
+        )
     )
     await Tortoise.close_connections()
 
@@ -46,7 +67,11 @@ async def after() -> None:
     await migrate_all(url)
     await Tortoise.init(config=tortoise_config(url))
     db = connections.get("default")
-    rows = await db.execute_query_dict("SELECT email_key, session_epoch, kept_session_id FROM member")
+    rows = await db.execute_query_dict(
+        "SELECT email_key, session_epoch, kept_session_id, confirm_jti, claims_contact FROM member"
+    )
+    contacts = await db.execute_query_dict("SELECT id, email_key, first_name FROM contact ORDER BY id")
+    mails = await db.execute_query_dict("SELECT id, status, body_text, body_html FROM outbox ORDER BY id")
     revoked = await db.execute_query_dict("SELECT COUNT(*) AS n FROM revoked_session")
     try:
         await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
@@ -54,7 +79,13 @@ async def after() -> None:
     except Exception:
         session_table = False
     await Tortoise.close_connections()
-    print(json.dumps({"members": rows, "revoked": revoked[0]["n"], "session_table": session_table}))
+    print(json.dumps({
+        "members": [{**row, "claims_contact": bool(row["claims_contact"])} for row in rows],
+        "contacts": [{k: str(v) if v is not None else None for k, v in c.items()} for c in contacts],
+        "mails": [{k: str(v) if v is not None else None for k, v in m.items()} for m in mails],
+        "revoked": revoked[0]["n"],
+        "session_table": session_table,
+    }))
 
 asyncio.run(before())
 asyncio.run(after())
@@ -87,6 +118,31 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
     else:
         with tempfile.TemporaryDirectory() as directory:
             result = _upgrade(f"sqlite://{Path(directory) / 'old.sqlite3'}")
-    assert result["members"] == [{"email_key": "kept@example.com", "session_epoch": 0, "kept_session_id": None}]
+    assert result["members"] == [
+        {
+            "email_key": "kept@example.com",
+            "session_epoch": 0,
+            "kept_session_id": None,
+            "confirm_jti": None,  # confirmation is off: no longer waiting for it
+            "claims_contact": False,
+        }
+    ]
+    # The deleted member's contact stays for the site, detached from its address.
+    assert result["contacts"] == [
+        {"id": "22222222-2222-2222-2222-222222222222", "email_key": "kept@example.com", "first_name": None},
+        {"id": "33333333-3333-3333-3333-333333333333", "email_key": None, "first_name": "Gone"},
+    ]
+    # Sent mail keeps no body (its link held a live token); queued mail with a link from before is
+    # dropped (the link no longer opens); queued mail without one is still sent.
+    assert result["mails"] == [
+        {"id": "44444444-4444-4444-4444-444444444441", "status": "SENT", "body_text": None, "body_html": None},
+        {"id": "44444444-4444-4444-4444-444444444442", "status": "SUPERSEDED", "body_text": None, "body_html": None},
+        {
+            "id": "44444444-4444-4444-4444-444444444443",
+            "status": "PENDING",
+            "body_text": "Welcome, you are approved.",
+            "body_html": "<p>Welcome, you are approved.</p>",
+        },
+    ]
     # Sessions of the old kind (a stored token hash) end: their members log in again once.
     assert result["session_table"] is False and result["revoked"] == 0
