@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from gql.db.models import Member, OutboxMessage
+from gql.db.models import Contact, Member, OutboxMessage
 from gql.domain.caller import BACKEND
 from gql.domain.events import EventKind, record
 from gql.domain.outbox import queue_email
@@ -162,3 +162,52 @@ async def test_events_reach_the_webhook_signed_with_retries(services: Services, 
     assert hmac.compare_digest(signature, expected)
     assert WebhookTransport("hook-secret").signature(int(timestamp), body) == headers["x-members-signature"]
     assert headers["x-members-event-id"] == str(event.id)
+
+
+async def _member_with_reset_link(services: Services, email: str) -> Member:
+    from tortoise.transactions import in_transaction
+
+    from gql.domain.password_reset import send_password_link
+
+    contact = await Contact.create(email_key=email)
+    member = await Member.create(
+        identity=email,
+        login_email=email,
+        email_key=email,
+        password_hash="x",
+        status="APPROVED",
+        contact=contact,
+        nickname="Ann",
+        nickname_key="ann",
+        slug=email.split("@")[0],
+    )
+    async with in_transaction() as connection:
+        await send_password_link(services, connection, member, "reset_password")
+    return member
+
+
+async def test_a_mail_is_rendered_when_sent_and_nothing_that_rendered_it_stays(
+    services: Services, mailbox: Mailbox
+) -> None:
+    configured = replace(services, config=replace(services.config, smtp_url=mailbox.url))
+    await _member_with_reset_link(configured, "render@example.com")
+    queued = await OutboxMessage.get()
+    # Queued: the recipe of the link, not its token.
+    assert queued.body_text is None and queued.template == "reset_password"
+    assert set(queued.link or {}) == {"purpose", "memberId", "jti", "fingerprint", "issuedAt"}
+    assert await OutboxWorker(configured).run_once() == 1
+    [mail] = mailbox.messages
+    assert "/reset-password?token=JWS." in mail.get_body(preferencelist=("plain",)).get_content()
+    sent = await OutboxMessage.get()
+    assert sent.status == "SENT" and sent.recipient == "render@example.com" and sent.subject == mail["Subject"]
+    assert (sent.body_text, sent.body_html, sent.link, sent.context) == (None, None, None, None)
+
+
+async def test_a_link_that_died_before_its_mail_went_out_is_not_mailed(services: Services, mailbox: Mailbox) -> None:
+    configured = replace(services, config=replace(services.config, smtp_url=mailbox.url))
+    member = await _member_with_reset_link(configured, "died@example.com")
+    await Member.filter(id=member.id).update(email_key="moved@example.com")  # the account changed meanwhile
+    assert await OutboxWorker(configured).run_once() == 1
+    assert mailbox.messages == []
+    dropped = await OutboxMessage.get()
+    assert dropped.status == "SUPERSEDED" and dropped.link is None and dropped.context is None
