@@ -74,8 +74,8 @@ class Member(Model):
     approval_jti = fields.CharField(max_length=64, null=True)
     confirm_jti = fields.CharField(max_length=64, null=True)
     reset_jti = fields.CharField(max_length=64, null=True)
-    # Brute-force lockout: consecutive failed logins and until when logins are refused.
-    failed_logins = fields.IntField(default=0)
+    # Brute-force lockout: until when the account refuses logins from everyone (the counts
+    # per client address live in rate_limit_bucket, gql/domain/lockout.py).
     locked_until = fields.DatetimeField(null=True)
     # Sessions are signed tokens that carry the epoch they were opened in (gql/domain/sessions.py):
     # raising it ends every session at once; ``kept_session_id`` names the one session a

@@ -199,7 +199,7 @@ async def record_success(member: Member, keys: Keys, address: str, now: datetime
     member_id = meta.fields_map["id"].to_db_value(member.id, member)
     updated = await sql.rows(
         f"""
-        UPDATE member SET locked_until = NULL, failed_logins = 0, last_login_at = {sql.p(1)}
+        UPDATE member SET locked_until = NULL, last_login_at = {sql.p(1)}
         WHERE id = {sql.p(2)} AND (locked_until IS NULL OR locked_until <= {sql.p(1)})
           AND NOT EXISTS (
             SELECT 1 FROM rate_limit_bucket WHERE "key" = {sql.p(3)} AND updated_at > {sql.real(4)})
@@ -212,8 +212,8 @@ async def record_success(member: Member, keys: Keys, address: str, now: datetime
 
 async def clear(member: Member, connection: BaseDBAsyncClient | None = None) -> None:
     """Forget every count and lock of the account (a password reset, the backend's unlock)."""
-    await Member.filter(id=member.id).using_db(connection).update(failed_logins=0, locked_until=None)
-    member.failed_logins, member.locked_until = 0, None
+    await Member.filter(id=member.id).using_db(connection).update(locked_until=None)
+    member.locked_until = None
     if member.identity:
         keys = Keys.of(member.identity)
         await RateLimitBucket.filter(Q(key=keys.account) | keys.addresses).using_db(connection).delete()

@@ -140,7 +140,7 @@ async def login(services: Services, caller: Caller, identity: str, password: str
     # Honoured only if neither the account nor this address is locked at this moment.
     if not await lockout.record_success(member, keys, caller.address, now):
         raise lockout.locked_error(await lockout.seconds_locked(member, keys, caller.address))
-    member.last_login_at, member.failed_logins, member.locked_until = now, 0, None
+    member.last_login_at, member.locked_until = now, None
     return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
 
 

@@ -1,4 +1,4 @@
-# Issue 9 (attack review). Members gain claims_contact (a self-registered member takes over the
+# Issue 9 (attack review). Members lose failed_logins (counted per address now) and gain claims_contact (a self-registered member takes over the
 # site's contact of its address only once it proves that address); outbox mail is rendered when
 # sent (template, context, link recipe) instead of being stored with its token. Data:
 # - contacts left by deleted members are detached from their address (never handed to a new
@@ -19,6 +19,8 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        # Failures are counted per account and address in rate_limit_bucket now (gql/domain/lockout.py).
+        ops.RemoveField(model_name='Member', name='failed_logins'),
         ops.AddField(
             model_name='Member',
             name='claims_contact',
