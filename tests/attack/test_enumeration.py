@@ -1,20 +1,34 @@
 """Account enumeration by answers, hash counts and time.
 
-The app runs in-process here (``gql`` fixture: HTTP requests through the ASGI app) so
-the test can count the password hashes the server computes (``PasswordHasher.computations``):
-over a socket only time would show them, and time is noisy.
+The login tests run the app in-process (``gql`` fixture: HTTP requests through the ASGI app)
+so they can count the password hashes the server computes (``PasswordHasher.computations``):
+over a socket only time would show them, and time is noisy. The tests of ``updateMember``
+and guest conversion need no count: they attack a real server process over HTTP, where
+the answers alone must not tell who exists (issue 9, items 9 and 15).
 """
 
 from __future__ import annotations
 
 import statistics
 import time
+import uuid
 from dataclasses import replace
+from typing import Any
 
+import httpx
 import pytest
 
 from gql.config import Settings
 from gql.domain.services import Services
+from tests.attack.conftest import (
+    ADMIN_KEY,
+    Client,
+    StartServer,
+    manual_approval,
+    query_database,
+    register,
+    unique_email,
+)
 from tests.conftest import GraphQLClient
 
 LOGIN = """mutation ($identity: String!, $password: String!) {
@@ -124,3 +138,103 @@ async def test_password_reset_requests_answer_the_same_either_way(gql: GraphQLCl
     known = await gql.anonymous(RESET, {"email": "known@example.com"})
     unknown = await gql.anonymous(RESET, {"email": "nobody@example.com"})
     assert known == unknown == {"data": {"requestPasswordReset": {"__typename": "EmailQueued"}}}
+
+
+# --- over HTTP against a real server: hidden members answer like absent ones -------------------
+
+UPDATE_MEMBER = """mutation ($id: ID!, $input: UpdateMemberInput!) {
+  updateMember(id: $id, input: $input) {
+    __typename ... on MemberUpdated { member { id } } ... on Error { code message }
+    ... on MemberNotFoundError { property } ... on NotAllowedError { property }
+  } }"""
+REGISTER_AS = """mutation ($email: String!, $privacy: PrivacyStatus!) {
+  register(email: $email, password: "correct horse", options: {privacyStatus: $privacy}) {
+    __typename ... on RegistrationResult { member { id status } } ... on Error { code message } } }"""
+NOT_FOUND = {"__typename": "MemberNotFoundError", "code": 3030, "message": "No such member.", "property": "id"}
+GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionResult { sessionToken member { id status } } } }"
+CONVERT = """mutation ($email: String!, $password: String!, $guestId: ID!) {
+  register(email: $email, password: $password, options: {guestId: $guestId}) {
+    __typename ... on RegistrationResult { member { id } } ... on Error { code message }
+    ... on NotConvertibleError { property }
+  } }"""
+
+
+async def update_member(client: Client, member_id: str, **auth: str | None) -> dict[str, Any]:
+    """The whole ``data.updateMember`` answer to an attempt to change ``member_id``'s title."""
+    return await client.field(UPDATE_MEMBER, {"id": member_id, "input": {"title": "pwned"}}, **auth)
+
+
+async def test_update_member_answers_alike_for_hidden_unknown_and_malformed_ids(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server()
+    client = Client(http, server.graphql_url)
+    attacker = await register(client, unique_email("attacker"))
+    private = await register(client, unique_email("private"))  # PRIVATE, approved
+    public = await client.field(REGISTER_AS, {"email": unique_email("public"), "privacy": "PUBLIC"})
+    await manual_approval(client)
+    # PUBLIC, but pending approval: hidden all the same.
+    pending = await client.field(REGISTER_AS, {"email": unique_email("pending"), "privacy": "PUBLIC"})
+    assert pending["member"]["status"] == "PENDING", pending
+    targets = {
+        "private member": private["member"]["id"],
+        "pending member": pending["member"]["id"],
+        "random uuid": str(uuid.uuid4()),
+        "malformed id": "not-a-member-id",
+    }
+    session = attacker["sessionToken"]
+    for caller, auth in (("member", {"token": session}), ("anonymous", {})):
+        answers = {name: await update_member(client, member_id, **auth) for name, member_id in targets.items()}
+        assert all(answer == NOT_FOUND for answer in answers.values()), (caller, answers)
+        # A member the caller may see (PUBLIC and approved) but not change: 3029, not 3030.
+        visible = await update_member(client, public["member"]["id"], **auth)
+        assert visible["__typename"] == "NotAllowedError" and visible["code"] == 3029, (caller, visible)
+    # The member's own record and the backend are still allowed.
+    own = await update_member(client, attacker["member"]["id"], token=session)
+    assert own == {"__typename": "MemberUpdated", "member": {"id": attacker["member"]["id"]}}, own
+    by_backend = await update_member(client, pending["member"]["id"], api_key=ADMIN_KEY)
+    assert by_backend["__typename"] == "MemberUpdated", by_backend
+    # Nothing was written to the members the attacker tried.
+    for member_id in (private["member"]["id"], public["member"]["id"]):
+        (row,) = query_database(server.database_url, f"SELECT title FROM member WHERE id = '{member_id}'")
+        assert row["title"] is None, member_id
+
+
+async def test_guest_conversion_answers_alike_for_every_id_that_is_not_the_callers_guest(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    server = start_server()
+    client = Client(http, server.graphql_url)
+    victim = await client.field(GUEST_LOGIN)
+    other_guest = await client.field(GUEST_LOGIN)
+    member = await register(client, unique_email("member"))
+    targets = {
+        "someone else's guest": victim["member"]["id"],
+        "random uuid": str(uuid.uuid4()),
+        "a regular member": member["member"]["id"],
+        "malformed id": "not-a-guest-id",
+    }
+    callers = {
+        "anonymous": {},
+        "another guest": {"token": other_guest["sessionToken"]},
+        "a member": {"token": member["sessionToken"]},
+    }
+    answers = {
+        (caller, name): await client.field(
+            CONVERT, {"email": unique_email("convert"), "password": "correct horse", "guestId": guest_id}, **auth
+        )
+        for caller, auth in callers.items()
+        for name, guest_id in targets.items()
+    }
+    first = next(iter(answers.values()))
+    assert first["__typename"] == "NotConvertibleError" and first["code"] == 3206, first
+    assert all(answer == first for answer in answers.values()), answers
+    # The victim is still a guest, and its own session may still convert it.
+    status = await client.field("{ currentMember { status } }", token=victim["sessionToken"])
+    assert status == {"status": "GUEST"}
+    converted = await client.field(
+        CONVERT,
+        {"email": unique_email("own"), "password": "correct horse", "guestId": victim["member"]["id"]},
+        token=victim["sessionToken"],
+    )
+    assert converted == {"__typename": "RegistrationResult", "member": {"id": victim["member"]["id"]}}, converted
