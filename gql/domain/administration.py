@@ -25,7 +25,7 @@ from gql.domain.registration import PRIVACY_STATUSES
 from gql.domain.services import Services
 from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import new_jti
-from gql.domain.views import MemberView, view_for
+from gql.domain.views import APPROVED, MemberView, view_for
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
@@ -210,7 +210,7 @@ async def create_member(
             login_email=address,
             email_key=email_key,
             password_hash=None,
-            status="APPROVED",
+            status=APPROVED,
             privacy_status=privacy_status,
             contact=row,
             nickname=nickname,

@@ -15,9 +15,9 @@ from gql.domain.identity import normalise
 from gql.domain.links import open_link, unchanged
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
-from gql.domain.sessions import BLOCKED, PENDING, SessionGrant, end_sessions, start_session
+from gql.domain.sessions import SessionGrant, end_sessions, start_session
 from gql.domain.tokens import Purpose
-from gql.domain.views import APPROVED, MemberView
+from gql.domain.views import APPROVED, BLOCKED, PENDING, MemberView
 
 
 async def member_by_email(email: str) -> Member:

@@ -13,9 +13,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, start_session
-from gql.domain.views import MemberView
-
-GUEST_STATUS = "GUEST"
+from gql.domain.views import GUEST, MemberView
 
 
 async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
@@ -27,7 +25,7 @@ async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
         contact = await Contact.create(using_db=connection)
         member = await Member.create(
             identity=None,
-            status=GUEST_STATUS,
+            status=GUEST,
             is_guest=True,
             privacy_status="PRIVATE",
             contact=contact,

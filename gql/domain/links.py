@@ -34,8 +34,7 @@ from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose, TokenClaim
-
-BLOCKED = "BLOCKED"
+from gql.domain.views import BLOCKED
 
 # The page each emailed link opens, and the member column holding its purpose's one live jti.
 PATHS: dict[Purpose, str] = {Purpose.CONFIRM: "/confirm-email", Purpose.RESET: "/reset-password"}

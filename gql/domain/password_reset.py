@@ -21,7 +21,7 @@ from gql.domain.passwords import check_policy
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, end_sessions, sign_in_refusal, start_session
 from gql.domain.tokens import Purpose, new_jti
-from gql.domain.views import MemberView
+from gql.domain.views import BLOCKED, MemberView
 
 
 async def send_password_link(services: Services, connection: BaseDBAsyncClient, member: Member, template: str) -> None:
@@ -42,7 +42,7 @@ async def request_password_reset(services: Services, caller: Caller, email: str)
     """Anyone may ask; the answer is the same whether or not the account exists."""
     await services.rate_limits.take("requestPasswordReset", caller, mailbox=email)
     member = await Member.filter(email_key=normalise(email)).first() if email.strip() else None
-    if member is None or member.status == "BLOCKED" or member.is_guest:
+    if member is None or member.status == BLOCKED or member.is_guest:
         return
     async with in_transaction() as connection:
         await send_password_link(services, connection, member, "reset_password")

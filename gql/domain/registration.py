@@ -26,7 +26,7 @@ from gql.domain.sessions import sign_in_refusal, start_session
 from gql.domain.settings import RegistrationSettings
 from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import Purpose, new_jti
-from gql.domain.views import MemberView
+from gql.domain.views import APPROVED, PENDING, MemberView
 
 PRIVACY_STATUSES = ("PUBLIC", "PRIVATE")
 
@@ -119,7 +119,7 @@ async def register(
         "login_email": email,
         "email_key": normalise(email) if email else None,
         "password_hash": await services.hasher.hash(password),
-        "status": "APPROVED" if automatic else "PENDING",
+        "status": APPROVED if automatic else PENDING,
         "privacy_status": options.privacy_status,
         "nickname": nickname,
         "nickname_key": normalise(nickname),

@@ -36,11 +36,7 @@ from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.services import Services
-from gql.domain.views import APPROVED, MemberView
-
-GUEST = "GUEST"
-BLOCKED = "BLOCKED"
-PENDING = "PENDING"
+from gql.domain.views import APPROVED, BLOCKED, GUEST, PENDING, MemberView
 
 SWEEP_EVERY = 200  # logouts, on average, between sweeps of expired revocations
 

@@ -8,7 +8,11 @@ from gql.db.models import Member
 from gql.domain.caller import Caller
 
 PUBLIC = "PUBLIC"
+# Member statuses (the values of the schema's MemberStatus that are stored).
 APPROVED = "APPROVED"
+PENDING = "PENDING"
+BLOCKED = "BLOCKED"
+GUEST = "GUEST"
 
 
 @dataclass(frozen=True)
