@@ -146,3 +146,62 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
     ]
     # Sessions of the old kind (a stored token hash) end: their members log in again once.
     assert result["session_table"] is False and result["revoked"] == 0
+
+
+INDEXES = r"""
+import asyncio, json, sys
+from tortoise import Tortoise, connections
+from gql.db.setup import migrate, tortoise_config
+
+url = sys.argv[1]
+
+async def main() -> None:
+    await migrate(url)
+    await Tortoise.init(config=tortoise_config(url))
+    db = connections.get("default")
+    if url.startswith("sqlite"):
+        rows = await db.execute_query_dict("SELECT name FROM sqlite_master WHERE type = 'index'")
+    else:
+        rows = await db.execute_query_dict("SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public'")
+    await Tortoise.close_connections()
+    print(json.dumps(sorted(row["name"] for row in rows)))
+
+asyncio.run(main())
+"""
+
+
+def test_every_declared_index_exists_after_all_migrations() -> None:
+    """A migration that rebuilds a table must not lose its indexes (SQLite remakes tables)."""
+    from gql.db import models
+
+    declared = {
+        index.name
+        for model in (models.Member, models.RevokedSession, models.OutboxMessage, models.MemberEvent)
+        for index in model._meta.indexes
+    }
+
+    def indexes(url: str) -> set[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", INDEXES, url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ},
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        return set(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    if BACKEND == "postgres":
+        import asyncio
+
+        name = f"members_indexes_{uuid.uuid4().hex[:8]}"
+        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
+        try:
+            found = indexes(f"{_server_url(POSTGRES_URL)[0]}/{name}")
+        finally:
+            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        with tempfile.TemporaryDirectory() as directory:
+            found = indexes(f"sqlite://{Path(directory) / 'fresh.sqlite3'}")
+    assert declared and declared <= found, sorted(declared - found)

@@ -13,6 +13,17 @@ import functools
 from json import dumps, loads
 from tortoise import fields
 
+class DropColumn(ops.RemoveField):
+    """RemoveField as a plain ``ALTER TABLE … DROP COLUMN`` (SQLite >= 3.35, PostgreSQL): on SQLite
+    Tortoise 1.1 rebuilds the whole table for a removed field, and the rebuilt table lost the
+    member indexes (listings then scanned every row)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor:
+            model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+            await state_editor._run_sql(f'ALTER TABLE "{model._meta.db_table}" DROP COLUMN "{self.name}"')
+
+
 class Migration(migrations.Migration):
     dependencies = [('models', '0002_signed_sessions')]
 
@@ -20,7 +31,7 @@ class Migration(migrations.Migration):
 
     operations = [
         # Failures are counted per account and address in rate_limit_bucket now (gql/domain/lockout.py).
-        ops.RemoveField(model_name='Member', name='failed_logins'),
+        DropColumn(model_name='Member', name='failed_logins'),
         ops.AddField(
             model_name='Member',
             name='claims_contact',
