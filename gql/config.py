@@ -88,8 +88,9 @@ class Settings:
     redis_prefix: str = "members:"
     # Peers (IPs or CIDR networks) whose X-Forwarded-For header is believed.
     trusted_proxies: tuple[str, ...] = ()
-    # Per-account lockout: after this many consecutive failures, refuse logins for
-    # lockout_seconds, doubling with every further failure up to lockout_max_seconds.
+    # Lockout (gql/domain/lockout.py): after this many consecutive failures from one address,
+    # refuse that address's logins to the account for lockout_seconds, doubling with every
+    # further failure up to lockout_max_seconds.
     lockout_threshold: int = 10
     lockout_seconds: int = 60
     lockout_max_seconds: int = 900
