@@ -176,7 +176,8 @@ class DatabaseLimiter:
 
 # --- the Redis backend -----------------------------------------------------------------
 
-_TAKE = """
+# Both scripts first refill the bucket to now, with Redis's clock (a missing key is a full bucket).
+_REFILLED = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local clock = redis.call('TIME')
@@ -189,6 +190,11 @@ if tokens == nil or ts == nil then
   ts = now
 end
 tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+"""
+
+_TAKE = (
+    _REFILLED
+    + """
 local allowed = 0
 if tokens >= 1 then
   tokens = tokens - 1
@@ -198,20 +204,9 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - tokens) / rate * 1000) + 1000)
 return {allowed, tostring(tokens)}
 """
+)
 
-_PEEK = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1])
-local ts = tonumber(state[2])
-if tokens == nil or ts == nil then
-  return tostring(capacity)
-end
-return tostring(math.min(capacity, tokens + math.max(0, now - ts) * rate))
-"""
+_PEEK = _REFILLED + "return tostring(tokens)\n"
 
 
 class RedisLimiter:

@@ -312,3 +312,16 @@ async def test_wrong_api_keys_are_limited_per_address_and_then_no_key_is_checked
     # Other addresses, and this one without a key, are not affected.
     assert (await Client(http, server.graphql_url).post(SETTINGS, api_key=ADMIN_KEY))["data"]["registrationSettings"]
     assert "errors" not in await guesser.post("{ members { totalCount } }")
+
+
+@BACKENDS
+async def test_the_wrong_key_limit_holds_across_processes_in_either_store(
+    kind: str, shared_servers: SharedServers, http: httpx.AsyncClient
+) -> None:
+    first, second = limited_pair(shared_servers, kind)
+    address = Client(http, first.graphql_url).address
+    on_first, on_second = Client(http, first.graphql_url, address), Client(http, second.graphql_url, address)
+    assert (await on_first.post(SETTINGS, api_key="wrong"))["errors"][0]["extensions"]["code"] == 2002
+    # The other process knows: the right key from this address is refused there too.
+    assert (await on_second.post(SETTINGS, api_key=ADMIN_KEY))["errors"][0]["extensions"]["code"] == 3207
+    assert (await on_second.post(SETTINGS, api_key="wrong again"))["errors"][0]["extensions"]["code"] == 3207

@@ -311,12 +311,10 @@ def test_uvicorn_app_import_string_serves_too(start_server: StartServer) -> None
     assert me["id"] == registered["member"]["id"]
 
 
-def test_production_refuses_to_start_without_keys(tmp_path) -> None:
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
-    del env["MEMBERS_ADMIN_API_KEY"], env["MEMBERS_SECRET_KEY"]
-    finished = subprocess.run(
+def _serve(cwd, env: dict[str, str]) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(
         [sys.executable, "-m", "gql", "serve", "--port", "0"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         check=False,
@@ -324,22 +322,19 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
         text=True,
         timeout=60,
     )
+
+
+def test_production_refuses_to_start_without_keys(tmp_path) -> None:
+    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
+    del env["MEMBERS_ADMIN_API_KEY"], env["MEMBERS_SECRET_KEY"]
+    finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
     assert "MEMBERS_ADMIN_API_KEY" in finished.stderr and "MEMBERS_SECRET_KEY" in finished.stderr
 
 
 def test_production_refuses_to_start_with_a_short_admin_key(tmp_path) -> None:
     env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
-    finished = subprocess.run(
-        [sys.executable, "-m", "gql", "serve", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
     assert "MEMBERS_ADMIN_API_KEY must be at least 32 characters in production" in finished.stderr, finished.stderr
     assert not (tmp_path / "members.sqlite3").exists()  # refused before touching the database

@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tests.conftest import BACKEND, POSTGRES_URL, _admin_execute, _server_url
 
@@ -92,9 +94,13 @@ asyncio.run(after())
 """
 
 
-def _upgrade(url: str) -> dict:
+T = TypeVar("T")
+
+
+def _run_script(script: str, url: str) -> Any:
+    """Run ``script`` on ``url`` in a fresh interpreter; its last line of output, as JSON."""
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, url],
+        [sys.executable, "-c", script, url],
         capture_output=True,
         text=True,
         timeout=120,
@@ -105,19 +111,23 @@ def _upgrade(url: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
+def _on_a_new_database(run: Callable[[str], T]) -> T:
+    """``run(url)`` on an empty database of the backend under test, dropped afterwards."""
     if BACKEND == "postgres":
         import asyncio
 
-        name = f"members_upgrade_{uuid.uuid4().hex[:8]}"
+        name = f"members_migrations_{uuid.uuid4().hex[:8]}"
         asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
         try:
-            result = _upgrade(f"{_server_url(POSTGRES_URL)[0]}/{name}")
+            return run(f"{_server_url(POSTGRES_URL)[0]}/{name}")
         finally:
             asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            result = _upgrade(f"sqlite://{Path(directory) / 'old.sqlite3'}")
+    with tempfile.TemporaryDirectory() as directory:
+        return run(f"sqlite://{Path(directory) / 'members.sqlite3'}")
+
+
+def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
+    result = _on_a_new_database(lambda url: _run_script(SCRIPT, url))
     assert result["members"] == [
         {
             "email_key": "kept@example.com",
@@ -181,27 +191,7 @@ def test_every_declared_index_exists_after_all_migrations() -> None:
     }
 
     def indexes(url: str) -> set[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", INDEXES, url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=Path(__file__).resolve().parents[2],
-            env={**os.environ},
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        return set(json.loads(done.stdout.strip().splitlines()[-1]))
+        return set(_run_script(INDEXES, url))
 
-    if BACKEND == "postgres":
-        import asyncio
-
-        name = f"members_indexes_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-        try:
-            found = indexes(f"{_server_url(POSTGRES_URL)[0]}/{name}")
-        finally:
-            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            found = indexes(f"sqlite://{Path(directory) / 'fresh.sqlite3'}")
+    found = _on_a_new_database(indexes)
     assert declared and declared <= found, sorted(declared - found)
