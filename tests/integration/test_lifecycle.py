@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -395,6 +397,10 @@ async def test_outbox_row_rolls_back_with_its_transaction(mail_app, mailbox: Mai
     assert await OutboxMessage.all().count() == 0
     await queue_email(services, None, "member_approved", member)
     await mailbox.wait_for("rb@example.com")
+    # The worker marks the row after the SMTP server has taken the mail: wait for that, with a deadline.
+    deadline = time.monotonic() + 10
+    while (await OutboxMessage.get()).status != "SENT" and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
     assert (await OutboxMessage.get()).status == "SENT"
 
 
