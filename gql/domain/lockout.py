@@ -24,7 +24,10 @@ Where the counts live (all in ``rate_limit_bucket``, keyed by a hash of the norm
 identity, so unknown identities behave exactly like real ones and a lock reveals nothing):
 
 - ``lock:<h>:<address>``: ``tokens`` = consecutive failures from that address, ``updated_at`` =
-  until when that address is locked out, or the time of its last failure;
+  until when that address is locked out (only once ``tokens`` reached the threshold), or else
+  the time of its last failure. A row below the threshold is never a lock: two failures racing
+  each other stamp their own clock readings in either order, and the later reading must not
+  look like a lock to the earlier one;
 - the account-wide lock: ``member.locked_until`` for a member, the row ``lock:<h>`` for an
   unknown identity.
 
@@ -110,15 +113,17 @@ async def account_lock(member: Member | None, keys: Keys) -> float:
     return max(0.0, rows[0] - time.time()) if rows else 0.0
 
 
-async def _address_lock(keys: Keys, address: str) -> float:
-    rows = await RateLimitBucket.filter(key=keys.address(address)).values_list("updated_at", flat=True)
+async def _address_lock(config: Settings, keys: Keys, address: str) -> float:
+    rows = await RateLimitBucket.filter(
+        key=keys.address(address), tokens__gte=config.lockout_threshold
+    ).values_list("updated_at", flat=True)
     return max(0.0, rows[0] - time.time()) if rows else 0.0
 
 
-async def seconds_locked(member: Member | None, keys: Keys, address: str) -> float:
+async def seconds_locked(config: Settings, member: Member | None, keys: Keys, address: str) -> float:
     """How long this address must wait: the longer of the account's and the address's lock."""
     fresh = await Member.get_or_none(id=member.id) if member is not None else None
-    return max(await account_lock(fresh, keys), await _address_lock(keys, address))
+    return max(await account_lock(fresh, keys), await _address_lock(config, keys, address))
 
 
 def _epoch(moment: datetime | None) -> float:
@@ -145,7 +150,7 @@ async def record_failure(config: Settings, member: Member | None, keys: Keys, ad
         ON CONFLICT ("key") DO UPDATE SET
             tokens = {count},
             updated_at = CASE WHEN {count} >= {sql.p(4)} THEN {sql.real(2)} + {sql.p(5)} ELSE {sql.real(2)} END
-        WHERE {t}.updated_at <= {sql.real(2)}
+        WHERE {t}.tokens < {sql.p(4)} OR {t}.updated_at <= {sql.real(2)}
         RETURNING tokens
         """,
         [keys.address(address), now, _epoch(member.last_login_at if member else None), threshold, longest],
@@ -153,14 +158,14 @@ async def record_failure(config: Settings, member: Member | None, keys: Keys, ad
     if random.random() < 1 / SWEEP_EVERY:
         await RateLimitBucket.filter(key__startswith="lock:", updated_at__lt=now - STALE_AFTER_SECONDS).delete()
     if not rows:
-        raise locked_error(await _address_lock(keys, address))  # locked out: not counted
+        raise locked_error(await _address_lock(config, keys, address))  # locked out: not counted
     failures = int(rows[0]["tokens"])
     seconds = lock_seconds(config, failures)
     if not seconds:
         return
     # This failure locked its address: the exact length, then is the account locked for everyone?
     await RateLimitBucket.filter(key=keys.address(address), tokens=failures).update(updated_at=now + seconds)
-    locked_addresses = await RateLimitBucket.filter(keys.addresses, updated_at__gt=now).count()
+    locked_addresses = await RateLimitBucket.filter(keys.addresses, tokens__gte=threshold, updated_at__gt=now).count()
     account_seconds = account_lock_seconds(config, locked_addresses)
     if account_seconds:
         await _lock_account(member, keys, account_seconds)
@@ -187,7 +192,7 @@ async def _lock_account(member: Member | None, keys: Keys, seconds: int) -> None
     )
 
 
-async def record_success(member: Member, keys: Keys, address: str, now: datetime) -> bool:
+async def record_success(config: Settings, member: Member, keys: Keys, address: str, now: datetime) -> bool:
     """Stamp the login, unless the account or this address is locked at this moment (then False).
 
     One UPDATE that checks both locks as it writes: a failure that locks either, racing this
@@ -202,10 +207,11 @@ async def record_success(member: Member, keys: Keys, address: str, now: datetime
         UPDATE member SET locked_until = NULL, last_login_at = {sql.p(1)}
         WHERE id = {sql.p(2)} AND (locked_until IS NULL OR locked_until <= {sql.p(1)})
           AND NOT EXISTS (
-            SELECT 1 FROM rate_limit_bucket WHERE "key" = {sql.p(3)} AND updated_at > {sql.real(4)})
+            SELECT 1 FROM rate_limit_bucket
+            WHERE "key" = {sql.p(3)} AND tokens >= {sql.p(5)} AND updated_at > {sql.real(4)})
         RETURNING id
         """,
-        [stamp, member_id, keys.address(address), now.timestamp()],
+        [stamp, member_id, keys.address(address), now.timestamp(), config.lockout_threshold],
     )
     return bool(updated)
 

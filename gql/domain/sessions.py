@@ -130,12 +130,12 @@ async def login(services: Services, caller: Caller, identity: str, password: str
     # Statuses are revealed only to someone who knows the password, and not while locked out.
     refusal = sign_in_refusal(member)
     if refusal is not None:
-        locked = await lockout.seconds_locked(member, keys, caller.address)
+        locked = await lockout.seconds_locked(services.config, member, keys, caller.address)
         raise lockout.locked_error(locked) if locked else refusal
     now = datetime.now(timezone.utc)
     # Honoured only if neither the account nor this address is locked at this moment.
-    if not await lockout.record_success(member, keys, caller.address, now):
-        raise lockout.locked_error(await lockout.seconds_locked(member, keys, caller.address))
+    if not await lockout.record_success(services.config, member, keys, caller.address, now):
+        raise lockout.locked_error(await lockout.seconds_locked(services.config, member, keys, caller.address))
     member.last_login_at, member.locked_until = now, None
     return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
 
