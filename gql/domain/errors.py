@@ -48,6 +48,17 @@ class ErrorCode(IntEnum):
     RATE_LIMITED = 3207
     UNAVAILABLE = 3208
     INVALID_ARGUMENT = 3209
+    # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
+    GRAPHQL_PARSE_FAILED = 3250
+    GRAPHQL_VALIDATION_FAILED = 3251
+    BAD_VARIABLES = 3252
+    QUERY_TOO_DEEP = 3253
+    TOO_MANY_ALIASES = 3254
+    TOO_MANY_TOKENS = 3255
+    REQUEST_TOO_LARGE = 3256
+    PERSISTED_QUERY_NOT_FOUND = 3257
+    PERSISTED_QUERY_NOT_ALLOWED = 3258
+    BAD_REQUEST = 3259
 
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
@@ -90,6 +101,16 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.RATE_LIMITED: "Too many requests; retry after the given number of seconds.",
     ErrorCode.UNAVAILABLE: "Temporarily unavailable (database unreachable); safe to retry.",
     ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 0..100).",
+    ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
+    ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type.",
+    ErrorCode.QUERY_TOO_DEEP: "The document nests fields deeper than the depth limit.",
+    ErrorCode.TOO_MANY_ALIASES: "The document holds more aliases than the alias limit.",
+    ErrorCode.TOO_MANY_TOKENS: "The document holds more tokens than the token limit.",
+    ErrorCode.REQUEST_TOO_LARGE: "The request body is larger than the size limit.",
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: "PersistedQueryNotFound: send the document with its hash once.",
+    ErrorCode.PERSISTED_QUERY_NOT_ALLOWED: "Only registered (persisted) documents may run on this server.",
+    ErrorCode.BAD_REQUEST: "The HTTP request is malformed (body, media type, method or parameters).",
 }
 
 
