@@ -28,7 +28,7 @@ help:
 	@echo "make run          set up .venv and start the server (SQLite, GraphiQL at http://127.0.0.1:8000/graphql)"
 	@echo "make test         set up .venv and run the tests on SQLite, then on PostgreSQL when reachable"
 	@echo "make bench        run the benchmarks (make bench-smoke: a quick run)"
-	@echo "make schema       rewrite schema.graphql from the code"
+	@echo "make schema       rewrite schema.graphql and possibleTypes.json from the code"
 	@echo "make clean        remove .venv"
 
 $(VENV_PYTHON):
@@ -109,7 +109,7 @@ bench-smoke: $(INSTALLED_TEST)
 	$(VENV_PYTHON) -m bench --smoke
 
 schema: $(INSTALLED)
-	$(VENV_PYTHON) -m gql export-schema -o schema.graphql
+	$(VENV_PYTHON) -m gql export-schema -o schema.graphql --possible-types possibleTypes.json
 
 clean:
 	rm -rf $(VENV)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 MEMBER_FIELDS = """
-    id loginEmail status privacyStatus createdDate
-    profile { nickname slug }
-    contact { firstName lastName customFields }
+    id profile { nickname slug }
+    ... on Member { loginEmail status privacyStatus createdDate contact { firstName lastName customFields } }
 """
 
 MEMBERS = f"""
@@ -30,7 +29,7 @@ REGISTER = """
 mutation Register($email: String!, $password: String!, $options: RegistrationOptions) {
   register(email: $email, password: $password, options: $options) {
     __typename
-    ... on RegistrationResult { status sessionToken member { id } }
+    ... on RegisterPayload { status sessionToken member { id } }
     ... on Error { code message }
   }
 }
@@ -40,7 +39,7 @@ LOGIN = """
 mutation Login($identity: String!, $password: String!) {
   login(identity: $identity, password: $password) {
     __typename
-    ... on SessionResult { sessionToken member { id } }
+    ... on SessionPayload { sessionToken member { id } }
     ... on Error { code message }
   }
 }

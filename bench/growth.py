@@ -61,7 +61,7 @@ async def _senders(client: Client, plan: Plan, members: int) -> list[tuple[Sende
 
     async def login(_: int) -> None:
         variables = {"identity": seed.email(rng.randrange(members)), "password": seed.PASSWORD}
-        doc.success(await client.post(doc.LOGIN, variables), "login", "SessionResult")
+        doc.success(await client.post(doc.LOGIN, variables), "login", "LoginPayload")
 
     # Each login is one bcrypt at the configured cost, hence fewer samples.
     return [

@@ -99,12 +99,12 @@ async def _count_all(app: Starlette) -> list[Figure]:
                 doc.success(
                     await post(doc.REGISTER, doc.register_variables(f"count{k}@bench.example", PASSWORD, public=True)),
                     "register",
-                    "RegistrationResult",
+                    "RegisterPayload",
                 )
             session = doc.success(
                 await post(doc.LOGIN, {"identity": "count0@bench.example", "password": PASSWORD}),
                 "login",
-                "SessionResult",
+                "LoginPayload",
             )
             bearer = {"Authorization": f"Bearer {session['sessionToken']}"}
             member_id = session["member"]["id"]
@@ -114,17 +114,17 @@ async def _count_all(app: Starlette) -> list[Figure]:
                 answer = await post(
                     doc.REGISTER, doc.register_variables("counted@bench.example", PASSWORD, public=True)
                 )
-                doc.success(answer, "register", "RegistrationResult")
+                doc.success(answer, "register", "RegisterPayload")
 
             async def register_taken_slug() -> None:
                 variables = doc.register_variables("twin@bench.example", PASSWORD, last_name="count0")
-                doc.success(await post(doc.REGISTER, variables), "register", "RegistrationResult")
+                doc.success(await post(doc.REGISTER, variables), "register", "RegisterPayload")
 
             async def login() -> None:
                 doc.success(
                     await post(doc.LOGIN, {"identity": "count1@bench.example", "password": PASSWORD}),
                     "login",
-                    "SessionResult",
+                    "LoginPayload",
                 )
 
             async def members_anonymous() -> None:

@@ -151,7 +151,7 @@ async def register_and_liveness(server: Served, plan: Plan, members: int) -> lis
         def registrar(phase: str) -> Callable[[int], Awaitable[None]]:
             async def register(k: int) -> None:
                 variables = doc.register_variables(f"flood-{tag}-{phase}-{k}@bench.example", seed.PASSWORD)
-                doc.success(await flooding.post(doc.REGISTER, variables), "register", "RegistrationResult")
+                doc.success(await flooding.post(doc.REGISTER, variables), "register", "RegisterPayload")
 
             return register
 

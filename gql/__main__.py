@@ -17,16 +17,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply pending database migrations")
     export = commands.add_parser("export-schema", help="print the GraphQL SDL (or write it with --output)")
     export.add_argument("--output", "-o", type=Path)
+    export.add_argument(
+        "--possible-types", type=Path, help="also write Apollo Client's possibleTypes (unions and interfaces) here"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "export-schema":
-        from gql.schema import schema_sdl
+        from gql.schema import possible_types_json, schema_sdl
 
         sdl = schema_sdl()
         if args.output:
             args.output.write_text(sdl)
         else:
             sys.stdout.write(sdl)
+        if args.possible_types:
+            args.possible_types.write_text(possible_types_json())
         return 0
 
     from dataclasses import replace

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gql.domain.statuses import ApprovalMode
+
 PREFIX = "MEMBERS_"
 # The shortest MEMBERS_SECRET_KEY anywhere, and the shortest MEMBERS_ADMIN_API_KEY in production:
 # a key an attacker could guess online or offline is no key.
@@ -46,7 +48,7 @@ class RegistrationDefaults:
     """Registration settings a fresh database starts with (then stored and edited there)."""
 
     enabled: bool = True
-    approval: str = "AUTOMATIC"
+    approval: ApprovalMode = ApprovalMode.AUTOMATIC
     email_confirmation: bool = False
     dynamic_properties: bool = True
     identity_property: str = "email"
@@ -200,9 +202,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if len(secret_key) < MIN_KEY_LENGTH:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least {MIN_KEY_LENGTH} characters")
 
-    approval = (get("APPROVAL") or "AUTOMATIC").upper()
-    if approval not in {"AUTOMATIC", "MANUAL"}:
-        raise ConfigError(f"{PREFIX}APPROVAL must be AUTOMATIC or MANUAL")
+    try:
+        approval = ApprovalMode((get("APPROVAL") or ApprovalMode.AUTOMATIC).upper())
+    except ValueError:
+        raise ConfigError(f"{PREFIX}APPROVAL must be one of {', '.join(ApprovalMode)}") from None
     defaults = RegistrationDefaults(
         enabled=_bool(get("REGISTRATION_ENABLED") or "true", "REGISTRATION_ENABLED"),
         approval=approval,

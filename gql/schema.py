@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import strawberry
+from graphql import is_abstract_type
 from strawberry.schema.config import StrawberryConfig
 
+from gql.api.errors import ERROR_TYPES
 from gql.api.extensions import build_extensions
-from gql.api.mutations.administration import AdministrationMutations
 from gql.api.mutations.approval import ApprovalMutations
-from gql.api.mutations.lifecycle import LifecycleMutations
+from gql.api.mutations.confirmation import ConfirmationMutations
+from gql.api.mutations.members import MemberMutations
+from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
 from gql.api.mutations.settings import SettingsMutations
 from gql.api.queries import Queries
 from gql.api.scalars import SCALARS
+from gql.api.types.member import Member
+from gql.api.types.public_member import PublicMember
 
 
-@strawberry.type
+@strawberry.type(description="What can be read.")
 class Query(Queries):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="What can be changed. Every mutation answers a union of its payload and its error types.")
 class Mutation(
     RegistrationMutations,
-    ApprovalMutations,
     SessionMutations,
+    ApprovalMutations,
+    ConfirmationMutations,
+    PasswordMutations,
+    MemberMutations,
     SettingsMutations,
-    LifecycleMutations,
-    AdministrationMutations,
 ):
     pass
 
@@ -40,6 +47,9 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        # Every error type is in the schema even where no union lists it yet, and both member
+        # fieldsets, so clients and code generators see the whole catalogue.
+        types=[*ERROR_TYPES.values(), Member, PublicMember],
         extensions=build_extensions(max_depth, max_aliases, **limits),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
@@ -47,3 +57,17 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
 
 def schema_sdl() -> str:
     return build_schema().as_str() + "\n"
+
+
+def possible_types() -> dict[str, list[str]]:
+    """Every union and interface with the object types it may be: Apollo Client's ``possibleTypes``
+    (its InMemoryCache matches ``... on Error`` and ``... on AnyMember`` fragments only with it)."""
+    schema = build_schema()._schema
+    abstract = [t for t in schema.type_map.values() if is_abstract_type(t) and not t.name.startswith("__")]
+    return {
+        t.name: sorted(o.name for o in schema.get_possible_types(t)) for t in sorted(abstract, key=lambda t: t.name)
+    }
+
+
+def possible_types_json() -> str:
+    return json.dumps(possible_types(), indent=2) + "\n"

@@ -1,14 +1,19 @@
 """Error types: one GraphQL type per catalogue code, all implementing ``Error``.
 
+Every error has ``code`` (the seed's number), ``reason`` (the same as an enum, for clients
+that switch exhaustively), ``message`` and ``property``. Errors with more to say implement
+a sub-interface: ``RetryableError`` (``retryAfter``) and ``LimitError`` (``limit``).
+
 Resolvers never build these by hand: they let a ``DomainError`` escape, and the
-``ErrorsAsData`` field extension turns it into the error type of its code when that
-type is a member of the field's result union. A code the union does not list is a
-request-level GraphQL error carrying ``extensions.code`` instead.
+``ErrorsAsData`` field extension turns it into the error type of its code when that type is
+a member of the field's result union. A code the union does not list is a request-level
+GraphQL error carrying ``extensions.code`` (and ``extensions.reason``) instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, Any, Union
 
 import strawberry
@@ -22,30 +27,52 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gql.domain.errors import DomainError, ErrorCode
 
+ErrorReason = strawberry.enum(
+    Enum(  # type: ignore[misc]
+        "ErrorReason",
+        {
+            code.name: strawberry.enum_value(code.name, description=f"{int(code)}: {code.describe()}")
+            for code in ErrorCode
+        },
+    ),
+    description="Why something failed: one value per error code (see `Error.code`).",
+)
 
-@strawberry.interface(description="Every expected failure: a numeric code from the catalogue and a message for humans.")
+
+@strawberry.interface(
+    description="Every expected failure. Select `... on Error { code reason message property }` to read any of them "
+    "(Apollo Client needs the shipped possibleTypes.json for that); each error type also names its code."
+)
 class Error:
-    code: int = strawberry.field(description="The numeric error code (see the README's error table).")
-    message: str
+    code: int = strawberry.field(description="The numeric error code (the README's error table).")
+    reason: ErrorReason = strawberry.field(description="The error code as an enum value.")  # type: ignore[valid-type]
+    message: str = strawberry.field(description="What went wrong, for humans.")
+    property: str | None = strawberry.field(
+        default=None, description="The argument or input property the error is about, if any."
+    )
+
+
+@strawberry.interface(description="A refusal that lifts by itself: try again after `retryAfter` seconds.")
+class RetryableError(Error):
+    retry_after: int = strawberry.field(description="Seconds to wait before trying again (also sent as Retry-After).")
+
+
+@strawberry.interface(description="A value or a count over a limit.")
+class LimitError(Error):
+    limit: int | None = strawberry.field(default=None, description="The limit that was exceeded, when there is one.")
 
 
 ERROR_TYPES: dict[ErrorCode, type[Error]] = {}
 
+# The codes whose errors say more than the common fields, and the interface that says it.
+_RETRYABLE = {ErrorCode.RATE_LIMITED, ErrorCode.ACCOUNT_LOCKED}
+_LIMITED = {ErrorCode.VALUE_TOO_LONG, ErrorCode.INVALID_ARGUMENT, ErrorCode.REGISTRATION_ERROR}
 
-def _error_type(code: ErrorCode, name: str, *, limit: bool = False, retry_after: bool = False) -> type[Error]:
-    annotations: dict[str, Any] = {"property": str | None}
-    namespace: dict[str, Any] = {
-        "__annotations__": annotations,
-        "property": strawberry.field(default=None, description="The input property the error is about, if any."),
-        "__module__": __name__,
-    }
-    if limit:
-        annotations["limit"] = int | None
-        namespace["limit"] = strawberry.field(default=None, description="The limit that was exceeded.")
-    if retry_after:
-        annotations["retry_after"] = int | None
-        namespace["retry_after"] = strawberry.field(default=None, description="Seconds to wait before trying again.")
-    cls = strawberry.type(type(name, (Error,), namespace), description=f"Code {int(code)}: {code.describe()}")
+
+def _error_type(code: ErrorCode, name: str) -> type[Error]:
+    base: type[Error] = RetryableError if code in _RETRYABLE else LimitError if code in _LIMITED else Error
+    namespace = {"__module__": __name__, "__doc__": None}
+    cls = strawberry.type(type(name, (base,), namespace), description=f"Code {int(code)}: {code.describe()}")
     ERROR_TYPES[code] = cls
     return cls
 
@@ -58,7 +85,7 @@ UnknownPropertyError = _error_type(ErrorCode.UNKNOWN_PROPERTY, "UnknownPropertyE
 MissingPasswordError = _error_type(ErrorCode.MISSING_PASSWORD, "MissingPasswordError")
 RequiredPropertyMissingError = _error_type(ErrorCode.REQUIRED_PROPERTY_MISSING, "RequiredPropertyMissingError")
 MissingIdentityError = _error_type(ErrorCode.MISSING_IDENTITY, "MissingIdentityError")
-RegistrationError = _error_type(ErrorCode.REGISTRATION_ERROR, "RegistrationError", limit=True)
+RegistrationError = _error_type(ErrorCode.REGISTRATION_ERROR, "RegistrationError")
 NotLoggedInError = _error_type(ErrorCode.NOT_LOGGED_IN, "NotLoggedInError")
 NotAllowedError = _error_type(ErrorCode.NOT_ALLOWED, "NotAllowedError")
 MemberNotFoundError = _error_type(ErrorCode.MEMBER_NOT_FOUND, "MemberNotFoundError")
@@ -67,14 +94,14 @@ ReservedPropertyError = _error_type(ErrorCode.RESERVED_PROPERTY, "ReservedProper
 EmailFormatError = _error_type(ErrorCode.EMAIL_FORMAT, "EmailFormatError")
 RequiredPropertyEmptyError = _error_type(ErrorCode.REQUIRED_PROPERTY_EMPTY, "RequiredPropertyEmptyError")
 DuplicatePropertyError = _error_type(ErrorCode.DUPLICATE_PROPERTY, "DuplicatePropertyError")
-ValueTooLongError = _error_type(ErrorCode.VALUE_TOO_LONG, "ValueTooLongError", limit=True)
+ValueTooLongError = _error_type(ErrorCode.VALUE_TOO_LONG, "ValueTooLongError")
 PasswordPolicyError = _error_type(ErrorCode.PASSWORD_POLICY, "PasswordPolicyError")
 TokenInvalidError = _error_type(ErrorCode.TOKEN_INVALID, "TokenInvalidError")
 TokenExpiredError = _error_type(ErrorCode.TOKEN_EXPIRED, "TokenExpiredError")
 TokenUsedError = _error_type(ErrorCode.TOKEN_USED, "TokenUsedError")
 PendingApprovalError = _error_type(ErrorCode.PENDING_APPROVAL, "PendingApprovalError")
 NotConvertibleError = _error_type(ErrorCode.NOT_CONVERTIBLE, "NotConvertibleError")
-InvalidArgumentError = _error_type(ErrorCode.INVALID_ARGUMENT, "InvalidArgumentError", limit=True)
+InvalidArgumentError = _error_type(ErrorCode.INVALID_ARGUMENT, "InvalidArgumentError")
 WrongCurrentPasswordError = _error_type(ErrorCode.WRONG_CURRENT_PASSWORD, "WrongCurrentPasswordError")
 EmailRequiredError = _error_type(ErrorCode.EMAIL_REQUIRED, "EmailRequiredError")
 EmailNotConfirmedError = _error_type(ErrorCode.EMAIL_NOT_CONFIRMED, "EmailNotConfirmedError")
@@ -82,8 +109,8 @@ EmailAlreadyConfirmedError = _error_type(ErrorCode.EMAIL_ALREADY_CONFIRMED, "Ema
 EmailConfirmationDisabledError = _error_type(ErrorCode.EMAIL_CONFIRMATION_DISABLED, "EmailConfirmationDisabledError")
 NoAccountWithEmailError = _error_type(ErrorCode.NO_ACCOUNT_WITH_EMAIL, "NoAccountWithEmailError")
 SlugTakenError = _error_type(ErrorCode.SLUG_TAKEN, "SlugTakenError")
-AccountLockedError = _error_type(ErrorCode.ACCOUNT_LOCKED, "AccountLockedError", retry_after=True)
-RateLimitedError = _error_type(ErrorCode.RATE_LIMITED, "RateLimitedError", retry_after=True)
+AccountLockedError = _error_type(ErrorCode.ACCOUNT_LOCKED, "AccountLockedError")
+RateLimitedError = _error_type(ErrorCode.RATE_LIMITED, "RateLimitedError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
@@ -95,12 +122,13 @@ def result_union(name: str, description: str, success: type, *codes: ErrorCode) 
 def to_error(exc: DomainError) -> Error:
     cls = ERROR_TYPES[exc.code]
     fields = {k: v for k, v in exc.details.items() if k in cls.__dataclass_fields__}  # type: ignore[attr-defined]
-    return cls(code=int(exc.code), message=exc.message, **fields)
+    return cls(code=int(exc.code), reason=ErrorReason[exc.code.name], message=exc.message, **fields)
 
 
 def error_extensions(exc: DomainError) -> dict[str, Any]:
-    """``extensions`` of a request-level error: the code and the details, named as in the schema."""
-    return {"code": int(exc.code), **{to_camel_case(k): v for k, v in exc.details.items()}}
+    """``extensions`` of a request-level error: the code, its reason and the details, named as in the schema."""
+    details = {to_camel_case(k): v for k, v in exc.details.items()}
+    return {"code": int(exc.code), "reason": exc.code.name, **details}
 
 
 def request_error(exc: DomainError) -> GraphQLError:

@@ -1,65 +1,132 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from gql.api.context import Context
-from gql.api.types.connection import MemberConnection, MemberFilter, MemberSort
-from gql.api.types.event import MemberEventConnection
-from gql.api.types.member import Member
+from gql.api.types.any_member import AnyMember
+from gql.api.types.event import MemberEvent, MemberEventConnection
+from gql.api.types.member import Member, any_member
+from gql.api.types.member_connection import MemberConnection
+from gql.api.types.member_filter import MemberFilter, MemberSort
+from gql.api.types.node import Node
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import events, members
-from gql.domain.paging import DEFAULT_PAGE_SIZE
+from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page forward: this many items (0 to {MAX_PAGE_SIZE}; null means {DEFAULT_PAGE_SIZE}). "
+        "Ignored when `last` is given."
+    ),
+]
+After = Annotated[str | None, strawberry.argument(description="Page forward from this cursor (`pageInfo.endCursor`).")]
+Last = Annotated[int | None, strawberry.argument(description=f"Page backward: this many items (0 to {MAX_PAGE_SIZE}).")]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward from this cursor (`pageInfo.startCursor`).")
+]
+MAX_NODES = MAX_PAGE_SIZE
 
 
 @strawberry.type
 class Queries:
-    @strawberry.field(description="The logged-in member (Authorization: Bearer), or null.")
+    @strawberry.field(description="The signed-in member (Authorization: Bearer), or null.")
     async def current_member(self, info: Info[Context, None]) -> Member | None:
-        view = await members.current_member(await info.context.caller())
-        return Member.from_domain(view) if view else None
-
-    @strawberry.field(description="A member by id; null when it does not exist or is hidden from the caller.")
-    async def member(self, info: Info[Context, None], id: strawberry.ID) -> Member | None:
-        view = await members.get_member(await info.context.caller(), str(id))
-        return Member.from_domain(view) if view else None
+        member = await members.current_member(await info.context.caller())
+        return Member.from_domain(member) if member else None
 
     @strawberry.field(
-        description="Members the caller may see, a page at a time (first: 0..100, default 50). "
-        "Errors: 3209 for a bad cursor or page size, 3029 for emailPrefix without the backend key."
+        description="A member by id as the caller may see it; null when it does not exist or is hidden from the caller "
+        "(the two look alike)."
+    )
+    async def member(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The member's id.")],
+    ) -> AnyMember | None:
+        view = await members.get_member(await info.context.caller(), str(id))
+        return any_member(view) if view else None
+
+    @strawberry.field(
+        description="Members the caller may see, a page at a time. Null, with an error carrying extensions.code, "
+        "for a bad cursor or page size (3209) or emailPrefix without the backend key (3029); the rest of the "
+        "response stays."
     )
     async def members(
         self,
         info: Info[Context, None],
-        first: int | None = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-        filter: MemberFilter | None = None,
-        sort: MemberSort | None = None,
-    ) -> MemberConnection:
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[MemberFilter | None, strawberry.argument(description="Narrow the listing.")] = None,
+        sort: Annotated[
+            MemberSort | None, strawberry.argument(description="The order (default: oldest first).")
+        ] = None,
+    ) -> MemberConnection | None:
         page = await members.list_members(
             await info.context.caller(),
             info.context.services.cursors,
-            DEFAULT_PAGE_SIZE if first is None else first,
-            after,
+            PageRequest(first=first, after=after, last=last, before=before),
             (filter or MemberFilter()).to_domain(),
             (sort or MemberSort()).to_domain(),
         )
         return MemberConnection.from_domain(page)
 
-    @strawberry.field(description="Backend only (3029 otherwise).")
+    @strawberry.field(description="Backend only (null with error 3029 otherwise). How registration works.")
     async def registration_settings(self, info: Info[Context, None]) -> RegistrationSettings | None:
         (await info.context.caller()).require_backend()
         return RegistrationSettings.from_domain(await info.context.services.settings.get())
 
-    @strawberry.field(description="Backend only. The member's audit trail, oldest first (first: 0..100).")
+    @strawberry.field(
+        description="Backend only. A member's audit trail, oldest first (`last` for the newest). Null, with an error "
+        "carrying extensions.code, when refused (3029) or for a bad cursor or page size (3209)."
+    )
     async def member_events(
         self,
         info: Info[Context, None],
-        member_id: strawberry.ID,
-        first: int | None = DEFAULT_PAGE_SIZE,
-        after: str | None = None,
-    ) -> MemberEventConnection:
-        size = DEFAULT_PAGE_SIZE if first is None else first
-        caller = await info.context.caller()
-        page = await events.list_events(caller, info.context.services.cursors, str(member_id), size, after)
+        member_id: Annotated[strawberry.ID, strawberry.argument(description="The member whose events to list.")],
+        first: First = DEFAULT_PAGE_SIZE,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> MemberEventConnection | None:
+        page = await events.list_events(
+            await info.context.caller(),
+            info.context.services.cursors,
+            str(member_id),
+            PageRequest(first=first, after=after, last=last, before=before),
+        )
         return MemberEventConnection.from_domain(page)
+
+    @strawberry.field(description="Any object by its id, as the caller may see it; null when absent or hidden.")
+    async def node(
+        self, info: Info[Context, None], id: Annotated[strawberry.ID, strawberry.argument(description="A UUID.")]
+    ) -> Node | None:
+        found = await _nodes(info, [str(id)])
+        return found[0]
+
+    @strawberry.field(
+        description=f"Objects by their ids (at most {MAX_NODES}), in the order asked; null for each absent or hidden one."
+    )
+    async def nodes(
+        self,
+        info: Info[Context, None],
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="UUIDs.")],
+    ) -> list[Node | None]:
+        return await _nodes(info, [str(i) for i in ids])
+
+
+async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]:
+    caller = await info.context.caller()
+    views = await members.get_members(caller, ids)
+    found: list[Node | None] = [any_member(view) if view is not None else None for view in views]
+    missing = [i for i, node in enumerate(found) if node is None]
+    if missing and caller.is_backend:
+        records = await events.get_events(caller, [ids[i] for i in missing])
+        for i, event in zip(missing, records, strict=True):
+            found[i] = MemberEvent.from_domain(event) if event is not None else None
+    return found

@@ -14,12 +14,14 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from gql.domain.statuses import ActivityStatus, ApprovalMode, MemberStatus, PrivacyStatus
+
 
 class RegistrationSettingsRow(Model):
     # The single row (id = 1) of registration settings, edited by the backend.
     id = fields.IntField(primary_key=True)
     enabled = fields.BooleanField(default=True)
-    approval = fields.CharField(max_length=16, default="AUTOMATIC")
+    approval = fields.CharEnumField(ApprovalMode, max_length=16, default=ApprovalMode.AUTOMATIC)
     email_confirmation = fields.BooleanField(default=False)
     dynamic_properties = fields.BooleanField(default=True)
     identity_property = fields.CharField(max_length=64, default="email")
@@ -55,9 +57,9 @@ class Member(Model):
     login_email = fields.CharField(max_length=320, null=True)
     email_key = fields.CharField(max_length=320, null=True, unique=True)
     password_hash = fields.CharField(max_length=128, null=True)
-    status = fields.CharField(max_length=16)
-    privacy_status = fields.CharField(max_length=16, default="PRIVATE")
-    activity_status = fields.CharField(max_length=16, default="ACTIVE")
+    status = fields.CharEnumField(MemberStatus, max_length=16)
+    privacy_status = fields.CharEnumField(PrivacyStatus, max_length=16, default=PrivacyStatus.PRIVATE)
+    activity_status = fields.CharEnumField(ActivityStatus, max_length=16, default=ActivityStatus.ACTIVE)
     email_verified = fields.BooleanField(default=False)
     is_guest = fields.BooleanField(default=False)
     contact: fields.ForeignKeyRelation[Contact] = fields.ForeignKeyField(

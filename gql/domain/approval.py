@@ -1,32 +1,32 @@
-"""Approving and blocking members (Wix ``approveByToken``, ``approveByEmail``, ``blockByEmail``)."""
+"""Approving, blocking and unblocking members.
+
+Wix's ``approveByToken``, ``approveByEmail`` and ``blockByEmail`` (which open a session or
+end them, as the seed says), and the backend's by-id actions ``approveMember``,
+``blockMember`` and ``unblockMember`` (which change the member and open no session).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gql.db.models import Member
 from gql.domain import lockout
 from gql.domain.caller import Caller
+from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.identity import normalise
 from gql.domain.links import open_link, unchanged
+from gql.domain.lookup import member_by_email, member_by_id
 from gql.domain.outbox import queue_email
+from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, end_sessions, start_session
+from gql.domain.statuses import MemberStatus
 from gql.domain.tokens import Purpose
-from gql.domain.views import APPROVED, BLOCKED, PENDING, MemberView
-
-
-async def member_by_email(email: str) -> Member:
-    member = (
-        await Member.filter(email_key=normalise(email)).select_related("contact").first() if email.strip() else None
-    )
-    if member is None:
-        raise DomainError(ErrorCode.MEMBER_NOT_FOUND, "No member has that email.", property="email")
-    return member
 
 
 async def approve_by_token(services: Services, caller: Caller, token: str) -> SessionGrant:
@@ -34,22 +34,23 @@ async def approve_by_token(services: Services, caller: Caller, token: str) -> Se
     (then the approval stands and the answer is 3087: the session comes with the confirmation)."""
     await services.rate_limits.take("approveByToken", caller)
     claim, member = await open_link(services, Purpose.APPROVE, token)
-    now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
         # One conditional UPDATE consumes the token: of any number of concurrent calls with
         # the same token, exactly one matches the row (and only while the account is unchanged).
-        won = await (
-            Member.filter(unchanged(Purpose.APPROVE, member), id=member.id, approval_jti=claim.jti, status=PENDING)
-            .using_db(connection)
-            .update(status=APPROVED, approval_jti=None, updated_at=now)
+        won = await change(
+            member,
+            connection,
+            where=unchanged(Purpose.APPROVE, member) & Q(status=MemberStatus.PENDING, approval_jti=claim.jti),
+            status=MemberStatus.APPROVED,
+            approval_jti=None,
+            updated_at=datetime.now(timezone.utc),
         )
         if won:
-            member.status, member.approval_jti, member.updated_at = APPROVED, None, now
             await record(services, connection, caller, member.id, EventKind.APPROVED, by="token")
             await queue_email(services, connection, "member_approved", member)
     if not won:
         raise DomainError(ErrorCode.TOKEN_USED, "The approval token was already used.")
-    return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
+    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
 
 
 async def approve_by_email(services: Services, caller: Caller, email: str) -> SessionGrant:
@@ -57,36 +58,77 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
     session for it — unless its email still waits for confirmation (3087, the change stands)."""
     caller.require_backend()
     member = await member_by_email(email)
-    now = datetime.now(timezone.utc)
     async with in_transaction() as connection:
-        if member.status != APPROVED:
-            kind = EventKind.UNBLOCKED if member.status == BLOCKED else EventKind.APPROVED
-            await (
-                Member.filter(id=member.id)
-                .using_db(connection)
-                .update(status=APPROVED, approval_jti=None, updated_at=now)
-            )
-            was_pending = member.status == PENDING
-            member.status, member.approval_jti, member.updated_at = APPROVED, None, now
-            await record(services, connection, caller, member.id, kind, by="email")
-            if was_pending:
-                await queue_email(services, connection, "member_approved", member)
+        if member.status in (MemberStatus.PENDING, MemberStatus.BLOCKED):
+            await _approve(services, caller, connection, member, by="email")
         await lockout.clear(member, connection)
-    return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
+    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
 
 
-async def block_by_email(services: Services, caller: Caller, email: str) -> MemberView:
-    """Block login, refuse the pending approval token, and end every session at once."""
+async def approve_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    """Approve a pending member (the approval mail goes out). Approving an approved member or a
+    guest changes nothing; a blocked member must be unblocked (3000)."""
     caller.require_backend()
-    member = await member_by_email(email)
-    now = datetime.now(timezone.utc)
+    member = await member_by_id(member_id)
+    if member.status is MemberStatus.BLOCKED:
+        raise DomainError(ErrorCode.LOGIN_DISABLED, "The member is blocked: unblock it instead.", property="id")
+    if member.status is MemberStatus.PENDING:
+        async with in_transaction() as connection:
+            await _approve(services, caller, connection, member, by="id")
+    return MemberRecord.of(member)
+
+
+async def unblock_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    """Unblock a blocked member and lift its lockout; it logs in again (its old sessions stay ended)."""
+    caller.require_backend()
+    member = await member_by_id(member_id)
     async with in_transaction() as connection:
-        await (
-            Member.filter(id=member.id)
-            .using_db(connection)
-            .update(status=BLOCKED, approval_jti=None, updated_at=now, **end_sessions())
+        if member.status is MemberStatus.BLOCKED:
+            await _approve(services, caller, connection, member, by="id")
+        await lockout.clear(member, connection)
+    return MemberRecord.of(member)
+
+
+async def _approve(
+    services: Services, caller: Caller, connection: BaseDBAsyncClient, member: Member, *, by: str
+) -> None:
+    """PENDING or BLOCKED → APPROVED, audited; a pending member is mailed that it was approved."""
+    was = member.status
+    await change(
+        member,
+        connection,
+        status=MemberStatus.APPROVED,
+        approval_jti=None,
+        updated_at=datetime.now(timezone.utc),
+    )
+    kind = EventKind.UNBLOCKED if was is MemberStatus.BLOCKED else EventKind.APPROVED
+    await record(services, connection, caller, member.id, kind, by=by)
+    if was is MemberStatus.PENDING:
+        await queue_email(services, connection, "member_approved", member)
+
+
+async def block_by_email(services: Services, caller: Caller, email: str) -> MemberRecord:
+    caller.require_backend()
+    return await _block(services, caller, await member_by_email(email))
+
+
+async def block_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    caller.require_backend()
+    return await _block(services, caller, await member_by_id(member_id))
+
+
+async def _block(services: Services, caller: Caller, member: Member) -> MemberRecord:
+    """Block login, refuse the pending approval token, and end every session at once."""
+    was = member.status
+    async with in_transaction() as connection:
+        await change(
+            member,
+            connection,
+            status=MemberStatus.BLOCKED,
+            approval_jti=None,
+            updated_at=datetime.now(timezone.utc),
+            **end_sessions(),
         )
-        if member.status != BLOCKED:
+        if was is not MemberStatus.BLOCKED:
             await record(services, connection, caller, member.id, EventKind.BLOCKED)
-    member.status, member.approval_jti, member.updated_at = BLOCKED, None, now
-    return MemberView(member, full=True)
+    return MemberRecord.of(member)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.statuses import Described
 
 
-class CallerKind(Enum):
-    ANONYMOUS = "anonymous"
-    MEMBER = "member"
-    BACKEND = "backend"
+class CallerKind(Described):
+    """Who made a request (and, in the audit trail, a change). The values are what events store."""
+
+    ANONYMOUS = "anonymous", "Page code without a session."
+    MEMBER = "member", "A signed-in member (Authorization: Bearer)."
+    BACKEND = "backend", "The backend (X-Api-Key)."
 
 
 @dataclass(frozen=True)

@@ -83,11 +83,11 @@ class Position:
     row_id: uuid.UUID
 
 
-def _invalid() -> DomainError:
+def _invalid(argument: str = "after") -> DomainError:
     return DomainError(
         ErrorCode.INVALID_ARGUMENT,
         "The cursor is malformed or belongs to another listing or sort order.",
-        property="after",
+        property=argument,
     )
 
 
@@ -105,38 +105,42 @@ class Cursors:
         nonce = hmac.new(self._nonce_key, data + b"\x00" + payload, hashlib.sha256).digest()[:_NONCE_SIZE]
         return b64url_encode(nonce + self._aead.encrypt(nonce, payload, data))
 
-    def decode(self, listing: Listing, text: str) -> Position:
-        """The position ``text`` names in ``listing``; 3209 for anything the server did not issue there."""
+    def decode(self, listing: Listing, text: str, argument: str = "after") -> Position:
+        """The position ``text`` names in ``listing``; 3209 (naming ``argument``) for anything the
+        server did not issue there."""
         if len(text) > MAX_CURSOR_LENGTH:
-            raise _invalid()
+            raise _invalid(argument)
         try:
             raw = b64url_decode(text)
         except EncodingError:
-            raise _invalid() from None
+            raise _invalid(argument) from None
         if len(raw) < _NONCE_SIZE + _TAG_SIZE:
-            raise _invalid()
+            raise _invalid(argument)
         try:
             payload = self._aead.decrypt(raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], listing.associated_data)
         except InvalidTag:
-            raise _invalid() from None
-        return _position(listing, payload)
+            raise _invalid(argument) from None
+        position = _position(listing, payload)
+        if position is None:
+            raise _invalid(argument)
+        return position
 
 
-def _position(listing: Listing, payload: bytes) -> Position:
-    """The payload checked as strictly as if a client had written it."""
+def _position(listing: Listing, payload: bytes) -> Position | None:
+    """The payload checked as strictly as if a client had written it (None: not a position)."""
     try:
         value = json.loads(payload)
     except ValueError:  # also UnicodeDecodeError
-        raise _invalid() from None
+        return None
     if not (isinstance(value, list) and len(value) == 2 and all(isinstance(item, str) for item in value)):
-        raise _invalid()
+        return None
     key_text, row_hex = value
     if not _ROW_ID.fullmatch(row_hex):
-        raise _invalid()
+        return None
     key: Key = key_text
     if listing.key_type is datetime:
         try:
             key = datetime.fromisoformat(key_text)
         except ValueError:
-            raise _invalid() from None
+            return None
     return Position(key, uuid.UUID(hex=row_hex))

@@ -8,32 +8,34 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from enum import Enum
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 
 from gql.db.models import MemberEvent
-from gql.domain.caller import Caller
-from gql.domain.cursors import Cursors, Listing, Position
+from gql.domain.caller import Caller, CallerKind
+from gql.domain.cursors import Cursors, Listing
+from gql.domain.lookup import parse_id
 from gql.domain.outbox import queue_webhook
-from gql.domain.paging import check_page_size
+from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
 from gql.domain.services import Services
+from gql.domain.statuses import Described
 
 
-class EventKind(Enum):
-    REGISTERED = "REGISTERED"
-    CREATED = "CREATED"
-    GUEST_CREATED = "GUEST_CREATED"
-    APPROVED = "APPROVED"
-    BLOCKED = "BLOCKED"
-    UNBLOCKED = "UNBLOCKED"
-    EMAIL_CONFIRMED = "EMAIL_CONFIRMED"
-    PASSWORD_CHANGED = "PASSWORD_CHANGED"
-    PROFILE_UPDATED = "PROFILE_UPDATED"
-    LOGIN_EMAIL_CHANGED = "LOGIN_EMAIL_CHANGED"
-    DELETED = "DELETED"
+class EventKind(Described):
+    """What happened to a member (the audit trail's and the webhooks' event types)."""
+
+    REGISTERED = "REGISTERED", "Registered itself (or was registered by the backend), possibly from a guest."
+    CREATED = "CREATED", "Created by the backend with createMember (an invitation)."
+    GUEST_CREATED = "GUEST_CREATED", "A guest login was created."
+    APPROVED = "APPROVED", "Approved (by token, by email or by id)."
+    BLOCKED = "BLOCKED", "Blocked: it cannot log in and its sessions ended."
+    UNBLOCKED = "UNBLOCKED", "Unblocked: it may log in again."
+    EMAIL_CONFIRMED = "EMAIL_CONFIRMED", "Confirmed its login email by the emailed link."
+    PASSWORD_CHANGED = "PASSWORD_CHANGED", "Changed its password, or set or reset it by an emailed link."
+    PROFILE_UPDATED = "PROFILE_UPDATED", "Its profile or contact was updated (data.fields names what)."
+    LOGIN_EMAIL_CHANGED = "LOGIN_EMAIL_CHANGED", "Its login email was changed by the backend."
+    DELETED = "DELETED", "Deleted by the backend (its contact stays, detached)."
 
 
 async def record(
@@ -70,35 +72,56 @@ async def record(
 
 
 @dataclass(frozen=True)
-class EventPage:
-    items: list[tuple[MemberEvent, str]]
-    has_next_page: bool
+class EventRecord:
+    """One audit event as the domain hands it out."""
+
+    id: uuid.UUID
+    member_id: uuid.UUID
+    kind: EventKind
+    actor: CallerKind
+    actor_member_id: uuid.UUID | None
+    data: dict[str, Any]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: MemberEvent) -> EventRecord:
+        return cls(
+            id=row.id,
+            member_id=row.member_id,
+            kind=EventKind(row.kind),
+            actor=CallerKind(row.actor),
+            actor_member_id=row.actor_member_id,
+            data=dict(row.data or {}),
+            created_at=row.created_at,
+        )
 
 
-def _listing(member_id: uuid.UUID) -> Listing:
+def _keyset(member_id: uuid.UUID) -> Keyset:
     """Events cursors are bound to the member whose trail they page through."""
-    return Listing(("memberEvents", str(member_id), "CREATED_DATE", "ASC"), datetime)
+    return Keyset("created_at", False, Listing(("memberEvents", str(member_id), "CREATED_DATE", "ASC"), datetime))
 
 
-def _after(position: Position) -> Q:
-    # The leading range lets the (member_id, created_at, id) index seek to the cursor.
-    created_at, event_id = position.key, position.row_id
-    return Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=event_id))
-
-
-async def list_events(caller: Caller, cursors: Cursors, member_id: str, first: int, after: str | None) -> EventPage:
+async def list_events(caller: Caller, cursors: Cursors, member_id: str, request: PageRequest) -> Page[EventRecord]:
+    """A member's audit trail, oldest first (``last`` gives the newest); one SELECT a page."""
     caller.require_backend()
-    check_page_size(first)
-    try:
-        parsed = uuid.UUID(member_id)
-    except ValueError:
-        return EventPage(items=[], has_next_page=False)
-    listing = _listing(parsed)
-    query = MemberEvent.filter(member_id=parsed)
-    if after:
-        query = query.filter(_after(cursors.decode(listing, after)))
-    rows = await query.order_by("created_at", "id").limit(first + 1) if first else []
-    return EventPage(
-        items=[(row, cursors.encode(listing, Position(row.created_at, row.id))) for row in rows[:first]],
-        has_next_page=len(rows) > first,
+    parsed = parse_id(member_id)
+    query = MemberEvent.filter(member_id=parsed) if parsed is not None else MemberEvent.filter(id__in=[])
+    rows, encoded, has_next, has_previous = await keyset_page(
+        query, _keyset(parsed or uuid.UUID(int=0)), request, cursors
     )
+    return Page(
+        items=[(EventRecord.of(row), cursor) for row, cursor in zip(rows, encoded, strict=True)],
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        count=query.count,
+    )
+
+
+async def get_events(caller: Caller, event_ids: list[str]) -> list[EventRecord | None]:
+    """Events by id in one SELECT (backend only), in the order asked; None for each unknown id."""
+    caller.require_backend()
+    check_page_size(len(event_ids), "ids")
+    parsed = [parse_id(value) for value in event_ids]
+    wanted = [value for value in parsed if value is not None]
+    rows = {row.id: row for row in await MemberEvent.filter(id__in=wanted)} if wanted else {}
+    return [EventRecord.of(rows[value]) if value in rows else None for value in parsed]

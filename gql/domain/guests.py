@@ -1,19 +1,30 @@
-"""Guest login (Backendless): a member without email or password, converted later by register(guestId)."""
+"""Guests (Backendless): a member without email or password, signed in at once, and later
+converted into a registered member by ``register(options: {guestId})``, keeping its id."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from gql.db.models import Contact, Member
 from gql.domain.caller import Caller
+from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
+from gql.domain.lookup import find_by_id
+from gql.domain.profiles import with_free_slug
+from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, start_session
-from gql.domain.views import GUEST, MemberView
+from gql.domain.statuses import MemberStatus, PrivacyStatus
+
+if TYPE_CHECKING:
+    from gql.domain.registration import MemberFields
 
 
 async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
@@ -25,9 +36,9 @@ async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
         contact = await Contact.create(using_db=connection)
         member = await Member.create(
             identity=None,
-            status=GUEST,
+            status=MemberStatus.GUEST,
             is_guest=True,
-            privacy_status="PRIVATE",
+            privacy_status=PrivacyStatus.PRIVATE,
             contact=contact,
             nickname="Guest",
             nickname_key="guest",
@@ -36,6 +47,38 @@ async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
             updated_at=now,
             using_db=connection,
         )
-        token = start_session(services, member)
         await record(services, connection, caller, member.id, EventKind.GUEST_CREATED)
-    return SessionGrant(session_token=token, member=MemberView(member, full=True))
+    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
+
+
+def _not_convertible(message: str) -> DomainError:
+    return DomainError(ErrorCode.NOT_CONVERTIBLE, message, property="guestId")
+
+
+async def convertible(caller: Caller, guest_id: str) -> Member:
+    """The guest to turn into a member: it must be a guest, and the caller its own session or the backend.
+
+    One answer for every refusal (a malformed id included), so it never tells a guest's id from any other id.
+    """
+    guest = await find_by_id(guest_id)
+    if guest is None or not guest.is_guest or not (caller.is_backend or caller.is_member(guest.id)):
+        raise _not_convertible("Only a guest's own session may convert that guest.")
+    return guest
+
+
+async def convert(connection: BaseDBAsyncClient, guest: Member, fields: MemberFields) -> Member:
+    """The guest's row becomes the member's, keeping its id; a racing second conversion finds no guest."""
+
+    async def write(slug: str) -> Member:
+        converted = await change(
+            guest,
+            connection,
+            where=Q(is_guest=True),
+            updated_at=datetime.now(timezone.utc),
+            **fields.columns(slug),
+        )
+        if not converted:
+            raise _not_convertible("This guest was already converted.")
+        return guest
+
+    return await with_free_slug(fields.nickname, write)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from email_validator import EmailNotValidError, validate_email
+from tortoise.exceptions import IntegrityError
 
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.storage_errors import violated_column
 
 EMAIL_MAX_LENGTH = 320
 
@@ -48,3 +52,23 @@ def checked_email(email: str) -> str:
             property="email",
         )
     return canonical
+
+
+@contextmanager
+def identity_is_unique(identity_property: str = "email", message: str | None = None) -> Iterator[None]:
+    """A write inside that hits the unique index of the identity or the login email is 3033.
+
+    Only the index decides who registered first: a look-up before the write would let two
+    racing writers both find the identity free.
+    """
+    try:
+        yield
+    except IntegrityError as exc:
+        column = violated_column(exc)
+        if column not in ("identity", "email_key"):
+            raise
+        raise DomainError(
+            ErrorCode.IDENTITY_TAKEN,
+            message or "A member with the same identity already exists.",
+            property="email" if column == "email_key" else identity_property,
+        ) from None

@@ -33,8 +33,8 @@ from tortoise.expressions import Q
 from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
+from gql.domain.statuses import MemberStatus
 from gql.domain.tokens import Purpose, TokenClaim
-from gql.domain.views import BLOCKED
 
 # The page each emailed link opens, and the member column holding its purpose's one live jti.
 PATHS: dict[Purpose, str] = {Purpose.CONFIRM: "/confirm-email", Purpose.RESET: "/reset-password"}
@@ -46,7 +46,7 @@ JTI_FIELDS: dict[Purpose, str] = {
 
 
 def _state(purpose: Purpose, member: Member) -> str:
-    parts = [member.email_key or "", str(member.status == BLOCKED), str(member.session_epoch)]
+    parts = [member.email_key or "", str(member.status == MemberStatus.BLOCKED), str(member.session_epoch)]
     if purpose.binds_password:
         parts.append(member.password_hash or "")
     return "\n".join(parts)
@@ -64,7 +64,9 @@ def unchanged(purpose: Purpose, member: Member) -> Q:
         return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
 
     guard = equal("email_key", member.email_key) & Q(session_epoch=member.session_epoch)
-    guard &= Q(status=BLOCKED) if member.status == BLOCKED else ~Q(status=BLOCKED)
+    guard &= (
+        Q(status=MemberStatus.BLOCKED) if member.status == MemberStatus.BLOCKED else ~Q(status=MemberStatus.BLOCKED)
+    )
     if purpose.binds_password:
         guard &= equal("password_hash", member.password_hash)
     return guard
@@ -136,7 +138,7 @@ async def open_link(
     member = await Member.filter(id=claim.member_id).using_db(connection).select_related("contact").first()
     if member is None:
         raise DomainError(ErrorCode.MEMBER_NOT_FOUND, f"The member of this {purpose.label} link no longer exists.")
-    if member.status == BLOCKED:
+    if member.status == MemberStatus.BLOCKED:
         raise DomainError(ErrorCode.LOGIN_DISABLED, f"The account is blocked; its {purpose.label} link is refused.")
     if getattr(member, JTI_FIELDS[purpose]) != claim.jti:
         raise DomainError(

@@ -114,9 +114,9 @@ async def account_lock(member: Member | None, keys: Keys) -> float:
 
 
 async def _address_lock(config: Settings, keys: Keys, address: str) -> float:
-    rows = await RateLimitBucket.filter(
-        key=keys.address(address), tokens__gte=config.lockout_threshold
-    ).values_list("updated_at", flat=True)
+    rows = await RateLimitBucket.filter(key=keys.address(address), tokens__gte=config.lockout_threshold).values_list(
+        "updated_at", flat=True
+    )
     return max(0.0, rows[0] - time.time()) if rows else 0.0
 
 

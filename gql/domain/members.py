@@ -2,82 +2,87 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from gql.db.models import Member
 from gql.domain.caller import Caller
-from gql.domain.cursors import Cursors, Listing, Position
+from gql.domain.cursors import Cursors, Listing
 from gql.domain.identity import normalise
-from gql.domain.paging import check_page_size
-from gql.domain.views import APPROVED, PUBLIC, MemberView, view_for
+from gql.domain.lookup import parse_id
+from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
+from gql.domain.records import MemberRecord, MemberView
+from gql.domain.statuses import Described, MemberStatus, PrivacyStatus
+from gql.domain.visibility import PUBLICLY_VISIBLE, view_for
 
-SORT_COLUMNS = {"CREATED_DATE": "created_at", "NICKNAME": "nickname_key"}
-SORT_KEY_TYPES: dict[str, type[str] | type[datetime]] = {"CREATED_DATE": datetime, "NICKNAME": str}
+
+class SortField(Described):
+    """The orders a members listing can take."""
+
+    CREATED_DATE = "CREATED_DATE", "By registration time."
+    NICKNAME = "NICKNAME", "By nickname, case-insensitively."
+
+
+SORT_COLUMNS = {SortField.CREATED_DATE: "created_at", SortField.NICKNAME: "nickname_key"}
+SORT_KEY_TYPES: dict[SortField, type[str] | type[datetime]] = {
+    SortField.CREATED_DATE: datetime,
+    SortField.NICKNAME: str,
+}
 
 
 @dataclass(frozen=True)
 class MemberFilter:
-    status: str | None = None
-    privacy_status: str | None = None
+    status: MemberStatus | None = None
+    privacy_status: PrivacyStatus | None = None
     nickname_prefix: str | None = None
     email_prefix: str | None = None
 
 
 @dataclass(frozen=True)
 class MemberSort:
-    field: str = "CREATED_DATE"
+    field: SortField = SortField.CREATED_DATE
     descending: bool = False
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[tuple[MemberView, str]]  # each view with its cursor
-    has_next_page: bool
-    has_previous_page: bool
-    # Counting is a second query; only run when the client asks for totalCount.
-    count: Callable[[], Awaitable[int]]
-
-
-def _parse_id(member_id: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(member_id)
-    except ValueError:
-        return None
 
 
 async def get_member(caller: Caller, member_id: str) -> MemberView | None:
     """The member as the caller may see it; None when absent or hidden (the two look alike)."""
-    parsed = _parse_id(member_id)
+    parsed = parse_id(member_id)
     if parsed is None:
         return None
     member = await Member.filter(id=parsed).select_related("contact").first()
     return view_for(caller, member) if member else None
 
 
-async def current_member(caller: Caller) -> MemberView | None:
+async def get_members(caller: Caller, member_ids: list[str]) -> list[MemberView | None]:
+    """Several members in one SELECT, in the order asked; None for each absent, hidden or malformed id."""
+    check_page_size(len(member_ids), "ids")
+    parsed = [parse_id(value) for value in member_ids]
+    wanted = [value for value in parsed if value is not None]
+    rows = {row.id: row for row in await Member.filter(id__in=wanted).select_related("contact")} if wanted else {}
+    return [view_for(caller, rows[value]) if value in rows else None for value in parsed]
+
+
+async def current_member(caller: Caller) -> MemberRecord | None:
     if caller.member_id is None:
         return None
     member = await Member.filter(id=caller.member_id).select_related("contact").first()
-    return MemberView(member, full=True) if member else None
+    return MemberRecord.of(member) if member else None
 
 
-def listing_for(sort: MemberSort) -> Listing:
-    """What a members cursor is bound to: the listing and its sort order, not its filter
-    (a cursor found through a nicknamePrefix page may open the unfiltered listing there)."""
-    return Listing(("members", sort.field, "DESC" if sort.descending else "ASC"), SORT_KEY_TYPES[sort.field])
+def keyset_for(sort: MemberSort) -> Keyset:
+    """A members cursor is bound to the listing and its sort order, not its filter (a cursor
+    found through a nicknamePrefix page may open the unfiltered listing there)."""
+    listing = Listing(("members", sort.field, "DESC" if sort.descending else "ASC"), SORT_KEY_TYPES[sort.field])
+    return Keyset(SORT_COLUMNS[sort.field], sort.descending, listing)
 
 
 def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
     query = Member.all()
     if not caller.is_backend:
         # Others see PUBLIC, APPROVED members only; the filter runs in SQL on an index.
-        query = query.filter(privacy_status=PUBLIC, status=APPROVED)
+        query = query.filter(PUBLICLY_VISIBLE)
     if flt.email_prefix is not None:
         caller.require_backend()  # hidden emails must not be probed by prefix
         query = query.filter(email_key__startswith=normalise(flt.email_prefix))
@@ -91,35 +96,16 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
 
 
 async def list_members(
-    caller: Caller, cursors: Cursors, first: int, after: str | None, flt: MemberFilter, sort: MemberSort
-) -> Page:
-    check_page_size(first)
+    caller: Caller, cursors: Cursors, request: PageRequest, flt: MemberFilter, sort: MemberSort
+) -> Page[MemberView]:
+    """One page of the members the caller may see; one SELECT (the contact comes by JOIN)."""
     base = _filtered(caller, flt)
-    query = base
-    column = SORT_COLUMNS[sort.field]
-    listing = listing_for(sort)
-    if after:
-        position = cursors.decode(listing, after)
-        key, last_id = position.key, position.row_id
-        op = "lt" if sort.descending else "gt"
-        # "column >= key AND (column > key OR id > last)": the leading range lets the index
-        # seek straight to the cursor; the OR alone makes both engines scan from the start.
-        query = query.filter(
-            Q(**{f"{column}__{op}e": key}) & (Q(**{f"{column}__{op}": key}) | Q(**{f"id__{op}": last_id}))
-        )
-    prefix = "-" if sort.descending else ""
-    rows: list[Member] = []
-    if first:
-        # One SELECT per page: the contact comes by JOIN, one extra row tells if more follow.
-        rows = await query.order_by(prefix + column, prefix + "id").limit(first + 1).select_related("contact")
-    visible = [view_for(caller, row) for row in rows[:first]]
-    return Page(
-        items=[
-            (view, cursors.encode(listing, Position(getattr(view.member, column), view.member.id)))
-            for view in visible
-            if view is not None
-        ],
-        has_next_page=len(rows) > first,
-        has_previous_page=after is not None,
-        count=base.count,
+    rows, encoded, has_next, has_previous = await keyset_page(
+        base, keyset_for(sort), request, cursors, related=("contact",)
     )
+    items = []
+    for row, cursor in zip(rows, encoded, strict=True):
+        view = view_for(caller, row)
+        if view is not None:  # the query already hides these; the rule is checked once more
+            items.append((view, cursor))
+    return Page(items=items, has_next_page=has_next, has_previous_page=has_previous, count=base.count)

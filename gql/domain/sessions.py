@@ -35,8 +35,10 @@ from gql.domain import lockout
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
+from gql.domain.lookup import find_by_id
+from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.views import APPROVED, BLOCKED, GUEST, PENDING, MemberView
+from gql.domain.statuses import MemberStatus
 
 SWEEP_EVERY = 200  # logouts, on average, between sweeps of expired revocations
 
@@ -46,7 +48,7 @@ class SessionGrant:
     """A new session: the token goes to the client once and is never stored."""
 
     session_token: str
-    member: MemberView
+    member: MemberRecord
 
 
 def awaits_confirmation(member: Member) -> bool:
@@ -56,9 +58,9 @@ def awaits_confirmation(member: Member) -> bool:
 
 def sign_in_refusal(member: Member) -> DomainError | None:
     """Why ``member`` may not hold a session now, or None: the one rule of every way in."""
-    if member.status == BLOCKED:
+    if member.status == MemberStatus.BLOCKED:
         return DomainError(ErrorCode.LOGIN_DISABLED)
-    if member.status == PENDING:
+    if member.status == MemberStatus.PENDING:
         return DomainError(ErrorCode.PENDING_APPROVAL)
     if awaits_confirmation(member):
         return DomainError(
@@ -69,7 +71,9 @@ def sign_in_refusal(member: Member) -> DomainError | None:
 
 # The same rule as a filter, for resolving a token: sessions of members that may not hold one
 # are dead even if they were opened before (a login email changed while confirmation is on).
-MAY_HOLD_SESSION = Q(status__in=(APPROVED, GUEST)) & (Q(confirm_jti__isnull=True) | Q(email_verified=True))
+MAY_HOLD_SESSION = Q(status__in=(MemberStatus.APPROVED, MemberStatus.GUEST)) & (
+    Q(confirm_jti__isnull=True) | Q(email_verified=True)
+)
 
 
 def start_session(services: Services, member: Member) -> str:
@@ -137,10 +141,11 @@ async def login(services: Services, caller: Caller, identity: str, password: str
     if not await lockout.record_success(services.config, member, keys, caller.address, now):
         raise lockout.locked_error(await lockout.seconds_locked(services.config, member, keys, caller.address))
     member.last_login_at, member.locked_until = now, None
-    return SessionGrant(session_token=start_session(services, member), member=MemberView(member, full=True))
+    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
 
 
-async def logout(caller: Caller) -> None:
+async def logout(caller: Caller) -> MemberRecord:
+    """End the caller's session (only this one: its other devices stay signed in)."""
     member_id = caller.require_member()
     assert caller.session_id is not None and caller.session_expires_at is not None
     try:
@@ -152,3 +157,7 @@ async def logout(caller: Caller) -> None:
     if random.random() < 1 / SWEEP_EVERY:
         # A revocation outlives its token only until the token expires by itself.
         await RevokedSession.filter(expires_at__lt=datetime.now(timezone.utc)).delete()
+    member = await find_by_id(member_id)
+    if member is None:  # deleted meanwhile: its sessions are gone with it
+        raise DomainError(ErrorCode.NOT_LOGGED_IN)
+    return MemberRecord.of(member)

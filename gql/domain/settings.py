@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gql.config import RegistrationDefaults
 from gql.db.models import Member, RegistrationSettingsRow
+from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.statuses import ApprovalMode
 
-APPROVAL_MODES = ("AUTOMATIC", "MANUAL")
+if TYPE_CHECKING:
+    from gql.domain.services import Services
+
 DEFAULT_VALUE_LIMIT = 500
 MAX_VALUE_LIMIT = 10_000
 PROPERTY_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -77,7 +81,7 @@ class DeclaredProperty:
 @dataclass(frozen=True)
 class RegistrationSettings:
     enabled: bool
-    approval: str
+    approval: ApprovalMode
     email_confirmation: bool
     dynamic_properties: bool
     identity_property: str
@@ -97,7 +101,7 @@ class SettingsChange:
     """A partial update: None means 'leave as it is'."""
 
     enabled: bool | None = None
-    approval: str | None = None
+    approval: ApprovalMode | None = None
     email_confirmation: bool | None = None
     dynamic_properties: bool | None = None
     identity_property: str | None = None
@@ -122,8 +126,6 @@ def check_property_name(name: str) -> None:
 
 
 def _validated(settings: RegistrationSettings) -> RegistrationSettings:
-    if settings.approval not in APPROVAL_MODES:
-        raise DomainError(ErrorCode.REGISTRATION_ERROR, "approval must be AUTOMATIC or MANUAL.")
     seen: set[str] = set()
     for prop in settings.declared_properties:
         check_property_name(prop.name)
@@ -171,7 +173,7 @@ class SettingsStore:
     def _from_row(self, row: RegistrationSettingsRow) -> RegistrationSettings:
         return RegistrationSettings(
             enabled=row.enabled,
-            approval=row.approval,
+            approval=ApprovalMode(row.approval),
             email_confirmation=row.email_confirmation,
             dynamic_properties=row.dynamic_properties,
             identity_property=row.identity_property,
@@ -216,7 +218,7 @@ class SettingsStore:
         updated = _validated(
             RegistrationSettings(
                 enabled=current.enabled if change.enabled is None else change.enabled,
-                approval=current.approval if change.approval is None else change.approval.upper(),
+                approval=current.approval if change.approval is None else change.approval,
                 email_confirmation=current.email_confirmation
                 if change.email_confirmation is None
                 else change.email_confirmation,
@@ -250,3 +252,9 @@ class SettingsStore:
         await row.save()
         self._cached, self._cached_at = updated, time.monotonic()
         return updated
+
+
+async def update_settings(services: Services, caller: Caller, change: SettingsChange) -> RegistrationSettings:
+    """The backend's partial update of the registration settings."""
+    caller.require_backend()
+    return await services.settings.update(change)

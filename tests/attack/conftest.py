@@ -269,20 +269,20 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 # --- documents -------------------------------------------------------------------------------
 
-ERROR = "... on Error { code message } ... on RateLimitedError { retryAfter }"
-LOGIN_ERROR = ERROR + " ... on AccountLockedError { retryAfter }"
+ERROR = "... on Error { code message } ... on RetryableError { retryAfter }"
+LOGIN_ERROR = ERROR
 REGISTER = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
   register(email: $email, password: $password, options: $options) {{
-    __typename ... on RegistrationResult {{ status approvalToken sessionToken member {{ id loginEmail status }} }} {ERROR}
+    __typename ... on RegisterPayload {{ status approvalToken sessionToken member {{ id loginEmail status }} }} {ERROR}
   }} }}"""
 LOGIN = f"""mutation ($identity: String!, $password: String!) {{
   login(identity: $identity, password: $password) {{
-    __typename ... on SessionResult {{ sessionToken member {{ id status }} }} {LOGIN_ERROR}
+    __typename ... on SessionPayload {{ sessionToken member {{ id status }} }} {LOGIN_ERROR}
   }} }}"""
 APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
-  approveByToken(token: $token) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
-APPROVE_BY_EMAIL = f"""mutation ($email: String!) {{
-  approveByEmail(email: $email) {{ __typename ... on SessionResult {{ sessionToken }} {ERROR} }} }}"""
+  approveByToken(token: $token) {{ __typename ... on SessionPayload {{ sessionToken }} {ERROR} }} }}"""
+APPROVE_BY_EMAIL = """mutation ($email: String!) {
+  approveByEmail(email: $email) { __typename ... on SessionPayload { sessionToken } ... on Error { code message } } }"""
 BLOCK_BY_EMAIL = """mutation ($email: String!) {
   blockByEmail(email: $email) { __typename ... on Error { code message } } }"""
 CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
@@ -302,7 +302,7 @@ async def login(client: Client, identity: str, password: str = PASSWORD) -> dict
 
 async def manual_approval(client: Client) -> None:
     result = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
-    assert result["__typename"] == "SettingsUpdated", result
+    assert result["__typename"] == "UpdateRegistrationSettingsPayload", result
 
 
 SharedServers = Callable[..., list[Server]]

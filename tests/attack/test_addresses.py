@@ -34,7 +34,7 @@ from tests.mailbox import Mailbox
 KELVIN = "\u212a"
 CHANGE_LOGIN_EMAIL = """mutation ($id: ID!, $e: String!) {
   changeLoginEmail(memberId: $id, newEmail: $e) {
-    __typename ... on MemberUpdated { member { loginEmail } } ... on Error { code message } } }"""
+    __typename ... on MemberPayload { member { loginEmail } } ... on Error { code message } } }"""
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ async def test_a_kelvin_sign_address_is_stored_and_mailed_as_the_plain_letter(
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
     registered = await register(client, f"{KELVIN}ate@example.com")
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert registered["member"]["loginEmail"] == "Kate@example.com"
     assert stored(server, registered["member"]["id"]) == {
         "login_email": "Kate@example.com",
@@ -68,7 +68,7 @@ async def test_a_kelvin_sign_address_is_stored_and_mailed_as_the_plain_letter(
     asked = await client.field(
         "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": "kate@example.com"}
     )
-    assert asked["__typename"] == "EmailQueued", asked
+    assert asked["__typename"] == "RequestPasswordResetPayload", asked
     deadline = time.monotonic() + 15
     while not mailbox.messages and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
@@ -83,7 +83,7 @@ async def test_fullwidth_letters_are_stored_as_the_plain_address(server: Server,
     local = unique_email("bob").split("@")[0]
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in local)
     registered = await register(client, f"{fullwidth}@ｅｘａｍｐｌｅ.com")
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert registered["member"]["loginEmail"] == f"{local}@example.com"
     assert stored(server, registered["member"]["id"]) == {
         "login_email": f"{local}@example.com",
@@ -96,7 +96,7 @@ async def test_fullwidth_letters_are_stored_as_the_plain_address(server: Server,
 async def test_the_fullwidth_bob_of_the_review_is_stored_as_bob(server: Server, http: httpx.AsyncClient) -> None:
     client = Client(http, server.graphql_url)
     registered = await register(client, "ｂｏｂ@example.com")
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert registered["member"]["loginEmail"] == "bob@example.com"
     assert stored(server, registered["member"]["id"])["login_email"] == "bob@example.com"
 
@@ -124,7 +124,10 @@ async def test_change_login_email_stores_the_canonical_address(server: Server, h
     local = unique_email("ken").split("@")[0]  # "ken-…": a K, then lower-case
     lookalike = f"{KELVIN}{local[1:]}@EXAMPLE.com"
     changed = await client.field(CHANGE_LOGIN_EMAIL, {"id": member["member"]["id"], "e": lookalike}, api_key=ADMIN_KEY)
-    assert changed == {"__typename": "MemberUpdated", "member": {"loginEmail": f"K{local[1:]}@example.com"}}, changed
+    assert changed == {
+        "__typename": "ChangeLoginEmailPayload",
+        "member": {"loginEmail": f"K{local[1:]}@example.com"},
+    }, changed
     assert stored(server, member["member"]["id"]) == {
         "login_email": f"K{local[1:]}@example.com",
         "email_key": f"{local}@example.com",

@@ -54,8 +54,8 @@ async def test_fifty_concurrent_registrations_of_one_email_make_one_member(
     assert not [b for b in bodies if b.get("errors")], [b for b in bodies if b.get("errors")][:3]
     results = [b["data"]["register"] for b in bodies]
     kinds = [r["__typename"] for r in results]
-    assert kinds.count("RegistrationResult") == 1, kinds
-    assert {r["code"] for r in results if r["__typename"] != "RegistrationResult"} == {3033}
+    assert kinds.count("RegisterPayload") == 1, kinds
+    assert {r["code"] for r in results if r["__typename"] != "RegisterPayload"} == {3033}
 
     members = query_database(attack_database, "SELECT id, contact_id FROM member")
     assert len(members) == 1
@@ -79,7 +79,7 @@ async def test_ten_concurrent_approvals_with_one_token_make_one_session(
         *(Client(http, servers[i % 2].graphql_url).field(APPROVE_BY_TOKEN, {"token": token}) for i in range(10))
     )
     kinds = sorted(r["__typename"] for r in results)
-    assert kinds.count("SessionResult") == 1 and kinds.count("TokenUsedError") == 9, kinds
+    assert kinds.count("ApproveByTokenPayload") == 1 and kinds.count("TokenUsedError") == 9, kinds
     assert (
         query_database(attack_database, "SELECT COUNT(*) AS n FROM member_event WHERE kind = 'APPROVED'")[0]["n"] == 1
     )
@@ -98,7 +98,7 @@ async def test_block_while_logged_in_refuses_the_very_next_request(
 
     assert (await client.field(BLOCK_BY_EMAIL, {"email": "blocked@example.com"}, api_key=ADMIN_KEY))[
         "__typename"
-    ] == "MemberBlocked"
+    ] == "BlockByEmailPayload"
     # The next request, on either process, no longer knows the session.
     assert (await other.post(CURRENT_MEMBER, token=session))["data"]["currentMember"] is None
     assert (await client.field(LOGOUT, token=session))["code"] == 3028

@@ -35,11 +35,11 @@ from tests.mailbox import Mailbox, link_in
 CONTACT = "contactId contact { firstName lastName phones emails picture customFields }"
 REGISTER_WITH_CONTACT = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
   register(email: $email, password: $password, options: $options) {{
-    __typename ... on RegistrationResult {{ sessionToken member {{ id loginEmail {CONTACT} }} }} {ERROR}
+    __typename ... on RegisterPayload {{ sessionToken member {{ id loginEmail {CONTACT} }} }} {ERROR}
   }} }}"""
 CURRENT_CONTACT = f"{{ currentMember {{ id {CONTACT} }} }}"
 DELETE_MEMBER = """mutation ($id: ID!) {
-  deleteMember(id: $id) { __typename ... on MemberDeleted { id } ... on Error { code message } } }"""
+  deleteMember(id: $id) { __typename ... on DeleteMemberPayload { member { id } } ... on Error { code message } } }"""
 
 OLD_CONTACT = {
     "firstName": "Olivia",
@@ -71,10 +71,10 @@ async def register_with(client: Client, email: str, contact: dict[str, Any] | No
 async def register_and_delete_old_member(client: Client, email: str) -> str:
     """A member with a full contact registers; the backend deletes it. Returns the old contact id."""
     old = await register_with(client, email, OLD_CONTACT)
-    assert old["__typename"] == "RegistrationResult", old
+    assert old["__typename"] == "RegisterPayload", old
     assert old["member"]["contact"]["customFields"] == OLD_CONTACT["customFields"]  # the data was stored
     deleted = await client.field(DELETE_MEMBER, {"id": old["member"]["id"]}, api_key=ADMIN_KEY)
-    assert deleted == {"__typename": "MemberDeleted", "id": old["member"]["id"]}, deleted
+    assert deleted == {"__typename": "DeleteMemberPayload", "member": {"id": old["member"]["id"]}}, deleted
     return old["member"]["contactId"]
 
 
@@ -88,7 +88,7 @@ async def test_a_deleted_members_contact_is_not_given_to_the_next_registrant_of_
 
     stranger = Client(http, server.graphql_url)  # another address, anonymous
     registered = await register_with(stranger, email.upper(), new_contact)
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert_holds_nothing_old(registered)
     assert registered["member"]["contactId"] != old_contact_id
     expected_first_name = (new_contact or {}).get("firstName")
@@ -108,7 +108,7 @@ async def test_a_deleted_members_contact_is_not_given_to_the_next_registrant_of_
     assert current["contactId"] != old_contact_id
     # Logging in afresh changes nothing either.
     again = await stranger.field(LOGIN, {"identity": email, "password": PASSWORD})
-    assert again["__typename"] == "SessionResult", again
+    assert again["__typename"] == "LoginPayload", again
     assert_holds_nothing_old(await stranger.field(CURRENT_CONTACT, token=again["sessionToken"]))
 
 
@@ -118,19 +118,19 @@ async def test_proving_the_address_does_not_hand_over_a_deleted_members_contact(
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
     turned_on = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert turned_on["__typename"] == "SettingsUpdated", turned_on
+    assert turned_on["__typename"] == "UpdateRegistrationSettingsPayload", turned_on
     email = unique_email("proved")
     # The old member proves its address too before it is deleted: its contact is as real as they come.
     old = await register_with(client, email, OLD_CONTACT)
-    assert old["__typename"] == "RegistrationResult", old
+    assert old["__typename"] == "RegisterPayload", old
     confirmed = await http.get(link_in((await mailbox.wait_for(email, count=1))[-1]))
     assert confirmed.status_code == 200 and "Email confirmed" in confirmed.text, confirmed.text
     deleted = await client.field(DELETE_MEMBER, {"id": old["member"]["id"]}, api_key=ADMIN_KEY)
-    assert deleted["__typename"] == "MemberDeleted", deleted
+    assert deleted["__typename"] == "DeleteMemberPayload", deleted
 
     stranger = Client(http, server.graphql_url)
     registered = await register_with(stranger, email, {"lastName": "Newcomer"})
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert_holds_nothing_old(registered)
     assert registered["member"]["contactId"] != old["member"]["contactId"]
     assert registered["sessionToken"] is None  # no session before the address is proved
@@ -141,7 +141,7 @@ async def test_proving_the_address_does_not_hand_over_a_deleted_members_contact(
     assert page.status_code == 200 and "Email confirmed" in page.text, page.text
     assert_holds_nothing_old(page.text)
     logged_in = await stranger.field(LOGIN, {"identity": email, "password": PASSWORD})
-    assert logged_in["__typename"] == "SessionResult", logged_in
+    assert logged_in["__typename"] == "LoginPayload", logged_in
     current = await stranger.field(CURRENT_CONTACT, token=logged_in["sessionToken"])
     assert current["id"] == registered["member"]["id"]
     assert_holds_nothing_old(current)
@@ -155,14 +155,14 @@ async def test_registering_a_taken_email_answers_3033_and_reveals_nothing_of_its
     owner = Client(http, server.graphql_url)
     email = unique_email("taken")
     existing = await register_with(owner, email, OLD_CONTACT)
-    assert existing["__typename"] == "RegistrationResult", existing
+    assert existing["__typename"] == "RegisterPayload", existing
     invited = unique_email("invited")
     created = await owner.field(
         """mutation ($input: CreateMemberInput!) { createMember(input: $input) { __typename } }""",
         {"input": {"email": invited, "contactInfo": OLD_CONTACT}},
         api_key=ADMIN_KEY,
     )
-    assert created["__typename"] == "MemberCreated", created
+    assert created["__typename"] == "CreateMemberPayload", created
 
     attacker = Client(http, server.graphql_url)
     for target in (email, f"  {email.upper()} ", invited):

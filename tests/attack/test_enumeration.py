@@ -33,10 +33,10 @@ from tests.conftest import GraphQLClient
 
 LOGIN = """mutation ($identity: String!, $password: String!) {
   login(identity: $identity, password: $password) {
-    __typename ... on SessionResult { sessionToken } ... on Error { code message } ... on AccountLockedError { retryAfter }
+    __typename ... on SessionPayload { sessionToken } ... on Error { code message } ... on AccountLockedError { retryAfter }
   } }"""
 REGISTER = """mutation ($email: String!, $password: String!) {
-  register(email: $email, password: $password) { __typename ... on RegistrationResult { status } ... on Error { code } } }"""
+  register(email: $email, password: $password) { __typename ... on RegisterPayload { status } ... on Error { code } } }"""
 SETTINGS = (
     """mutation ($input: RegistrationSettingsInput!) { updateRegistrationSettings(input: $input) { __typename } }"""
 )
@@ -60,7 +60,7 @@ async def hashes_for(services: Services, gql: GraphQLClient, identity: str, pass
 async def make_member(gql: GraphQLClient, email: str, *, backend: bool = False) -> None:
     send = gql.backend if backend else gql.anonymous
     body = await send(REGISTER, {"email": email, "password": PASSWORD})
-    assert body["data"]["register"]["__typename"] == "RegistrationResult", body
+    assert body["data"]["register"]["__typename"] == "RegisterPayload", body
 
 
 async def test_unknown_identity_and_wrong_password_answer_alike_with_one_hash_each(
@@ -76,7 +76,7 @@ async def test_unknown_identity_and_wrong_password_answer_alike_with_one_hash_ea
     )
     assert unknown_hashes == wrong_hashes == 1
     right, right_hashes = await hashes_for(services, gql, "known@example.com", PASSWORD)
-    assert right["__typename"] == "SessionResult" and right_hashes == 1
+    assert right["__typename"] == "LoginPayload" and right_hashes == 1
 
 
 async def test_blocked_pending_and_locked_accounts_cost_one_hash_too(gql: GraphQLClient, services: Services) -> None:
@@ -137,24 +137,24 @@ async def test_password_reset_requests_answer_the_same_either_way(gql: GraphQLCl
     await make_member(gql, "known@example.com")
     known = await gql.anonymous(RESET, {"email": "known@example.com"})
     unknown = await gql.anonymous(RESET, {"email": "nobody@example.com"})
-    assert known == unknown == {"data": {"requestPasswordReset": {"__typename": "EmailQueued"}}}
+    assert known == unknown == {"data": {"requestPasswordReset": {"__typename": "RequestPasswordResetPayload"}}}
 
 
 # --- over HTTP against a real server: hidden members answer like absent ones -------------------
 
 UPDATE_MEMBER = """mutation ($id: ID!, $input: UpdateMemberInput!) {
   updateMember(id: $id, input: $input) {
-    __typename ... on MemberUpdated { member { id } } ... on Error { code message }
+    __typename ... on MemberPayload { member { id } } ... on Error { code message }
     ... on MemberNotFoundError { property } ... on NotAllowedError { property }
   } }"""
 REGISTER_AS = """mutation ($email: String!, $privacy: PrivacyStatus!) {
   register(email: $email, password: "correct horse", options: {privacyStatus: $privacy}) {
-    __typename ... on RegistrationResult { member { id status } } ... on Error { code message } } }"""
+    __typename ... on RegisterPayload { member { id status } } ... on Error { code message } } }"""
 NOT_FOUND = {"__typename": "MemberNotFoundError", "code": 3030, "message": "No such member.", "property": "id"}
-GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionResult { sessionToken member { id status } } } }"
+GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionPayload { sessionToken member { id status } } } }"
 CONVERT = """mutation ($email: String!, $password: String!, $guestId: ID!) {
   register(email: $email, password: $password, options: {guestId: $guestId}) {
-    __typename ... on RegistrationResult { member { id } } ... on Error { code message }
+    __typename ... on RegisterPayload { member { id } } ... on Error { code message }
     ... on NotConvertibleError { property }
   } }"""
 
@@ -191,9 +191,9 @@ async def test_update_member_answers_alike_for_hidden_unknown_and_malformed_ids(
         assert visible["__typename"] == "NotAllowedError" and visible["code"] == 3029, (caller, visible)
     # The member's own record and the backend are still allowed.
     own = await update_member(client, attacker["member"]["id"], token=session)
-    assert own == {"__typename": "MemberUpdated", "member": {"id": attacker["member"]["id"]}}, own
+    assert own == {"__typename": "UpdateMemberPayload", "member": {"id": attacker["member"]["id"]}}, own
     by_backend = await update_member(client, pending["member"]["id"], api_key=ADMIN_KEY)
-    assert by_backend["__typename"] == "MemberUpdated", by_backend
+    assert by_backend["__typename"] == "UpdateMemberPayload", by_backend
     # Nothing was written to the members the attacker tried.
     for member_id in (private["member"]["id"], public["member"]["id"]):
         (row,) = query_database(server.database_url, f"SELECT title FROM member WHERE id = '{member_id}'")
@@ -237,4 +237,4 @@ async def test_guest_conversion_answers_alike_for_every_id_that_is_not_the_calle
         {"email": unique_email("own"), "password": "correct horse", "guestId": victim["member"]["id"]},
         token=victim["sessionToken"],
     )
-    assert converted == {"__typename": "RegistrationResult", "member": {"id": victim["member"]["id"]}}, converted
+    assert converted == {"__typename": "RegisterPayload", "member": {"id": victim["member"]["id"]}}, converted

@@ -49,7 +49,7 @@ async def test_sigkill_during_a_registration_load_leaves_nothing_half_written(
             except httpx.TransportError:
                 return  # the server died under us
             result = response.json()["data"]["register"]
-            if result["__typename"] == "RegistrationResult":
+            if result["__typename"] == "RegisterPayload":
                 acknowledged.append(email)
 
     workers = [asyncio.create_task(registrant(n)) for n in range(12)]
@@ -91,7 +91,7 @@ async def test_sigkill_during_a_registration_load_leaves_nothing_half_written(
         assert query_database(attack_database, "PRAGMA integrity_check")[0]["integrity_check"] == "ok"
     # The restarted server works.
     client = Client(http, restarted.graphql_url)
-    assert (await register(client, unique_email("after")))["__typename"] == "RegistrationResult"
+    assert (await register(client, unique_email("after")))["__typename"] == "RegisterPayload"
 
 
 class TcpProxy:
@@ -185,7 +185,7 @@ async def test_database_outage_answers_3208_and_the_server_recovers(
     client = Client(http, server.graphql_url)
     email = unique_email("outage")
     session = (await register(client, email))["sessionToken"]
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"
 
     proxy.cut()
     requests: list[tuple[str, dict[str, Any] | None, dict[str, str]]] = [
@@ -215,6 +215,6 @@ async def test_database_outage_answers_3208_and_the_server_recovers(
         assert time.monotonic() < deadline, f"no recovery: {body}"
         await asyncio.sleep(0.2)
     assert body["data"]["currentMember"]["loginEmail"] == email
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"
     assert httpx.get(f"{server.url}/ready").status_code == 200
     proxy.cut()

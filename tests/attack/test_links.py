@@ -40,7 +40,7 @@ CHANGE_EMAIL = """mutation ($id: ID!, $e: String!) { changeLoginEmail(memberId: 
 CHANGE_PASSWORD = """mutation ($old: String!, $new: String!) { changePassword(currentPassword: $old, newPassword: $new) {
   __typename ... on Error { code } } }"""
 DELETE = "mutation ($id: ID!) { deleteMember(id: $id) { __typename ... on Error { code } } }"
-MEMBER = "query ($id: ID!) { member(id: $id) { loginEmail loginEmailVerified } }"
+MEMBER = "query ($id: ID!) { member(id: $id) { ... on Member { loginEmail loginEmailVerified } } }"
 UPDATE_SETTINGS = """mutation ($input: RegistrationSettingsInput!) {
   updateRegistrationSettings(input: $input) { __typename } }"""
 
@@ -64,30 +64,32 @@ Change = Callable[[Account], Awaitable[Any]]
 
 async def change_login_email(account: Account) -> None:
     answer = await account.client.field(CHANGE_EMAIL, {"id": account.id, "e": unique_email("moved")}, api_key=ADMIN_KEY)
-    assert answer["__typename"] == "MemberUpdated", answer
+    assert answer["__typename"] == "ChangeLoginEmailPayload", answer
 
 
 async def change_password(account: Account) -> None:
     session = (await login(account.client, account.email, account.password))["sessionToken"]
     answer = await account.client.field(CHANGE_PASSWORD, {"old": account.password, "new": "changed-pw"}, token=session)
-    assert answer["__typename"] == "PasswordChanged", answer
+    assert answer["__typename"] == "ChangePasswordPayload", answer
 
 
 async def block(account: Account) -> None:
     assert (await account.client.field(BLOCK_BY_EMAIL, {"email": account.email}, api_key=ADMIN_KEY))[
         "__typename"
-    ] == "MemberBlocked"
+    ] == "BlockByEmailPayload"
 
 
 async def block_and_unblock(account: Account) -> None:
     await block(account)
     unblocked = await account.client.field(APPROVE_BY_EMAIL, {"email": account.email}, api_key=ADMIN_KEY)
     # (A member still waiting for confirmation is unblocked all the same, but gets no session: 3087.)
-    assert unblocked["__typename"] in ("SessionResult", "EmailNotConfirmedError"), unblocked
+    assert unblocked["__typename"] in ("ApproveByEmailPayload", "EmailNotConfirmedError"), unblocked
 
 
 async def delete(account: Account) -> None:
-    assert (await account.client.field(DELETE, {"id": account.id}, api_key=ADMIN_KEY))["__typename"] == "MemberDeleted"
+    assert (await account.client.field(DELETE, {"id": account.id}, api_key=ADMIN_KEY))[
+        "__typename"
+    ] == "DeleteMemberPayload"
 
 
 CHANGES: dict[str, Change] = {
@@ -129,7 +131,7 @@ async def test_a_password_link_dies_when_the_account_changes(
     await CHANGES[change](account)
 
     answer = await client.field(RESET_PASSWORD, {"t": token, "p": "attackers-pw"})
-    assert answer["__typename"] != "SessionResult" and answer["code"] in (3201, 3000, 3030), answer
+    assert answer["__typename"] != "ResetPasswordPayload" and answer["code"] in (3201, 3000, 3030), answer
     page = await http.post(
         f"{server.url}/reset-password", data={"token": token, "password": "attackers-pw"}, headers=client.headers()
     )
@@ -156,7 +158,7 @@ async def test_a_confirmation_link_dies_when_the_account_changes(
     await CHANGES[change](Account(client, email, member["id"]))
 
     answer = await client.field(CONFIRM, {"t": token})
-    assert answer["__typename"] != "EmailConfirmed" and answer["code"] in (3201, 3203, 3000, 3030), answer
+    assert answer["__typename"] != "ConfirmEmailPayload" and answer["code"] in (3201, 3203, 3000, 3030), answer
     page = await http.get(f"{server.url}/confirm-email", params={"token": token}, headers=client.headers())
     assert page.status_code in (400, 403) and "Email confirmed" not in page.text
     if change != "deleted":
@@ -180,11 +182,13 @@ async def test_the_review_case_a_reset_link_does_not_verify_a_changed_address(
         "loginEmail": new,
         "loginEmailVerified": False,
     }
-    assert (await login(client, new, PASSWORD))["__typename"] == "SessionResult"  # the password is unchanged
+    assert (await login(client, new, PASSWORD))["__typename"] == "LoginPayload"  # the password is unchanged
     # A link mailed to the new address works, and proves that address.
     await client.field(REQUEST_RESET, {"e": new})
     fresh = await token_mailed(module_mailbox, new, "Reset")
-    assert (await client.field(RESET_PASSWORD, {"t": fresh, "p": "owners-new-pw"}))["__typename"] == "SessionResult"
+    assert (await client.field(RESET_PASSWORD, {"t": fresh, "p": "owners-new-pw"}))[
+        "__typename"
+    ] == "ResetPasswordPayload"
     assert (await client.field(MEMBER, {"id": member["id"]}, api_key=ADMIN_KEY))["loginEmailVerified"] is True
 
 
@@ -200,6 +204,8 @@ async def test_links_survive_what_does_not_concern_them(
     token = await token_mailed(module_mailbox, email, "Reset")
     session = (await login(client, email))["sessionToken"]
     update = 'mutation ($id: ID!) { updateMember(id: $id, input: { title: "Dr" }) { __typename } }'
-    assert (await client.field(update, {"id": member["id"]}, token=session))["__typename"] == "MemberUpdated"
+    assert (await client.field(update, {"id": member["id"]}, token=session))["__typename"] == "UpdateMemberPayload"
     await client.post("mutation { logout { __typename } }", token=session)
-    assert (await client.field(RESET_PASSWORD, {"t": token, "p": "still-works"}))["__typename"] == "SessionResult"
+    assert (await client.field(RESET_PASSWORD, {"t": token, "p": "still-works"}))[
+        "__typename"
+    ] == "ResetPasswordPayload"

@@ -47,7 +47,7 @@ async def test_ten_failures_lock_the_account_even_for_the_right_password(
     server = defaults(shared_servers)
     client = Client(http, server.graphql_url)
     email = unique_email("victim")
-    assert (await register(client, email))["__typename"] == "RegistrationResult"
+    assert (await register(client, email))["__typename"] == "RegisterPayload"
 
     answers = [await login(client, email, f"guess-{i}") for i in range(10)]
     assert {a["code"] for a in answers} == {3003}
@@ -56,12 +56,12 @@ async def test_ten_failures_lock_the_account_even_for_the_right_password(
     assert locked["__typename"] == "AccountLockedError" and locked["code"] == 3036, locked
     assert 55 <= locked["retryAfter"] <= 60
     # The lock is this address's: the owner, from elsewhere, logs in with the right password.
-    assert (await login(Client(http, server.graphql_url), email, PASSWORD))["__typename"] == "SessionResult"
+    assert (await login(Client(http, server.graphql_url), email, PASSWORD))["__typename"] == "LoginPayload"
 
     # The backend unlocks with approveByEmail; the right password then works at once.
     unlocked = await client.field(APPROVE_BY_EMAIL, {"email": email}, api_key=ADMIN_KEY)
-    assert unlocked["__typename"] == "SessionResult"
-    assert (await login(client, email, PASSWORD))["__typename"] == "SessionResult"
+    assert unlocked["__typename"] == "ApproveByEmailPayload"
+    assert (await login(client, email, PASSWORD))["__typename"] == "LoginPayload"
 
 
 async def test_success_resets_the_count(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
@@ -72,7 +72,7 @@ async def test_success_resets_the_count(shared_servers: SharedServers, http: htt
     for _round in range(3):
         for i in range(2):
             assert (await login(client, email, f"wrong{i}"))["code"] == 3003
-        assert (await login(client, email))["__typename"] == "SessionResult"
+        assert (await login(client, email))["__typename"] == "LoginPayload"
 
 
 async def test_the_wait_doubles_up_to_the_maximum(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
@@ -94,11 +94,11 @@ async def test_the_wait_doubles_up_to_the_maximum(shared_servers: SharedServers,
     third = await login(client, email)
     assert third["code"] == 3036 and third["retryAfter"] == 2, third  # capped at the maximum
     await asyncio.sleep(2.1)
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"
     # ...and the success reset the count: three more failures before the next lock.
     for i in range(2):
         assert (await login(client, email, f"w{i}"))["code"] == 3003
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"
 
 
 async def test_each_aliased_login_in_one_document_counts(
@@ -125,7 +125,7 @@ async def test_each_aliased_login_in_one_document_counts(
     sixteen = " ".join(f'g{i}: login(identity: "{other}", password: "x{i}xx") {{ __typename }}' for i in range(16))
     refused = await client.post(f"mutation {{ {sixteen} }}")
     assert refused["data"] is None and "aliases" in refused["errors"][0]["message"].lower()
-    assert (await login(client, other))["__typename"] == "SessionResult"  # nothing was counted
+    assert (await login(client, other))["__typename"] == "LoginPayload"  # nothing was counted
 
 
 async def test_a_burst_of_concurrent_guesses_cannot_slip_past_the_lock(
@@ -156,7 +156,7 @@ async def test_one_address_cannot_keep_the_owner_out(shared_servers: SharedServe
     for round_ in range(3):
         locked = await login(attacker, email, "still guessing")
         assert locked["code"] == 3036, locked
-        assert (await login(owner, email))["__typename"] == "SessionResult", round_
+        assert (await login(owner, email))["__typename"] == "LoginPayload", round_
         await asyncio.sleep(locked["retryAfter"] + 0.1)  # the lock's own length, not a race
         assert (await login(attacker, email, f"again-{round_}"))["code"] == 3003  # relocks the attacker only
 
@@ -173,7 +173,7 @@ async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_i
         for i in range(3):
             assert (await login(attacker, email, f"wrong-{n}-{i}"))["code"] == 3003
         if n < 2:  # one or two addresses locked out: the account is still open to every other
-            assert (await login(Client(http, server.graphql_url), email))["__typename"] == "SessionResult"
+            assert (await login(Client(http, server.graphql_url), email))["__typename"] == "LoginPayload"
     # Three addresses locked out at once: now the account locks for everyone, the owner too.
     locked = await login(owner, email)
     assert locked["code"] == 3036, locked
@@ -183,7 +183,7 @@ async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_i
     for attacker in attackers[:2]:
         for _ in range(2):
             await attacker.field(RESET, {"e": email})
-    assert (await owner.field(RESET, {"e": email}))["__typename"] == "EmailQueued"
+    assert (await owner.field(RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     # Links replaced before their mail went out are not mailed: wait until the queue is empty.
     deadline = time.monotonic() + 15
     while query_database(server.database_url, "SELECT id FROM outbox WHERE status = 'PENDING'"):
@@ -191,9 +191,9 @@ async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_i
         await asyncio.sleep(0.05)
     token = link_in((await mailbox.wait_for(email))[-1]).split("token=", 1)[1]
     reset = await owner.field(RESET_PASSWORD, {"t": token, "p": "the-owners-new-password"})
-    assert reset["__typename"] == "SessionResult", reset
+    assert reset["__typename"] == "ResetPasswordPayload", reset
     # The reset cleared every lock: the owner logs in, and the attackers start from nothing.
-    assert (await login(owner, email, "the-owners-new-password"))["__typename"] == "SessionResult"
+    assert (await login(owner, email, "the-owners-new-password"))["__typename"] == "LoginPayload"
     assert (await login(attackers[0], email, "wrong"))["code"] == 3003
 
 

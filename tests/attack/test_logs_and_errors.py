@@ -86,7 +86,7 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_in_process(
 ) -> None:
     await gql.backend("mutation { updateRegistrationSettings(input: {approval: MANUAL}) { __typename } }")
     registered = await gql.backend(
-        'mutation ($p: String!) { register(email: "flow@example.com", password: $p) { ... on RegistrationResult { approvalToken } } }',
+        'mutation ($p: String!) { register(email: "flow@example.com", password: $p) { ... on RegisterPayload { approvalToken } } }',
         {"p": PASSWORD},
     )
     approval_token = registered["data"]["register"]["approvalToken"]
@@ -97,7 +97,7 @@ async def test_a_whole_flow_logs_no_password_hash_or_token_in_process(
         {"p": PASSWORD + "x"},
     )
     logged_in = await gql.anonymous(
-        'mutation ($p: String!) { login(identity: "flow@example.com", password: $p) { ... on SessionResult { sessionToken } } }',
+        'mutation ($p: String!) { login(identity: "flow@example.com", password: $p) { ... on SessionPayload { sessionToken } } }',
         {"p": PASSWORD},
     )
     second_session = logged_in["data"]["login"]["sessionToken"]

@@ -57,10 +57,10 @@ async def test_a_confirmation_mail_carries_no_text_the_registrant_chose(
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
     turned_on = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert turned_on["__typename"] == "SettingsUpdated", turned_on
+    assert turned_on["__typename"] == "UpdateRegistrationSettingsPayload", turned_on
     victim = unique_email("victim")
     registered = await register_named(client, victim, FIRST_NAME, LAST_NAME)
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
 
     (mail,) = await mailbox.wait_for(victim)
     for part, content in every_part(mail).items():
@@ -81,11 +81,11 @@ async def test_mail_greets_by_name_only_once_the_address_is_proved(
     client = Client(http, server.graphql_url)
     email = unique_email("dora")
     registered = await register_named(client, email, "Dora", "Explorer")
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     nickname = "Dora Explorer"  # what the server makes of first and last name
 
     # The address was never confirmed: the reset mail names no one.
-    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "EmailQueued"
+    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     (first,) = await mailbox.wait_for(email)
     for part, content in every_part(first).items():
         assert "Dora" not in content and "Explorer" not in content, f"the name is in the {part}: {content}"
@@ -93,9 +93,9 @@ async def test_mail_greets_by_name_only_once_the_address_is_proved(
 
     # Following the mailed link proves the address (and sets a new password).
     reset = await client.field(RESET_PASSWORD, {"t": link_in(first).split("token=", 1)[1], "p": "a new passphrase"})
-    assert reset["__typename"] == "SessionResult", reset
+    assert reset["__typename"] == "ResetPasswordPayload", reset
     # Now the address is the member's own: a later mail may greet it by its own name.
-    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "EmailQueued"
+    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     second = (await mailbox.wait_for(email, count=2))[-1]
     assert text_of(second).startswith(f"Hello {nickname},"), text_of(second)
     assert f"Hello {nickname}," in html_of(second)
@@ -109,13 +109,13 @@ async def test_an_injected_name_is_not_mailed_to_an_unconfirmed_address_by_any_t
     client = Client(http, server.graphql_url)
     victim = unique_email("victim")
     registered = await register_named(client, victim, FIRST_NAME, LAST_NAME)
-    assert registered["__typename"] == "RegistrationResult", registered
-    assert (await client.field(REQUEST_RESET, {"e": victim}))["__typename"] == "EmailQueued"
+    assert registered["__typename"] == "RegisterPayload", registered
+    assert (await client.field(REQUEST_RESET, {"e": victim}))["__typename"] == "RequestPasswordResetPayload"
     await mailbox.wait_for(victim, count=1)
     sent = await client.field(
         "mutation ($e: String!) { sendSetPasswordEmail(email: $e) { __typename } }", {"e": victim}, api_key=ADMIN_KEY
     )
-    assert sent["__typename"] == "EmailQueued", sent
+    assert sent["__typename"] == "SendSetPasswordEmailPayload", sent
     mails = await mailbox.wait_for(victim, count=2)
     assert sorted(m["Subject"] for m in mails) == ["Reset your Members password", "Set your password for Members"]
     for mail in mails:

@@ -39,14 +39,14 @@ from tests.attack.conftest import (
 from tests.mailbox import Mailbox, link_in, text_of
 
 TOKEN_IN_LINK = re.compile(r"token=([A-Za-z0-9._~%-]+)")
-GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionResult { sessionToken } } }"
+GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionPayload { sessionToken } } }"
 RESEND = "mutation ($e: String!) { resendEmailConfirmation(email: $e) { __typename ... on Error { code message } } }"
 REQUEST_RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }"
 SEND_SET_PASSWORD = "mutation ($e: String!) { sendSetPasswordEmail(email: $e) { __typename ... on Error { code } } }"
 CREATE_MEMBER = "mutation ($e: String!) { createMember(input: {email: $e}) { __typename ... on Error { code } } }"
 RESET_PASSWORD = """mutation ($t: String!, $p: String!) {
   resetPassword(token: $t, newPassword: $p) {
-    __typename ... on SessionResult { sessionToken member { loginEmail } } ... on Error { code message } } }"""
+    __typename ... on SessionPayload { sessionToken member { loginEmail } } ... on Error { code message } } }"""
 
 
 async def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "the condition") -> Any:
@@ -119,14 +119,14 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
     confirmation = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert confirmation["__typename"] == "SettingsUpdated", confirmation
+    assert confirmation["__typename"] == "UpdateRegistrationSettingsPayload", confirmation
     handed_out: dict[str, str] = {}
 
     # Registration (confirmation mail), a resent confirmation, confirming, logging in.
     ada = unique_email("ada")
-    assert (await register(client, ada))["__typename"] == "RegistrationResult"
+    assert (await register(client, ada))["__typename"] == "RegisterPayload"
     await mailbox.wait_for(ada, count=1)  # sent before the resend, so it is not superseded
-    assert (await client.field(RESEND, {"e": ada}))["__typename"] == "EmailQueued"
+    assert (await client.field(RESEND, {"e": ada}))["__typename"] == "ResendEmailConfirmationPayload"
     confirm_link = link_in((await mailbox.wait_for(ada, count=2))[-1])
     confirmed = await http.get(confirm_link)
     assert confirmed.status_code == 200 and "Email confirmed" in confirmed.text, confirmed.text
@@ -134,17 +134,19 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
     handed_out["session (second login)"] = (await login(client, ada))["sessionToken"]
     handed_out["session (guest)"] = (await client.field(GUEST_LOGIN))["sessionToken"]
     # A password reset.
-    assert (await client.field(REQUEST_RESET, {"e": ada}))["__typename"] == "EmailQueued"
+    assert (await client.field(REQUEST_RESET, {"e": ada}))["__typename"] == "RequestPasswordResetPayload"
     await mailbox.wait_for(ada, count=3)
     # An invited member, and the backend's set-password mail.
     bob = unique_email("bob")
-    assert (await client.field(CREATE_MEMBER, {"e": bob}, api_key=ADMIN_KEY))["__typename"] == "MemberCreated"
+    assert (await client.field(CREATE_MEMBER, {"e": bob}, api_key=ADMIN_KEY))["__typename"] == "CreateMemberPayload"
     await mailbox.wait_for(bob, count=1)
-    assert (await client.field(SEND_SET_PASSWORD, {"e": bob}, api_key=ADMIN_KEY))["__typename"] == "EmailQueued"
+    assert (await client.field(SEND_SET_PASSWORD, {"e": bob}, api_key=ADMIN_KEY))[
+        "__typename"
+    ] == "SendSetPasswordEmailPayload"
     await mailbox.wait_for(bob, count=2)
     # Manual approval: the backend's registration gets the approval token (kept unused: live).
     manual = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
-    assert manual["__typename"] == "SettingsUpdated", manual
+    assert manual["__typename"] == "UpdateRegistrationSettingsPayload", manual
     cleo = unique_email("cleo")
     pending = await register(client, cleo, api_key=ADMIN_KEY)
     assert pending["status"] == "PENDING" and pending["approvalToken"], pending
@@ -187,8 +189,8 @@ async def test_a_mailed_link_still_works_after_its_outbox_row_is_blanked(
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
     email = unique_email("later")
-    assert (await register(client, email))["__typename"] == "RegistrationResult"
-    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "EmailQueued"
+    assert (await register(client, email))["__typename"] == "RegisterPayload"
+    assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     (mail,) = await mailbox.wait_for(email)
     await wait_until(lambda: nothing_pending(server), what="the outbox emptying")
     (row,) = query_database(server.database_url, "SELECT * FROM outbox")
@@ -197,9 +199,9 @@ async def test_a_mailed_link_still_works_after_its_outbox_row_is_blanked(
 
     # The token was written when the mail went out, and it opens: a new password, a session.
     reset = await client.field(RESET_PASSWORD, {"t": token_in(mail), "p": "a brand new passphrase"})
-    assert reset["__typename"] == "SessionResult", reset
+    assert reset["__typename"] == "ResetPasswordPayload", reset
     assert reset["member"]["loginEmail"] == email
     current = await client.field(CURRENT_MEMBER, token=reset["sessionToken"])
     assert current["loginEmail"] == email
-    assert (await login(client, email, "a brand new passphrase"))["__typename"] == "SessionResult"
+    assert (await login(client, email, "a brand new passphrase"))["__typename"] == "LoginPayload"
     assert (await login(client, email, PASSWORD))["__typename"] == "InvalidCredentialsError"

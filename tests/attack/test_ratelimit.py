@@ -82,7 +82,7 @@ async def test_login_is_limited_per_address(kind: str, shared_servers: SharedSer
     # Another address has its own bucket; the backend (API key) is not limited.
     assert (await login(Client(http, server.graphql_url), unique_email(), "guess"))["code"] == 3003
     email = unique_email()
-    assert (await register(attacker, email, api_key=ADMIN_KEY))["__typename"] == "RegistrationResult"
+    assert (await register(attacker, email, api_key=ADMIN_KEY))["__typename"] == "RegisterPayload"
 
 
 @BACKENDS
@@ -185,14 +185,20 @@ async def test_password_reset_mail_is_limited_per_mailbox_and_per_address(
     # Two mails an hour to one mailbox from one address, whether or not it has an account…
     attacker = Client(http, server.graphql_url)
     answers = [await attacker.field(RESET, {"e": victim}) for _ in range(3)]
-    assert [a["__typename"] for a in answers] == ["EmailQueued", "EmailQueued", "RateLimitedError"]
+    assert [a["__typename"] for a in answers] == [
+        "RequestPasswordResetPayload",
+        "RequestPasswordResetPayload",
+        "RateLimitedError",
+    ]
     assert answers[-1]["retryAfter"] > 60
     assert (await attacker.field(RESET, {"e": victim.upper()}))["code"] == 3207
     # …which does not use up the mailbox owner's own allowance, from the owner's address.
-    assert (await Client(http, server.graphql_url).field(RESET, {"e": victim}))["__typename"] == "EmailQueued"
+    assert (await Client(http, server.graphql_url).field(RESET, {"e": victim}))[
+        "__typename"
+    ] == "RequestPasswordResetPayload"
     # Many addresses together: ten mails an hour to one mailbox, whoever asks.
     answers = [await Client(http, server.graphql_url).field(RESET, {"e": victim}) for _ in range(10)]
-    assert [a["__typename"] for a in answers] == ["EmailQueued"] * 7 + ["RateLimitedError"] * 3, answers
+    assert [a["__typename"] for a in answers] == ["RequestPasswordResetPayload"] * 7 + ["RateLimitedError"] * 3, answers
     # Ten requests an hour from one address, whatever the mailboxes.
     spammer = Client(http, server.graphql_url)
     codes = [(await spammer.field(RESET, {"e": unique_email("other")})).get("code") for _ in range(11)]
@@ -214,7 +220,7 @@ async def _used_reset_token(server: Server, http: httpx.AsyncClient, mailbox: Ma
     token = link_in((await mailbox.wait_for(email))[0]).split("token=", 1)[1]
     assert (await client.field(RESET_PASSWORD, {"t": token, "p": "first-new"}, api_key=ADMIN_KEY))[
         "__typename"
-    ] == "SessionResult"
+    ] == "ResetPasswordPayload"
     return token
 
 
@@ -281,7 +287,7 @@ async def test_used_or_stale_links_cost_no_password_hash(gql: GraphQLClient, ser
     assert services.hasher.computations == before
     # A refused new password costs no hash either (changePassword checks the policy first).
     session = await gql.anonymous(
-        'mutation { login(identity: "hash@example.com", password: "pw-first") { ... on SessionResult { sessionToken } } }'
+        'mutation { login(identity: "hash@example.com", password: "pw-first") { ... on SessionPayload { sessionToken } } }'
     )
     token = session["data"]["login"]["sessionToken"]
     before = services.hasher.computations

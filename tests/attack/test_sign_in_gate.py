@@ -26,12 +26,12 @@ from tests.mailbox import Mailbox, link_in
 
 UPDATE_MEMBER = """mutation ($id: ID!) { updateMember(id: $id, input: { title: "acting at once" }) {
   __typename ... on Error { code } } }"""
-GUEST = "mutation { loginAsGuest { ... on SessionResult { sessionToken member { id } } } }"
+GUEST = "mutation { loginAsGuest { ... on SessionPayload { sessionToken member { id } } } }"
 CHANGE_EMAIL = """mutation ($id: ID!, $e: String!) { changeLoginEmail(memberId: $id, newEmail: $e) {
   __typename ... on Error { code } } }"""
 REQUEST_RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }"
 RESET_PASSWORD = """mutation ($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) {
-  __typename ... on SessionResult { sessionToken member { loginEmailVerified } } ... on Error { code } } }"""
+  __typename ... on SessionPayload { sessionToken member { loginEmailVerified } } ... on Error { code } } }"""
 
 
 @pytest_asyncio.fixture
@@ -52,7 +52,7 @@ async def test_register_answers_no_session_until_the_email_is_confirmed(
     client = Client(http, confirming.graphql_url)
     email = unique_email("someone-elses")  # anyone can type anybody's address
     registered = await client.field(REGISTER, {"email": email, "password": PASSWORD})
-    assert registered["__typename"] == "RegistrationResult"
+    assert registered["__typename"] == "RegisterPayload"
     assert registered["status"] == "EMAIL_CONFIRMATION_PENDING" and registered["sessionToken"] is None, registered
     assert registered["member"]["status"] == "APPROVED"
     assert (await login(client, email))["code"] == 3087
@@ -77,7 +77,7 @@ async def test_a_guest_converted_with_an_unconfirmed_email_loses_its_session(
     assert (await client.post(CURRENT_MEMBER, token=token))["data"]["currentMember"] is None
     assert (await client.field(UPDATE_MEMBER, {"id": guest_id}, token=token))["code"] == 3030
     await confirm(http, mailbox, email)
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"
 
 
 async def test_approval_gives_no_session_before_confirmation(
@@ -100,7 +100,7 @@ async def test_approval_gives_no_session_before_confirmation(
 
     for email in (by_token, by_email):
         await confirm(http, mailbox, email)
-        assert (await login(client, email))["__typename"] == "SessionResult"
+        assert (await login(client, email))["__typename"] == "LoginPayload"
 
 
 async def test_a_changed_login_email_ends_sessions_until_it_is_confirmed(
@@ -114,7 +114,7 @@ async def test_a_changed_login_email_ends_sessions_until_it_is_confirmed(
     assert (await client.field(CURRENT_MEMBER, token=session))["id"] == member["id"]
     assert (await client.field(CHANGE_EMAIL, {"id": member["id"], "e": new}, api_key=ADMIN_KEY))[
         "__typename"
-    ] == "MemberUpdated"
+    ] == "ChangeLoginEmailPayload"
     # The account now answers to an address nobody has proved: no session works until it is.
     assert (await client.post(CURRENT_MEMBER, token=session))["data"]["currentMember"] is None
     assert (await login(client, new))["code"] == 3087
@@ -134,7 +134,7 @@ async def test_a_password_link_proves_the_address_it_was_sent_to(
     mails = await mailbox.wait_for(email, count=2)
     token = link_in([m for m in mails if "Reset" in m["Subject"]][-1]).split("token=", 1)[1]
     reset = await client.field(RESET_PASSWORD, {"t": token, "p": "a-new-password"})
-    assert reset["__typename"] == "SessionResult" and reset["member"]["loginEmailVerified"] is True, reset
+    assert reset["__typename"] == "ResetPasswordPayload" and reset["member"]["loginEmailVerified"] is True, reset
 
 
 async def test_turning_confirmation_off_releases_waiting_members(
@@ -145,4 +145,4 @@ async def test_turning_confirmation_off_releases_waiting_members(
     await client.field(REGISTER, {"email": email, "password": PASSWORD})
     assert (await login(client, email))["code"] == 3087
     await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": False}}, api_key=ADMIN_KEY)
-    assert (await login(client, email))["__typename"] == "SessionResult"
+    assert (await login(client, email))["__typename"] == "LoginPayload"

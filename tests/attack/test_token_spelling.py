@@ -40,7 +40,7 @@ ATTEMPTS = 30
 REQUEST_RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }"
 RESET_PASSWORD = """mutation ($t: String!, $p: String!) {
   resetPassword(token: $t, newPassword: $p) {
-    __typename ... on SessionResult { sessionToken } ... on Error { code message } } }"""
+    __typename ... on SessionPayload { sessionToken } ... on Error { code message } } }"""
 TOKEN_INVALID = 3201
 
 
@@ -139,7 +139,7 @@ async def test_a_session_token_opens_only_as_issued(server: Server, http: httpx.
     client = Client(http, server.graphql_url)
     email = unique_email("session")
     registered = await register(client, email)
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
 
     async def new_session() -> str:
         return (await login(client, email))["sessionToken"]
@@ -179,19 +179,19 @@ async def test_an_approval_token_is_accepted_only_as_issued(
     answer = await client.field(APPROVE_BY_TOKEN, {"token": spelled})
     assert answer["__typename"] == "TokenInvalidError" and answer["code"] == TOKEN_INVALID, answer
     approved = await client.field(APPROVE_BY_TOKEN, {"token": token})  # the exact token still works
-    assert approved["__typename"] == "SessionResult", approved
+    assert approved["__typename"] == "ApproveByTokenPayload", approved
 
 
 async def reset_token_for(client: Client, mailbox: Mailbox, variant: str) -> tuple[str, str]:
     """A member and a live reset token from its mail, fit for ``variant``."""
     email = unique_email("reset")
-    assert (await register(client, email))["__typename"] == "RegistrationResult"
+    assert (await register(client, email))["__typename"] == "RegisterPayload"
     mails = 0
 
     async def new_reset_token() -> str:
         nonlocal mails
         asked = await client.field(REQUEST_RESET, {"e": email})
-        assert asked["__typename"] == "EmailQueued", asked
+        assert asked["__typename"] == "RequestPasswordResetPayload", asked
         mails += 1
         return link_in((await mailbox.wait_for(email, count=mails))[-1]).split("token=", 1)[1]
 
@@ -208,7 +208,7 @@ async def test_an_emailed_reset_token_is_accepted_by_reset_password_only_as_issu
     assert answer["__typename"] == "TokenInvalidError" and answer["code"] == TOKEN_INVALID, answer
     assert (await login(client, email, "a new passphrase"))["__typename"] == "InvalidCredentialsError"
     reset = await client.field(RESET_PASSWORD, {"t": token, "p": "a new passphrase"})  # the exact token works
-    assert reset["__typename"] == "SessionResult", reset
+    assert reset["__typename"] == "ResetPasswordPayload", reset
 
 
 @pytest.mark.parametrize("variant", JWS_VARIANTS)
@@ -230,4 +230,4 @@ async def test_an_emailed_reset_token_is_accepted_by_the_reset_page_only_as_issu
     assert (await login(client, email, "a new passphrase"))["__typename"] == "InvalidCredentialsError"
     saved = await post_form(token)  # the exact token works
     assert saved.status_code == 200 and "Password saved" in saved.text, saved.text
-    assert (await login(client, email, "a new passphrase"))["__typename"] == "SessionResult"
+    assert (await login(client, email, "a new passphrase"))["__typename"] == "LoginPayload"

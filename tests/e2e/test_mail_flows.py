@@ -35,12 +35,12 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
     email = unique_email("confirm")
     registered = server.graphql(
         'mutation ($e: String!) { register(email: $e, password: "wonderland") { __typename '
-        "... on RegistrationResult { status sessionToken } } }",
+        "... on RegisterPayload { status sessionToken } } }",
         {"e": email},
     )
     # Approved, but no session until the address is confirmed.
     assert registered["data"]["register"] == {
-        "__typename": "RegistrationResult",
+        "__typename": "RegisterPayload",
         "status": "EMAIL_CONFIRMATION_PENDING",
         "sessionToken": None,
     }
@@ -51,7 +51,7 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
     assert link.startswith(server.base_url + "/confirm-email?token=")
     page = httpx.get(link, timeout=10)
     assert page.status_code == 200 and "Email confirmed" in page.text
-    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["__typename"] == "SessionResult"
+    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["__typename"] == "LoginPayload"
     output = server.stop()
     token = link.split("token=", 1)[1]
     assert token not in output and "wonderland" not in output
@@ -64,7 +64,7 @@ def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: 
         'mutation ($e: String!) { register(email: $e, password: "old-secret") { __typename } }', {"e": email}
     )
     asked = server.graphql("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
-    assert asked["data"]["requestPasswordReset"]["__typename"] == "EmailQueued"
+    assert asked["data"]["requestPasswordReset"]["__typename"] == "RequestPasswordResetPayload"
     link = link_in(wait_for_mail(mailbox, email))
     form = httpx.get(link, timeout=10)
     assert form.status_code == 200 and "<form" in form.text
@@ -72,7 +72,7 @@ def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: 
     saved = httpx.post(f"{server.base_url}/reset-password", data={"token": token, "password": "new-secret"}, timeout=10)
     assert saved.status_code == 200 and "Password saved" in saved.text
     assert server.graphql(LOGIN, {"i": email, "p": "old-secret"})["data"]["login"]["code"] == 3003
-    assert server.graphql(LOGIN, {"i": email, "p": "new-secret"})["data"]["login"]["__typename"] == "SessionResult"
+    assert server.graphql(LOGIN, {"i": email, "p": "new-secret"})["data"]["login"]["__typename"] == "LoginPayload"
 
 
 def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartServer) -> None:
@@ -80,7 +80,7 @@ def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartSe
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     email = unique_email("later")
     created = server.backend("mutation ($e: String!) { createMember(input: {email: $e}) { __typename } }", {"e": email})
-    assert created["data"]["createMember"]["__typename"] == "MemberCreated"
+    assert created["data"]["createMember"]["__typename"] == "CreateMemberPayload"
     time.sleep(1.5)  # the worker tries, fails, and backs off
     mailbox.start()
     try:
@@ -106,7 +106,7 @@ def test_two_server_processes_deliver_each_mail_once(tmp_path, mailbox: Mailbox)
             created = servers[i % 2].backend(
                 "mutation ($e: String!) { createMember(input: {email: $e}) { __typename } }", {"e": email}
             )
-            assert created["data"]["createMember"]["__typename"] == "MemberCreated"
+            assert created["data"]["createMember"]["__typename"] == "CreateMemberPayload"
         for email in emails:
             wait_for_mail(mailbox, email)
         time.sleep(2)  # time for a duplicate to arrive, if there were one

@@ -25,7 +25,7 @@ REGISTER = """
 mutation Register($email: String, $password: String!, $options: RegistrationOptions) {
   register(email: $email, password: $password, options: $options) {
     __typename
-    ... on RegistrationResult { status approvalToken sessionToken member { id loginEmail status } }
+    ... on RegisterPayload { status approvalToken sessionToken member { id loginEmail status } }
     ... on Error { code message }
   }
 }
@@ -34,7 +34,7 @@ APPROVE_BY_TOKEN = """
 mutation ($token: String!) {
   approveByToken(token: $token) {
     __typename
-    ... on SessionResult { sessionToken member { id loginEmail status } }
+    ... on SessionPayload { sessionToken member { id loginEmail status } }
     ... on Error { code message }
   }
 }
@@ -43,7 +43,7 @@ APPROVE_BY_EMAIL = """
 mutation ($email: String!) {
   approveByEmail(email: $email) {
     __typename
-    ... on SessionResult { sessionToken member { id status } }
+    ... on SessionPayload { sessionToken member { id status } }
     ... on Error { code message }
   }
 }
@@ -52,7 +52,7 @@ BLOCK_BY_EMAIL = """
 mutation ($email: String!) {
   blockByEmail(email: $email) {
     __typename
-    ... on MemberBlocked { member { id loginEmail status } }
+    ... on BlockByEmailPayload { member { id loginEmail status } }
     ... on Error { code message }
   }
 }
@@ -61,12 +61,12 @@ LOGIN = """
 mutation ($identity: String!, $password: String!) {
   login(identity: $identity, password: $password) {
     __typename
-    ... on SessionResult { sessionToken member { id loginEmail status } }
+    ... on SessionPayload { sessionToken member { id loginEmail status } }
     ... on Error { code message }
   }
 }
 """
-LOGOUT = "mutation { logout { __typename ... on LoggedOut { ok } ... on Error { code message } } }"
+LOGOUT = "mutation { logout { __typename ... on LogoutPayload { member { id } } ... on Error { code message } } }"
 CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
 COUNT_BY_EMAIL = "query ($prefix: String!) { members(filter: {emailPrefix: $prefix}) { totalCount } }"
 
@@ -87,7 +87,7 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # A backend registration gets the approval token; the member waits.
     registered = _data(server.backend(REGISTER, {"email": email, "password": password}), "register")
-    assert registered["__typename"] == "RegistrationResult", registered
+    assert registered["__typename"] == "RegisterPayload", registered
     assert registered["status"] == "PENDING"
     assert registered["member"]["status"] == "PENDING"
     assert registered["sessionToken"] is None
@@ -98,7 +98,7 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # An anonymous registration is PENDING too, and never sees a token.
     anonymous = _data(server.graphql(REGISTER, {"email": unique_email("anon"), "password": "anon-pass"}), "register")
-    assert anonymous["__typename"] == "RegistrationResult", anonymous
+    assert anonymous["__typename"] == "RegisterPayload", anonymous
     assert anonymous["status"] == "PENDING"
     assert anonymous["approvalToken"] is None
     assert anonymous["sessionToken"] is None
@@ -108,7 +108,7 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # Approval by token opens a session.
     approved = _data(server.graphql(APPROVE_BY_TOKEN, {"token": approval_token}), "approveByToken")
-    assert approved["__typename"] == "SessionResult", approved
+    assert approved["__typename"] == "ApproveByTokenPayload", approved
     assert approved["member"] == {"id": member_id, "loginEmail": email, "status": "APPROVED"}
     approval_session = approved["sessionToken"]
     secrets_seen.append(approval_session)
@@ -121,7 +121,7 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # Login (identity compared case-insensitively) gives another session.
     logged_in = _login(server, email.upper(), password)
-    assert logged_in["__typename"] == "SessionResult", logged_in
+    assert logged_in["__typename"] == "LoginPayload", logged_in
     session = logged_in["sessionToken"]
     secrets_seen.append(session)
     assert session != approval_session
@@ -129,7 +129,7 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # Block: the very next request with either old session is anonymous.
     blocked = _data(server.backend(BLOCK_BY_EMAIL, {"email": email}), "blockByEmail")
-    assert blocked["__typename"] == "MemberBlocked", blocked
+    assert blocked["__typename"] == "BlockByEmailPayload", blocked
     assert blocked["member"]["status"] == "BLOCKED"
     assert _data(server.graphql(CURRENT_MEMBER, token=session), "currentMember") is None
     assert _data(server.graphql(CURRENT_MEMBER, token=approval_session), "currentMember") is None
@@ -144,18 +144,18 @@ def test_manual_approval_block_and_unblock_over_http(start_server: StartServer) 
 
     # approveByEmail unblocks and opens a session; login works again.
     unblocked = _data(server.backend(APPROVE_BY_EMAIL, {"email": email}), "approveByEmail")
-    assert unblocked["__typename"] == "SessionResult", unblocked
+    assert unblocked["__typename"] == "ApproveByEmailPayload", unblocked
     assert unblocked["member"]["status"] == "APPROVED"
     secrets_seen.append(unblocked["sessionToken"])
     back = _login(server, email, password)
-    assert back["__typename"] == "SessionResult", back
+    assert back["__typename"] == "LoginPayload", back
     secrets_seen.append(back["sessionToken"])
     assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember")["id"] == member_id
 
     # Logout ends that session.
     assert _data(server.graphql(LOGOUT, token=back["sessionToken"]), "logout") == {
-        "__typename": "LoggedOut",
-        "ok": True,
+        "__typename": "LogoutPayload",
+        "member": {"id": member_id},
     }
     assert _data(server.graphql(CURRENT_MEMBER, token=back["sessionToken"]), "currentMember") is None
 
@@ -177,10 +177,13 @@ def test_wrong_api_key_is_refused_with_2002_and_nothing_happens(server: Server) 
     # Nor can a wrong key block an existing member.
     registered = _data(server.backend(REGISTER, {"email": email, "password": "secret-pass"}), "register")
     assert registered["status"] == "PENDING"
-    assert _data(server.backend(APPROVE_BY_EMAIL, {"email": email}), "approveByEmail")["__typename"] == "SessionResult"
+    assert (
+        _data(server.backend(APPROVE_BY_EMAIL, {"email": email}), "approveByEmail")["__typename"]
+        == "ApproveByEmailPayload"
+    )
     block = server.graphql(BLOCK_BY_EMAIL, {"email": email}, api_key=ADMIN_KEY + "x")
     assert block["errors"][0]["extensions"]["code"] == 2002, block
-    assert _login(server, email, "secret-pass")["__typename"] == "SessionResult"
+    assert _login(server, email, "secret-pass")["__typename"] == "LoginPayload"
 
 
 def test_backend_only_operations_refuse_other_callers(server: Server) -> None:

@@ -54,7 +54,7 @@ def test_uvicorn_workers_share_a_fresh_sqlite_database(tmp_path: Path) -> None:
                 },
                 timeout=10,
             ).json()
-            assert body["data"]["register"]["__typename"] == "RegistrationResult", body
+            assert body["data"]["register"]["__typename"] == "RegisterPayload", body
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -19,27 +19,27 @@ REGISTER = f"""
 mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
   register(email: $email, password: $password, options: $options) {{
     __typename
-    ... on RegistrationResult {{ status approvalToken sessionToken member {{ {MEMBER_FIELDS} }} }}
+    ... on RegisterPayload {{ status approvalToken sessionToken member {{ {MEMBER_FIELDS} }} }}
     {ERROR_FIELDS} {LIMIT_FIELDS}
   }}
 }}
 """
-SESSION_RESULT = f"__typename ... on SessionResult {{ sessionToken member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS}"
+SESSION_RESULT = f"__typename ... on SessionPayload {{ sessionToken member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS}"
 LOGIN = f"mutation ($identity: String!, $password: String!) {{ login(identity: $identity, password: $password) {{ {SESSION_RESULT} }} }}"
 APPROVE_BY_TOKEN = f"mutation ($token: String!) {{ approveByToken(token: $token) {{ {SESSION_RESULT} }} }}"
 APPROVE_BY_EMAIL = f"mutation ($email: String!) {{ approveByEmail(email: $email) {{ {SESSION_RESULT} }} }}"
 BLOCK_BY_EMAIL = f"""mutation ($email: String!) {{ blockByEmail(email: $email) {{
-  __typename ... on MemberBlocked {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
-LOGOUT = f"mutation {{ logout {{ __typename ... on LoggedOut {{ ok }} {ERROR_FIELDS} }} }}"
+  __typename ... on BlockByEmailPayload {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
+LOGOUT = f"mutation {{ logout {{ __typename ... on LogoutPayload {{ member {{ id }} }} {ERROR_FIELDS} }} }}"
 CURRENT_MEMBER = f"{{ currentMember {{ {MEMBER_FIELDS} }} }}"
-MEMBER = f"query ($id: ID!) {{ member(id: $id) {{ {MEMBER_FIELDS} }} }}"
+MEMBER = f"query ($id: ID!) {{ member(id: $id) {{ __typename id profile {{ nickname slug }} ... on Member {{ {MEMBER_FIELDS} }} }} }}"
 UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{ updateRegistrationSettings(input: $input) {{
-  __typename ... on SettingsUpdated {{ settings {{ enabled approval emailConfirmation dynamicProperties identityProperty
+  __typename ... on UpdateRegistrationSettingsPayload {{ settings {{ enabled approval emailConfirmation dynamicProperties identityProperty
     declaredProperties {{ name required maxLength }} }} }} {ERROR_FIELDS} }} }}"""
 MEMBERS = """
-query ($first: Int, $after: String, $filter: MemberFilter, $sort: MemberSort) {
-  members(first: $first, after: $after, filter: $filter, sort: $sort) {
-    edges { cursor node { id loginEmail status privacyStatus profile { nickname } } }
+query ($first: Int, $after: String, $last: Int, $before: String, $filter: MemberFilter, $sort: MemberSort) {
+  members(first: $first, after: $after, last: $last, before: $before, filter: $filter, sort: $sort) {
+    edges { cursor node { __typename id profile { nickname } ... on Member { loginEmail status privacyStatus } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
 }
@@ -66,7 +66,7 @@ async def settings(client: GraphQLClient, **changes: Any) -> dict[str, Any]:
     body = await client.backend(UPDATE_SETTINGS, {"input": changes})
     assert "errors" not in body, body
     result = body["data"]["updateRegistrationSettings"]
-    assert result["__typename"] == "SettingsUpdated", result
+    assert result["__typename"] == "UpdateRegistrationSettingsPayload", result
     return result["settings"]
 
 

@@ -36,19 +36,19 @@ async def test_approve_by_token_once(gql: GraphQLClient) -> None:
     token = await pending(gql)
     assert code(await login(gql, "pat@example.com")) == 3204
     first = await approve(gql, token)
-    assert first["__typename"] == "SessionResult" and first["member"]["status"] == "APPROVED"
+    assert first["__typename"] == "ApproveByTokenPayload" and first["member"]["status"] == "APPROVED"
     me = await gql.member(first["sessionToken"], CURRENT_MEMBER)
     assert me["data"]["currentMember"]["loginEmail"] == "pat@example.com"
     assert code(await approve(gql, token)) == 3203
-    assert (await login(gql, "pat@example.com"))["__typename"] == "SessionResult"
+    assert (await login(gql, "pat@example.com"))["__typename"] == "LoginPayload"
 
 
 async def test_concurrent_approvals_with_one_token_make_one_session(gql: GraphQLClient) -> None:
     token = await pending(gql)
     results = await asyncio.gather(*(approve(gql, token) for _ in range(10)))
     kinds = sorted(r["__typename"] for r in results)
-    assert kinds.count("SessionResult") == 1 and kinds.count("TokenUsedError") == 9, kinds
-    [won] = [r for r in results if r["__typename"] == "SessionResult"]
+    assert kinds.count("ApproveByTokenPayload") == 1 and kinds.count("TokenUsedError") == 9, kinds
+    [won] = [r for r in results if r["__typename"] == "ApproveByTokenPayload"]
     assert (await gql.member(won["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"]["id"] == won["member"]["id"]
 
 
@@ -87,12 +87,12 @@ async def test_approve_by_email_is_backend_only_and_unblocks(gql: GraphQLClient)
     refused = await gql.anonymous(APPROVE_BY_EMAIL, {"email": "pat@example.com"})
     assert code(refused["data"]["approveByEmail"]) == 3029
     approved = (await gql.backend(APPROVE_BY_EMAIL, {"email": "PAT@example.com"}))["data"]["approveByEmail"]
-    assert approved["__typename"] == "SessionResult" and approved["member"]["status"] == "APPROVED"
+    assert approved["__typename"] == "ApproveByEmailPayload" and approved["member"]["status"] == "APPROVED"
     await gql.backend(BLOCK_BY_EMAIL, {"email": "pat@example.com"})
     assert code(await login(gql, "pat@example.com")) == 3000
     unblocked = (await gql.backend(APPROVE_BY_EMAIL, {"email": "pat@example.com"}))["data"]["approveByEmail"]
     assert unblocked["member"]["status"] == "APPROVED"
-    assert (await login(gql, "pat@example.com"))["__typename"] == "SessionResult"
+    assert (await login(gql, "pat@example.com"))["__typename"] == "LoginPayload"
     missing = (await gql.backend(APPROVE_BY_EMAIL, {"email": "nobody@example.com"}))["data"]["approveByEmail"]
     assert code(missing) == 3030
 
@@ -135,7 +135,7 @@ async def test_logout_ends_that_session_only_and_stores_no_token(gql: GraphQLCli
     session = await login(gql, "s@example.com")
     token, other = session["sessionToken"], (await login(gql, "s@example.com"))["sessionToken"]
     assert session["member"]["lastLoginDate"] is not None
-    assert (await gql.member(token, LOGOUT))["data"]["logout"]["__typename"] == "LoggedOut"
+    assert (await gql.member(token, LOGOUT))["data"]["logout"]["__typename"] == "LogoutPayload"
     assert (await gql.member(token, CURRENT_MEMBER))["data"]["currentMember"] is None
     assert code((await gql.member(token, LOGOUT))["data"]["logout"]) == 3028
     assert (await gql.member(other, CURRENT_MEMBER))["data"]["currentMember"]["id"] == session["member"]["id"]
@@ -165,3 +165,44 @@ async def test_wrong_api_key_is_2002_and_nothing_happens(gql: GraphQLClient) -> 
     )
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == 2002
     assert await Member.all().count() == 0
+
+
+BY_ID = """mutation ($id: ID!) {{ {field}(id: $id) {{ __typename
+  ... on MemberPayload {{ member {{ id status }} }} ... on Error {{ code message property }} }} }}"""
+
+
+async def by_id(gql: GraphQLClient, field: str, member_id: str, *, backend: bool = True) -> dict:
+    send = gql.backend if backend else gql.anonymous
+    body = await send(BY_ID.format(field=field), {"id": member_id})
+    assert "errors" not in body, body
+    return body["data"][field]
+
+
+async def test_the_backend_approves_blocks_and_unblocks_by_id(gql: GraphQLClient) -> None:
+    await pending(gql)
+    member = await Member.get(email_key="pat@example.com")
+    member_id = str(member.id)
+    for field in ("approveMember", "blockMember", "unblockMember"):
+        assert code(await by_id(gql, field, member_id, backend=False)) == 3029
+        missing = await by_id(gql, field, "00000000-0000-0000-0000-000000000000")
+        assert code(missing) == 3030 and missing["property"] == "id"
+        assert code(await by_id(gql, field, "not-a-uuid")) == 3030
+    approved = await by_id(gql, "approveMember", member_id)
+    assert approved == {"__typename": "ApproveMemberPayload", "member": {"id": member_id, "status": "APPROVED"}}
+    assert (await login(gql, "pat@example.com"))["__typename"] == "LoginPayload"
+    assert (await by_id(gql, "approveMember", member_id))["member"]["status"] == "APPROVED"  # idempotent
+    session = (await login(gql, "pat@example.com"))["sessionToken"]
+    blocked = await by_id(gql, "blockMember", member_id)
+    assert blocked["__typename"] == "BlockMemberPayload" and blocked["member"]["status"] == "BLOCKED"
+    assert (await gql.member(session, CURRENT_MEMBER))["data"]["currentMember"] is None  # sessions ended
+    assert code(await login(gql, "pat@example.com")) == 3000
+    assert code(await by_id(gql, "approveMember", member_id)) == 3000  # a blocked member is unblocked, not approved
+    unblocked = await by_id(gql, "unblockMember", member_id)
+    assert unblocked["__typename"] == "UnblockMemberPayload" and unblocked["member"]["status"] == "APPROVED"
+    assert (await login(gql, "pat@example.com"))["__typename"] == "LoginPayload"
+    assert (await gql.member(session, CURRENT_MEMBER))["data"]["currentMember"] is None  # still ended
+    events = await gql.backend(
+        "query ($id: ID!) { memberEvents(memberId: $id) { edges { node { kind data } } } }", {"id": member_id}
+    )
+    kinds = [(e["node"]["kind"], e["node"]["data"].get("by")) for e in events["data"]["memberEvents"]["edges"]]
+    assert kinds == [("REGISTERED", None), ("APPROVED", "id"), ("BLOCKED", None), ("UNBLOCKED", "id")]

@@ -21,28 +21,27 @@ from tests.integration.documents import (
 )
 from tests.mailbox import Mailbox, link_in, text_of
 
-CONFIRM = f"mutation ($token: String!) {{ confirmEmail(token: $token) {{ __typename ... on EmailConfirmed {{ member {{ loginEmailVerified }} }} {ERROR_FIELDS} }} }}"
+CONFIRM = f"mutation ($token: String!) {{ confirmEmail(token: $token) {{ __typename ... on ConfirmEmailPayload {{ member {{ loginEmailVerified }} }} {ERROR_FIELDS} }} }}"
 RESEND = f"mutation ($email: String!) {{ resendEmailConfirmation(email: $email) {{ __typename {ERROR_FIELDS} }} }}"
 REQUEST_RESET = (
-    "mutation ($email: String!) { requestPasswordReset(email: $email) { __typename ... on EmailQueued { ok } } }"
+    "mutation ($email: String!) { requestPasswordReset(email: $email) { __typename ... on EmailPayload { email } } }"
 )
 SEND_SET = f"mutation ($email: String!) {{ sendSetPasswordEmail(email: $email) {{ __typename {ERROR_FIELDS} }} }}"
 RESET = f"""mutation ($token: String!, $pw: String!) {{ resetPassword(token: $token, newPassword: $pw) {{
-  __typename ... on SessionResult {{ sessionToken }} {ERROR_FIELDS} }} }}"""
+  __typename ... on SessionPayload {{ sessionToken }} {ERROR_FIELDS} }} }}"""
 CHANGE = f"""mutation ($old: String!, $new: String!) {{ changePassword(currentPassword: $old, newPassword: $new) {{
   __typename {ERROR_FIELDS} }} }}"""
-GUEST = f"mutation {{ loginAsGuest {{ __typename ... on SessionResult {{ sessionToken member {{ id status }} }} {ERROR_FIELDS} }} }}"
+GUEST = f"mutation {{ loginAsGuest {{ __typename ... on SessionPayload {{ sessionToken member {{ id status }} }} {ERROR_FIELDS} }} }}"
 UPDATE = f"""mutation ($id: ID!, $input: UpdateMemberInput!) {{ updateMember(id: $id, input: $input) {{
-  __typename ... on MemberUpdated {{ member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS} }} }}"""
+  __typename ... on MemberPayload {{ member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS} }} }}"""
 CHANGE_EMAIL = f"""mutation ($id: ID!, $email: String!) {{ changeLoginEmail(memberId: $id, newEmail: $email) {{
-  __typename ... on MemberUpdated {{ member {{ loginEmail loginEmailVerified }} }} {ERROR_FIELDS} }} }}"""
-DELETE = (
-    f"mutation ($id: ID!) {{ deleteMember(id: $id) {{ __typename ... on MemberDeleted {{ id }} {ERROR_FIELDS} }} }}"
-)
+  __typename ... on MemberPayload {{ member {{ loginEmail loginEmailVerified }} }} {ERROR_FIELDS} }} }}"""
+DELETE = f"mutation ($id: ID!) {{ deleteMember(id: $id) {{ __typename ... on DeleteMemberPayload {{ member {{ id }} }} {ERROR_FIELDS} }} }}"
 CREATE = f"""mutation ($input: CreateMemberInput!) {{ createMember(input: $input) {{
-  __typename ... on MemberCreated {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
-EVENTS = """query ($id: ID!, $first: Int, $after: String) { memberEvents(memberId: $id, first: $first, after: $after) {
-  edges { node { kind actor actorMemberId data } } hasNextPage endCursor } }"""
+  __typename ... on CreateMemberPayload {{ member {{ id status }} }} {ERROR_FIELDS} }} }}"""
+EVENTS = """query ($id: ID!, $first: Int, $after: String, $last: Int) {
+  memberEvents(memberId: $id, first: $first, after: $after, last: $last) {
+  edges { node { kind actor actorMemberId data } } pageInfo { hasNextPage endCursor } totalCount } }"""
 
 
 def token_of(link: str) -> str:
@@ -60,7 +59,7 @@ async def test_email_confirmation_flow(mail_gql: GraphQLClient, mailbox: Mailbox
     assert link.startswith("http://testserver/confirm-email?token=")
     page = await mail_gql.http.get(link)
     assert page.status_code == 200 and "Email confirmed" in page.text and "<script" not in page.text
-    assert (await login(mail_gql, "conf@example.com"))["__typename"] == "SessionResult"
+    assert (await login(mail_gql, "conf@example.com"))["__typename"] == "LoginPayload"
     again = await mail_gql.http.get(link)
     assert again.status_code == 400 and "not valid" in again.text
     assert (
@@ -81,7 +80,7 @@ async def test_resend_invalidates_older_links_and_errors(mail_gql: GraphQLClient
     await register(mail_gql, "re@example.com")
     [first] = await mailbox.wait_for("re@example.com")
     resent = await mail_gql.anonymous(RESEND, {"email": "RE@example.com"})
-    assert resent["data"]["resendEmailConfirmation"]["__typename"] == "EmailQueued"
+    assert resent["data"]["resendEmailConfirmation"]["__typename"] == "ResendEmailConfirmationPayload"
     _, second = await mailbox.wait_for("re@example.com", count=2)
     old = (await mail_gql.anonymous(CONFIRM, {"token": token_of(link_in(first))}))["data"]["confirmEmail"]
     assert code(old) == 3203
@@ -127,7 +126,13 @@ async def test_password_reset_by_link(mail_gql: GraphQLClient, mailbox: Mailbox)
     sessions = [(await login(mail_gql, "rp@example.com", "old-password"))["sessionToken"] for _ in range(2)]
     known = await mail_gql.anonymous(REQUEST_RESET, {"email": "rp@example.com"})
     unknown = await mail_gql.anonymous(REQUEST_RESET, {"email": "nobody@example.com"})
-    assert known == unknown == {"data": {"requestPasswordReset": {"__typename": "EmailQueued", "ok": True}}}
+    # The same answer whether or not an account has the address (it only echoes what was sent).
+    assert known == {
+        "data": {"requestPasswordReset": {"__typename": "RequestPasswordResetPayload", "email": "rp@example.com"}}
+    }
+    assert unknown == {
+        "data": {"requestPasswordReset": {"__typename": "RequestPasswordResetPayload", "email": "nobody@example.com"}}
+    }
     [mail] = await mailbox.wait_for("rp@example.com")
     assert "Reset your" in mail["Subject"]
     form = await mail_gql.http.get(link_in(mail))
@@ -139,7 +144,7 @@ async def test_password_reset_by_link(mail_gql: GraphQLClient, mailbox: Mailbox)
     )
     assert saved.status_code == 200 and "saved" in saved.text
     assert code(await login(mail_gql, "rp@example.com", "old-password")) == 3003
-    assert (await login(mail_gql, "rp@example.com", "new-password"))["__typename"] == "SessionResult"
+    assert (await login(mail_gql, "rp@example.com", "new-password"))["__typename"] == "LoginPayload"
     for token in sessions:
         assert (await mail_gql.member(token, CURRENT_MEMBER))["data"]["currentMember"] is None
     reused = await mail_gql.anonymous(RESET, {"token": token_of(link_in(mail)), "pw": "another-one"})
@@ -166,7 +171,7 @@ async def test_reset_password_mutation_and_newer_link_wins(mail_gql: GraphQLClie
     ok = (await mail_gql.anonymous(RESET, {"token": token_of(link_in(second)), "pw": "brand-new"}))["data"][
         "resetPassword"
     ]
-    assert ok["__typename"] == "SessionResult"
+    assert ok["__typename"] == "ResetPasswordPayload"
     assert (await mail_gql.member(ok["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"][
         "loginEmailVerified"
     ] is True
@@ -182,7 +187,7 @@ async def test_send_set_password_email_is_backend_only(mail_gql: GraphQLClient, 
     )
     assert (await mail_gql.backend(SEND_SET, {"email": "set@example.com"}))["data"]["sendSetPasswordEmail"][
         "__typename"
-    ] == "EmailQueued"
+    ] == "SendSetPasswordEmailPayload"
     [mail] = await mailbox.wait_for("set@example.com")
     assert "Set your password" in mail["Subject"]
 
@@ -199,7 +204,7 @@ async def test_create_member_invites_with_set_password_email(mail_gql: GraphQLCl
     # Nobody has confirmed this address yet: the mail greets no one by a name someone typed.
     assert text_of(mail).startswith("Hello,") and "Ivy" not in text_of(mail) and "Ivy" not in mail.as_string()
     await mail_gql.http.post("/reset-password", data={"token": token_of(link_in(mail)), "password": "chosen-pw"})
-    assert (await login(mail_gql, "inv@example.com", "chosen-pw"))["__typename"] == "SessionResult"
+    assert (await login(mail_gql, "inv@example.com", "chosen-pw"))["__typename"] == "LoginPayload"
     again = await mail_gql.backend(CREATE, {"input": {"email": "INV@example.com"}})
     assert code(again["data"]["createMember"]) == 3033
     assert code((await mail_gql.backend(CREATE, {"input": {"email": "bad"}}))["data"]["createMember"]) == 3040
@@ -222,13 +227,13 @@ async def test_change_password(mail_gql: GraphQLClient) -> None:
     )
     assert (await mail_gql.member(keep, CHANGE, {"old": "first-pw", "new": "second-pw"}))["data"]["changePassword"][
         "__typename"
-    ] == "PasswordChanged"
+    ] == "ChangePasswordPayload"
     assert (await mail_gql.member(keep, CURRENT_MEMBER))["data"]["currentMember"] is not None
     assert (await mail_gql.member(other, CURRENT_MEMBER))["data"]["currentMember"] is None
     newer = (await login(mail_gql, "cp@example.com", "second-pw"))["sessionToken"]
     # Changing it again from the newer session keeps that one and ends the one kept before.
     changed = await mail_gql.member(newer, CHANGE, {"old": "second-pw", "new": "third-pw"})
-    assert changed["data"]["changePassword"]["__typename"] == "PasswordChanged"
+    assert changed["data"]["changePassword"]["__typename"] == "ChangePasswordPayload"
     assert (await mail_gql.member(newer, CURRENT_MEMBER))["data"]["currentMember"] is not None
     assert (await mail_gql.member(keep, CURRENT_MEMBER))["data"]["currentMember"] is None
 
@@ -250,7 +255,7 @@ async def test_guest_login_and_conversion(mail_gql: GraphQLClient) -> None:
     assert converted["member"]["status"] == "APPROVED" and converted["member"]["profile"]["nickname"] == "Gus"
     again = await mail_gql.member(guest["sessionToken"], REGISTER, {**variables, "email": "gus2@example.com"})
     assert code(again["data"]["register"]) == 3206
-    assert (await login(mail_gql, "gus@example.com"))["__typename"] == "SessionResult"
+    assert (await login(mail_gql, "gus@example.com"))["__typename"] == "LoginPayload"
     await settings(mail_gql, enabled=False)
     assert code((await mail_gql.anonymous(GUEST))["data"]["loginAsGuest"]) == 3009
 
@@ -332,14 +337,14 @@ async def test_change_login_email(mail_gql: GraphQLClient, mailbox: Mailbox) -> 
     assert code(await login(mail_gql, "old@example.com")) == 3003
     [mail] = await mailbox.wait_for("new@example.com")
     await mail_gql.http.get(link_in(mail))
-    assert (await login(mail_gql, "new@example.com"))["__typename"] == "SessionResult"
+    assert (await login(mail_gql, "new@example.com"))["__typename"] == "LoginPayload"
 
 
 async def test_delete_member_keeps_contact_and_events(mail_gql: GraphQLClient) -> None:
     a = await register(mail_gql, "del@example.com")
     member_id, contact_id = a["member"]["id"], a["member"]["contactId"]
     assert code((await mail_gql.member(a["sessionToken"], DELETE, {"id": member_id}))["data"]["deleteMember"]) == 3029
-    assert (await mail_gql.backend(DELETE, {"id": member_id}))["data"]["deleteMember"]["id"] == member_id
+    assert (await mail_gql.backend(DELETE, {"id": member_id}))["data"]["deleteMember"]["member"]["id"] == member_id
     assert await Member.filter(id=member_id).count() == 0
     assert await Contact.filter(id=contact_id).count() == 1
     assert (await mail_gql.member(a["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"] is None
@@ -360,7 +365,7 @@ async def test_events_record_actor_and_page(mail_gql: GraphQLClient) -> None:
     registered = await register(mail_gql, "ev@example.com", backend=True)
     member_id = registered["member"]["id"]
     approved = await mail_gql.anonymous(
-        "mutation ($t: String!) { approveByToken(token: $t) { ... on SessionResult { sessionToken } } }",
+        "mutation ($t: String!) { approveByToken(token: $t) { ... on SessionPayload { sessionToken } } }",
         {"t": registered["approvalToken"]},
     )
     session = approved["data"]["approveByToken"]["sessionToken"]
@@ -370,15 +375,19 @@ async def test_events_record_actor_and_page(mail_gql: GraphQLClient) -> None:
     page = (await mail_gql.backend(EVENTS, {"id": member_id, "first": 3}))["data"]["memberEvents"]
     nodes = [e["node"] for e in page["edges"]]
     assert [(n["kind"], n["actor"]) for n in nodes] == [
-        ("REGISTERED", "backend"),
-        ("APPROVED", "anonymous"),
-        ("PROFILE_UPDATED", "member"),
+        ("REGISTERED", "BACKEND"),
+        ("APPROVED", "ANONYMOUS"),
+        ("PROFILE_UPDATED", "MEMBER"),
     ]
     assert nodes[2]["actorMemberId"] == member_id and nodes[2]["data"] == {"fields": ["title"]}
-    rest = (await mail_gql.backend(EVENTS, {"id": member_id, "after": page["endCursor"]}))["data"]["memberEvents"]
-    assert [e["node"]["kind"] for e in rest["edges"]] == ["BLOCKED", "UNBLOCKED"] and not rest["hasNextPage"]
+    after = page["pageInfo"]["endCursor"]
+    rest = (await mail_gql.backend(EVENTS, {"id": member_id, "after": after}))["data"]["memberEvents"]
+    assert [e["node"]["kind"] for e in rest["edges"]] == ["BLOCKED", "UNBLOCKED"]
+    assert not rest["pageInfo"]["hasNextPage"] and rest["totalCount"] == 5
+    newest = (await mail_gql.backend(EVENTS, {"id": member_id, "last": 2}))["data"]["memberEvents"]
+    assert [e["node"]["kind"] for e in newest["edges"]] == ["BLOCKED", "UNBLOCKED"]  # still oldest first
     denied = await mail_gql.anonymous(EVENTS, {"id": member_id})
-    assert denied["errors"][0]["extensions"]["code"] == 3029
+    assert denied["data"] == {"memberEvents": None} and denied["errors"][0]["extensions"]["code"] == 3029
 
 
 async def test_outbox_row_rolls_back_with_its_transaction(mail_app, mailbox: Mailbox) -> None:

@@ -60,4 +60,4 @@ async def test_the_failure_that_reaches_the_threshold_locks_however_it_was_stamp
         await lockout.record_failure(config, member, keys, ADDRESS)
     assert refused.value.code is ErrorCode.ACCOUNT_LOCKED
     assert 55 <= await lockout.seconds_locked(config, member, keys, ADDRESS) <= config.lockout_seconds
-    assert (await login(gql, "race2@example.com"))["__typename"] == "SessionResult"  # other addresses: open
+    assert (await login(gql, "race2@example.com"))["__typename"] == "LoginPayload"  # other addresses: open

@@ -30,15 +30,14 @@ async def test_visibility_of_one_member(gql: GraphQLClient) -> None:
     made = await seed(gql)
     ann, cid, eve = made["ann"]["member"], made["cid"]["member"], made["eve"]["member"]
     public = (await gql.anonymous(MEMBER, {"id": ann["id"]}))["data"]["member"]
-    assert public["id"] == ann["id"] and public["profile"]["nickname"] == "Ann"
-    assert (public["status"], public["privacyStatus"], public["activityStatus"]) == ("UNKNOWN",) * 3
-    assert public["loginEmail"] is None and public["contact"] is None and public["contactId"] is None
+    # Others get the public fieldset as its own type: id and profile, nothing else.
+    assert public == {"__typename": "PublicMember", "id": ann["id"], "profile": {"nickname": "Ann", "slug": "ann"}}
     assert (await gql.anonymous(MEMBER, {"id": cid["id"]}))["data"]["member"] is None  # private
     assert (await gql.anonymous(MEMBER, {"id": eve["id"]}))["data"]["member"] is None  # pending
     own = (await gql.member(made["cid"]["sessionToken"], MEMBER, {"id": cid["id"]}))["data"]["member"]
-    assert own["loginEmail"] == "cid@example.com" and own["status"] == "APPROVED"
+    assert own["__typename"] == "Member" and own["loginEmail"] == "cid@example.com" and own["status"] == "APPROVED"
     other = (await gql.member(made["cid"]["sessionToken"], MEMBER, {"id": ann["id"]}))["data"]["member"]
-    assert other["loginEmail"] is None
+    assert other["__typename"] == "PublicMember" and "loginEmail" not in other
     full = (await gql.backend(MEMBER, {"id": eve["id"]}))["data"]["member"]
     assert full["status"] == "PENDING" and full["loginEmail"] == "eve@example.com"
     assert (await gql.backend(MEMBER, {"id": "not-a-uuid"}))["data"]["member"] is None
@@ -55,7 +54,8 @@ async def test_listing_shows_others_only_public_approved(gql: GraphQLClient) -> 
     await seed(gql)
     anonymous = await page(gql)
     assert [e["node"]["profile"]["nickname"] for e in anonymous["edges"]] == ["Ann", "bob", "Dee"]
-    assert all(e["node"]["loginEmail"] is None for e in anonymous["edges"])
+    assert {e["node"]["__typename"] for e in anonymous["edges"]} == {"PublicMember"}
+    assert all("loginEmail" not in e["node"] for e in anonymous["edges"])
     everyone = await page(gql, backend=True)
     assert len(everyone["edges"]) == 5
     pending = await page(gql, backend=True, filter={"status": "PENDING"})
@@ -76,7 +76,7 @@ async def test_filters_and_sorting(gql: GraphQLClient) -> None:
     email = await page(gql, backend=True, filter={"emailPrefix": "DE"})
     assert [e["node"]["loginEmail"] for e in email["edges"]] == ["dee@example.com"]
     probe = await gql.anonymous(MEMBERS, {"filter": {"emailPrefix": "de"}})
-    assert probe["data"] is None and probe["errors"][0]["extensions"]["code"] == 3029
+    assert probe["data"] == {"members": None} and probe["errors"][0]["extensions"]["code"] == 3029
 
 
 @pytest.mark.parametrize(
@@ -102,9 +102,16 @@ async def test_keyset_pagination_walks_every_member_once(gql: GraphQLClient, fie
 
 async def test_page_size_and_cursor_errors(gql: GraphQLClient) -> None:
     await register(gql, "a@example.com")
-    for variables in ({"first": 101}, {"first": -1}, {"after": "garbage"}):
+    for variables in (
+        {"first": 101},
+        {"first": -1},
+        {"after": "garbage"},
+        {"last": 101},
+        {"before": "garbage", "last": 1},
+    ):
         body = await gql.backend(MEMBERS, variables)
-        assert body["errors"][0]["extensions"]["code"] == 3209, body
+        assert body["errors"][0]["extensions"]["code"] == 3209, (variables, body)
+        assert body["data"] == {"members": None}  # only the failing field is null
     cursor = (await page(gql, backend=True))["edges"][0]["cursor"]
     other_sort = await gql.backend(MEMBERS, {"after": cursor, "sort": {"field": "NICKNAME"}})
     assert other_sort["errors"][0]["extensions"]["code"] == 3209
@@ -151,7 +158,7 @@ async def test_one_select_per_page_whatever_its_size(gql: GraphQLClient, service
         )
     sql_statements.statements.clear()
     body = await gql.backend(
-        "query ($n: Int) { members(first: $n) { edges { node { id contact { customFields } profile { slug } } } pageInfo { endCursor } } }",
+        "query ($n: Int) { members(first: $n) { edges { node { id profile { slug } ... on Member { contact { customFields } } } } pageInfo { endCursor } } }",
         {"n": size},
     )
     assert len(body["data"]["members"]["edges"]) == min(size, 5)
@@ -238,5 +245,69 @@ async def test_fifty_concurrent_registrations_of_one_identity(gql: GraphQLClient
     ]
     results = await asyncio.gather(*(register(gql, variants[i % len(variants)]) for i in range(50)))
     kinds = [r["__typename"] for r in results]
-    assert kinds.count("RegistrationResult") == 1 and kinds.count("IdentityTakenError") == 49, kinds
+    assert kinds.count("RegisterPayload") == 1 and kinds.count("IdentityTakenError") == 49, kinds
     assert await Member.all().count() == 1
+
+
+@pytest.mark.parametrize(("field", "order"), [("CREATED_DATE", "ASC"), ("NICKNAME", "DESC")])
+async def test_backward_pages_walk_the_same_listing_from_its_end(gql: GraphQLClient, field: str, order: str) -> None:
+    for i in range(7):
+        await register(gql, f"b{i}@example.com", contactInfo={"firstName": "Same" if i % 2 else f"B{i}"})
+    sort = {"field": field, "order": order}
+    forward = [e["node"]["id"] for e in (await page(gql, backend=True, first=100, sort=sort))["edges"]]
+    seen: list[str] = []
+    before, pages = None, 0
+    while True:
+        result = await page(gql, backend=True, last=3, before=before, sort=sort)
+        ids = [e["node"]["id"] for e in result["edges"]]
+        assert ids == forward[len(forward) - len(seen) - len(ids) : len(forward) - len(seen)]  # listing order
+        assert result["pageInfo"]["hasNextPage"] == (before is not None)
+        seen = ids + seen
+        pages += 1
+        if not result["pageInfo"]["hasPreviousPage"]:
+            break
+        before = result["pageInfo"]["startCursor"]
+    assert pages == 3 and seen == forward
+    wrong = await gql.backend(MEMBERS, {"last": 2, "after": forward[0]})
+    assert wrong["data"] == {"members": None} and wrong["errors"][0]["extensions"]["code"] == 3209
+
+
+async def test_a_page_of_zero_still_tells_whether_members_follow(gql: GraphQLClient) -> None:
+    empty = await page(gql, backend=True, first=0)
+    assert empty["edges"] == [] and empty["pageInfo"]["hasNextPage"] is False
+    await register(gql, "z@example.com")
+    none = await page(gql, backend=True, first=0)
+    assert none["edges"] == [] and none["pageInfo"]["hasNextPage"] is True
+    assert none["pageInfo"]["startCursor"] is None and none["pageInfo"]["endCursor"] is None
+
+
+async def test_a_failing_listing_leaves_its_siblings_alone(gql: GraphQLClient) -> None:
+    made = await register(gql, "sib@example.com")
+    body = await gql.backend(
+        'query ($id: ID!) { members(after: "garbage") { totalCount } member(id: $id) { id } }',
+        {"id": made["member"]["id"]},
+    )
+    assert body["data"] == {"members": None, "member": {"id": made["member"]["id"]}}
+    assert body["errors"][0]["path"] == ["members"] and body["errors"][0]["extensions"]["code"] == 3209
+
+
+NODES = """query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+  ... on AnyMember { profile { nickname } } ... on MemberEvent { kind } } }"""
+
+
+async def test_node_and_nodes_refetch_what_the_caller_may_see(gql: GraphQLClient) -> None:
+    made = await seed(gql)
+    ann, cid = made["ann"]["member"]["id"], made["cid"]["member"]["id"]
+    ids = [ann, cid, "not-a-uuid", "00000000-0000-0000-0000-000000000000"]
+    anonymous = (await gql.anonymous(NODES, {"ids": ids}))["data"]["nodes"]
+    assert anonymous == [{"__typename": "PublicMember", "id": ann, "profile": {"nickname": "Ann"}}, None, None, None]
+    backend = (await gql.backend(NODES, {"ids": ids}))["data"]["nodes"]
+    assert [n and n["__typename"] for n in backend] == ["Member", "Member", None, None]
+    events = await gql.backend(
+        "query ($id: ID!) { memberEvents(memberId: $id) { edges { node { id } } } }", {"id": ann}
+    )
+    event_id = events["data"]["memberEvents"]["edges"][0]["node"]["id"]
+    one = await gql.backend("query ($id: ID!) { node(id: $id) { __typename id } }", {"id": event_id})
+    assert one["data"]["node"] == {"__typename": "MemberEvent", "id": event_id}
+    hidden = await gql.anonymous("query ($id: ID!) { node(id: $id) { id } }", {"id": event_id})
+    assert hidden["data"]["node"] is None  # events are the backend's

@@ -45,7 +45,7 @@ async def test_register_login_and_session_caller_within_budget(
 ) -> None:
     sql_statements.statements.clear()
     registered = await limited_gql.anonymous(REGISTER, {"email": "budget@example.com", "password": "pw-budget"})
-    assert registered["data"]["register"]["__typename"] == "RegistrationResult"
+    assert registered["data"]["register"]["__typename"] == "RegisterPayload"
     assert summary(sql_statements.statements) == [
         "INSERT rate_limit_bucket",  # the per-address limit
         "INSERT contact",  # only if no contact has this email (INSERT … WHERE NOT EXISTS)
@@ -57,7 +57,7 @@ async def test_register_login_and_session_caller_within_budget(
     session = (await limited_gql.anonymous(LOGIN, {"identity": "budget@example.com", "password": "pw-budget"}))["data"][
         "login"
     ]
-    assert session["__typename"] == "SessionResult"
+    assert session["__typename"] == "LoginPayload"
     # The session is a signed token: logging in writes no session row.
     assert summary(sql_statements.statements) == ["INSERT rate_limit_bucket", "SELECT member", "UPDATE member"]
 

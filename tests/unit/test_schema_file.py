@@ -1,4 +1,5 @@
-"""The committed schema.graphql is exactly what the code builds (clients and code generators read it)."""
+"""The committed schema.graphql and possibleTypes.json are exactly what the code builds (clients and
+code generators read them)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from gql.schema import schema_sdl
+from gql.schema import possible_types_json, schema_sdl
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = ROOT / "schema.graphql"
+POSSIBLE_TYPES_FILE = ROOT / "possibleTypes.json"
 
 
 def test_schema_file_matches_the_code() -> None:
@@ -33,3 +36,10 @@ def test_schema_file_matches_the_code() -> None:
             + more,
             pytrace=False,
         )
+
+
+def test_possible_types_file_matches_the_code() -> None:
+    if not POSSIBLE_TYPES_FILE.exists():
+        pytest.fail("possibleTypes.json is missing: run `make schema` and commit it", pytrace=False)
+    if POSSIBLE_TYPES_FILE.read_text() != possible_types_json():
+        pytest.fail("possibleTypes.json differs from the schema the code builds: run `make schema`", pytrace=False)

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.types.registration import RegistrationOptions, RegistrationResult
+from gql.api.types.payloads import RegisterPayload
+from gql.api.types.registration import RegistrationOptions
 from gql.domain import registration
 from gql.domain.errors import ErrorCode as C
 
 RegisterResult = result_union(
     "RegisterResult",
     "The registration, or why it was refused.",
-    RegistrationResult,
+    RegisterPayload,
     C.REGISTRATION_DISABLED,
     C.UNKNOWN_PROPERTY,
     C.MISSING_PASSWORD,
@@ -37,19 +40,24 @@ RegisterResult = result_union(
 class RegistrationMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
-        description="Register a member. Automatic approval: ACTIVE with a session token. Manual: PENDING; "
-        "the approval token is returned to backend callers only.",
+        description="Register a member (Wix register). Automatic approval: ACTIVE with a session token. Manual: "
+        "PENDING; the approval token is returned to backend callers only. With email confirmation on: no session "
+        "until the emailed link is followed.",
     )
     async def register(
         self,
         info: Info[Context, None],
-        email: str | None = None,
+        email: Annotated[
+            str | None, strawberry.argument(description="The login email (required when it is the identity).")
+        ] = None,
         *,
-        password: str,
-        options: RegistrationOptions | None = None,
+        password: Annotated[str, strawberry.argument(description="4 to 100 printable ASCII characters.")],
+        options: Annotated[
+            RegistrationOptions | None, strawberry.argument(description="Contact details, privacy, guest to convert.")
+        ] = None,
     ) -> RegisterResult:
         context = info.context
         result = await registration.register(
             context.services, await context.caller(), email, password, (options or RegistrationOptions()).to_domain()
         )
-        return RegistrationResult.from_domain(result)
+        return RegisterPayload.from_registration(result)

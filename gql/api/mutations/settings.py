@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
-from gql.api.types.settings import RegistrationSettings, RegistrationSettingsInput, SettingsUpdated
+from gql.api.types.payloads import UpdateRegistrationSettingsPayload
+from gql.api.types.settings import RegistrationSettings, RegistrationSettingsInput
+from gql.domain import settings
 from gql.domain.errors import ErrorCode as C
 
-SettingsResult = result_union(
-    "SettingsResult",
+UpdateRegistrationSettingsResult = result_union(
+    "UpdateRegistrationSettingsResult",
     "The settings after the update, or why it was refused.",
-    SettingsUpdated,
+    UpdateRegistrationSettingsPayload,
     C.NOT_ALLOWED,
     C.RESERVED_PROPERTY,
     C.DUPLICATE_PROPERTY,
@@ -25,9 +29,10 @@ class SettingsMutations:
         extensions=[ErrorsAsData()], description="Backend only. Partial update of the registration settings."
     )
     async def update_registration_settings(
-        self, info: Info[Context, None], input: RegistrationSettingsInput
-    ) -> SettingsResult:
+        self,
+        info: Info[Context, None],
+        input: Annotated[RegistrationSettingsInput, strawberry.argument(description="What to change.")],
+    ) -> UpdateRegistrationSettingsResult:
         context = info.context
-        (await context.caller()).require_backend()
-        updated = await context.services.settings.update(input.to_domain())
-        return SettingsUpdated(settings=RegistrationSettings.from_domain(updated))
+        updated = await settings.update_settings(context.services, await context.caller(), input.to_domain())
+        return UpdateRegistrationSettingsPayload(settings=RegistrationSettings.from_domain(updated))

@@ -1,62 +1,46 @@
-"""Enums of the schema (Wix's member statuses, sort keys, approval modes)."""
+"""The schema's enums. Each is derived from the domain's own enum (values and descriptions),
+so a state is declared once, in ``gql/domain``; input and output share an enum only where
+every value makes sense both ways (no enum here has a "hidden" placeholder value)."""
 
 from __future__ import annotations
 
+import inspect
 from enum import Enum
+from typing import Any
 
 import strawberry
 
-from gql.domain import registration
+from gql.domain import members
+from gql.domain.caller import CallerKind
+from gql.domain.events import EventKind
+from gql.domain.statuses import ActivityStatus as DomainActivityStatus
+from gql.domain.statuses import ApprovalMode as DomainApprovalMode
+from gql.domain.statuses import Described
+from gql.domain.statuses import MemberStatus as DomainMemberStatus
+from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
+from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
 
 
-@strawberry.enum(description="A member's status; UNKNOWN when the caller may not see it; GUEST for guest logins.")
-class MemberStatus(Enum):
-    PENDING = "PENDING"
-    APPROVED = "APPROVED"
-    BLOCKED = "BLOCKED"
-    OFFLINE = "OFFLINE"
-    GUEST = "GUEST"
-    UNKNOWN = "UNKNOWN"
+def schema_enum(domain: type[Described], name: str | None = None) -> Any:
+    """The GraphQL enum of a domain enum: same names, the domain's descriptions.
+
+    Convert with ``api_enum[value.name]`` one way and ``domain_enum[value.name]`` the other.
+    """
+    values = {m.name: strawberry.enum_value(m.name, description=m.description) for m in domain}
+    return strawberry.enum(Enum(name or domain.__name__, values), description=inspect.getdoc(domain))  # type: ignore[misc]
 
 
-@strawberry.enum(description="Whether other visitors may see the member; UNKNOWN when hidden from the caller.")
-class PrivacyStatus(Enum):
-    PUBLIC = "PUBLIC"
-    PRIVATE = "PRIVATE"
-    UNKNOWN = "UNKNOWN"
+MemberStatus = schema_enum(DomainMemberStatus)
+PrivacyStatus = schema_enum(DomainPrivacyStatus)
+ActivityStatus = schema_enum(DomainActivityStatus)
+ApprovalMode = schema_enum(DomainApprovalMode)
+RegistrationStatus = schema_enum(DomainRegistrationStatus)
+MemberSortField = schema_enum(members.SortField, "MemberSortField")
+MemberEventKind = schema_enum(EventKind, "MemberEventKind")
+EventActor = schema_enum(CallerKind, "EventActor")
 
 
-@strawberry.enum
-class ActivityStatus(Enum):
-    ACTIVE = "ACTIVE"
-    MUTED = "MUTED"
-    UNKNOWN = "UNKNOWN"
-
-
-@strawberry.enum(
-    description="ACTIVE: approved and logged in (sessionToken set). PENDING: waits for approval (and for email "
-    "confirmation when it is on). EMAIL_CONFIRMATION_PENDING: approved, but no session until the emailed "
-    "confirmation link is followed."
-)
-class RegistrationStatus(Enum):
-    PENDING = registration.RegistrationStatus.PENDING
-    ACTIVE = registration.RegistrationStatus.ACTIVE
-    EMAIL_CONFIRMATION_PENDING = registration.RegistrationStatus.EMAIL_CONFIRMATION_PENDING
-
-
-@strawberry.enum
-class ApprovalMode(Enum):
-    AUTOMATIC = "AUTOMATIC"
-    MANUAL = "MANUAL"
-
-
-@strawberry.enum
-class MemberSortField(Enum):
-    CREATED_DATE = "CREATED_DATE"
-    NICKNAME = "NICKNAME"
-
-
-@strawberry.enum
+@strawberry.enum(description="A sort direction.")
 class SortOrder(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: oldest or A first.")
+    DESC = strawberry.enum_value("DESC", description="Descending: newest or Z first.")

@@ -4,59 +4,51 @@ from datetime import datetime
 
 import strawberry
 
+from gql.api.types.any_member import AnyMember
 from gql.api.types.contact import Contact
 from gql.api.types.enums import ActivityStatus, MemberStatus, PrivacyStatus
 from gql.api.types.profile import Profile
-from gql.domain.views import MemberView
+from gql.api.types.public_member import PublicMember
+from gql.domain.records import MemberRecord, MemberView
 
 
 @strawberry.type(
-    description="A site member. Others see only id and profile (statuses UNKNOWN, no email); "
-    "the member itself and the backend see every field."
+    description="A site member with every field (Wix's FULL fieldset): what the member itself and the backend see."
 )
-class Member:
-    id: strawberry.ID
-    login_email: str | None
-    login_email_verified: bool | None
-    status: MemberStatus
-    privacy_status: PrivacyStatus
-    activity_status: ActivityStatus
-    contact_id: strawberry.ID | None
-    contact: Contact | None
-    profile: Profile
-    created_date: datetime | None
-    updated_date: datetime | None
-    last_login_date: datetime | None
+class Member(AnyMember):
+    login_email: str | None = strawberry.field(description="The email the member logs in with; null for a guest.")
+    login_email_verified: bool = strawberry.field(
+        description="Whether the login email was confirmed by an emailed link."
+    )
+    status: MemberStatus = strawberry.field(description="Where the member stands.")  # type: ignore[valid-type]
+    privacy_status: PrivacyStatus = strawberry.field(description="Whether others see its profile.")  # type: ignore[valid-type]
+    activity_status: ActivityStatus = strawberry.field(description="Wix's activity status.")  # type: ignore[valid-type]
+    contact_id: strawberry.ID = strawberry.field(description="The id of the member's contact.")
+    contact: Contact = strawberry.field(description="The member's contact record.")
+    created_date: datetime = strawberry.field(description="When the member registered (or was created).")
+    updated_date: datetime = strawberry.field(description="When the member last changed.")
+    last_login_date: datetime | None = strawberry.field(description="When the member last logged in with a password.")
 
     @classmethod
-    def from_domain(cls, view: MemberView) -> Member:
-        row = view.member
-        if not view.full:
-            return cls(
-                id=strawberry.ID(str(row.id)),
-                login_email=None,
-                login_email_verified=None,
-                status=MemberStatus.UNKNOWN,
-                privacy_status=PrivacyStatus.UNKNOWN,
-                activity_status=ActivityStatus.UNKNOWN,
-                contact_id=None,
-                contact=None,
-                profile=Profile.from_row(row),
-                created_date=None,
-                updated_date=None,
-                last_login_date=None,
-            )
+    def from_domain(cls, member: MemberRecord) -> Member:
         return cls(
-            id=strawberry.ID(str(row.id)),
-            login_email=row.login_email,
-            login_email_verified=row.email_verified,
-            status=MemberStatus(row.status),
-            privacy_status=PrivacyStatus(row.privacy_status),
-            activity_status=ActivityStatus(row.activity_status),
-            contact_id=strawberry.ID(str(row.contact_id)),
-            contact=Contact.from_row(row.contact),
-            profile=Profile.from_row(row),
-            created_date=row.created_at,
-            updated_date=row.updated_at,
-            last_login_date=row.last_login_at,
+            id=strawberry.ID(str(member.id)),
+            profile=Profile.from_domain(member.profile),
+            login_email=member.login_email,
+            login_email_verified=member.login_email_verified,
+            status=MemberStatus[member.status.name],
+            privacy_status=PrivacyStatus[member.privacy_status.name],
+            activity_status=ActivityStatus[member.activity_status.name],
+            contact_id=strawberry.ID(str(member.contact.id)),
+            contact=Contact.from_domain(member.contact),
+            created_date=member.created_at,
+            updated_date=member.updated_at,
+            last_login_date=member.last_login_at,
         )
+
+
+def any_member(view: MemberView) -> Member | PublicMember:
+    """The schema type of one caller's view of a member."""
+    if isinstance(view, MemberRecord):
+        return Member.from_domain(view)
+    return PublicMember.from_domain(view)

@@ -2,16 +2,19 @@ from __future__ import annotations
 
 import strawberry
 
-from gql.db.models import Member as MemberRow
+from gql.domain.records import ProfileRecord
 
 
-@strawberry.type(description="What a member shows to others.")
+@strawberry.type(
+    description="What a member shows to others. Embedded in its member (no id of its own): Apollo Client users "
+    "set `typePolicies: { Profile: { merge: true } }` (see the README)."
+)
 class Profile:
-    nickname: str
-    slug: str = strawberry.field(description="Unique, URL-safe; derived from the nickname.")
-    photo: str | None
-    title: str | None
+    nickname: str = strawberry.field(description="The display name: first and last name, else the email's local part.")
+    slug: str = strawberry.field(description="Unique, URL-safe; derived from the nickname unless set.")
+    photo: str | None = strawberry.field(description="URL of the member's photo.")
+    title: str | None = strawberry.field(description="A short title or headline.")
 
     @classmethod
-    def from_row(cls, row: MemberRow) -> Profile:
-        return cls(nickname=row.nickname, slug=row.slug, photo=row.photo, title=row.title)
+    def from_domain(cls, profile: ProfileRecord) -> Profile:
+        return cls(nickname=profile.nickname, slug=profile.slug, photo=profile.photo, title=profile.title)

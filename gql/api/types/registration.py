@@ -1,26 +1,28 @@
-from __future__ import annotations
+"""The inputs of ``register`` and ``createMember``: contact details and registration options."""
 
-import uuid
+from __future__ import annotations
 
 import strawberry
 
 from gql.api.scalars import JSON
-from gql.api.types.enums import PrivacyStatus, RegistrationStatus
-from gql.api.types.member import Member
+from gql.api.types.enums import PrivacyStatus
 from gql.domain import contacts, registration
+from gql.domain.settings import DEFAULT_VALUE_LIMIT, MAX_VALUE_LIMIT
+from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 
 
-@strawberry.input(description="Contact details stored with the new member.")
+@strawberry.input(description="Contact details stored with the member.")
 class ContactInfoInput:
-    first_name: str | None = None
-    last_name: str | None = None
-    phones: list[str] | None = None
-    emails: list[str] | None = None
-    picture: str | None = None
+    first_name: str | None = strawberry.field(default=None, description="First name.")
+    last_name: str | None = strawberry.field(default=None, description="Last name.")
+    phones: list[str] | None = strawberry.field(default=None, description="Phone numbers.")
+    emails: list[str] | None = strawberry.field(default=None, description="Further email addresses.")
+    picture: str | None = strawberry.field(default=None, description="URL of a picture.")
     custom_fields: JSON | None = strawberry.field(
         default=None,
-        description='A JSON object of custom fields, e.g. {"hobby": "Basketball", "favorite-meal": "Pasta"}. '
-        "Values are strings, numbers or booleans; at most 500 characters unless a declared property allows more (8000).",
+        description='A JSON object of custom fields, e.g. {"hobby": "Basketball", "favorite-meal": "Pasta"}. Values '
+        f"are strings, numbers or booleans; at most {DEFAULT_VALUE_LIMIT} characters unless a declared property "
+        f"allows more (up to {MAX_VALUE_LIMIT}).",
     )
 
     def to_domain(self) -> contacts.ContactInfo:
@@ -34,43 +36,21 @@ class ContactInfoInput:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Everything about a registration besides the email and the password (Wix's options).")
 class RegistrationOptions:
-    contact_info: ContactInfoInput | None = None
-    privacy_status: PrivacyStatus = strawberry.field(default=PrivacyStatus.PRIVATE, description="PUBLIC or PRIVATE.")
-    guest_id: strawberry.ID | None = strawberry.field(default=None, description="Turn this guest into the new member.")
+    contact_info: ContactInfoInput | None = strawberry.field(default=None, description="Contact details.")
+    privacy_status: PrivacyStatus = strawberry.field(  # type: ignore[valid-type]
+        default=PrivacyStatus.PRIVATE, description="Whether others may see the member's profile."
+    )
+    guest_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Turn this guest (the caller's own guest session, or any guest for the backend) "
+        "into the new member, keeping its id (3206 otherwise).",
+    )
 
     def to_domain(self) -> registration.RegistrationOptions:
-        try:
-            guest_id = uuid.UUID(str(self.guest_id)) if self.guest_id else None
-        except ValueError:
-            guest_id = uuid.UUID(int=0)  # no guest has this id: refused as 3206 by the domain
         return registration.RegistrationOptions(
             contact=(self.contact_info or ContactInfoInput()).to_domain(),
-            privacy_status=self.privacy_status.value,
-            guest_id=guest_id,
-        )
-
-
-@strawberry.type(
-    description="A registration: ACTIVE with a session token; PENDING approval; or EMAIL_CONFIRMATION_PENDING "
-    "(approved, no session until the emailed confirmation link is followed)."
-)
-class RegistrationResult:
-    status: RegistrationStatus
-    member: Member = strawberry.field(description="The registrant's own full record.")
-    approval_token: str | None = strawberry.field(
-        description="Signed, single-use, 30 hours. Only returned to backend (X-Api-Key) callers."
-    )
-    session_token: str | None = strawberry.field(
-        description="Set when the status is ACTIVE: approval is automatic and no email confirmation is pending."
-    )
-
-    @classmethod
-    def from_domain(cls, result: registration.Registration) -> RegistrationResult:
-        return cls(
-            status=RegistrationStatus(result.status),
-            member=Member.from_domain(result.member),
-            approval_token=result.approval_token,
-            session_token=result.session_token,
+            privacy_status=DomainPrivacyStatus[self.privacy_status.name],
+            guest_id=str(self.guest_id) if self.guest_id is not None else None,
         )

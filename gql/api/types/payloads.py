@@ -1,0 +1,174 @@
+"""The success members of the mutations' result unions.
+
+The rule (README, "API conventions"): mutation ``fooBar`` returns the union ``FooBarResult``
+of ``FooBarPayload`` and the error types it can produce. A payload carries what changed:
+the member (``MemberPayload``), a new session with its member (``SessionPayload``), the
+settings, or the address a mail was queued for.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import strawberry
+
+from gql.api.types.enums import RegistrationStatus
+from gql.api.types.member import Member
+from gql.api.types.settings import RegistrationSettings
+from gql.domain import registration
+from gql.domain.records import MemberRecord
+from gql.domain.sessions import SessionGrant
+
+
+@strawberry.interface(description="A payload that carries the member the mutation changed, as it is now.")
+class MemberPayload:
+    member: Member = strawberry.field(description="The member after the change (its full record).")
+
+    @classmethod
+    def from_domain(cls, member: MemberRecord) -> Self:
+        return cls(member=Member.from_domain(member))
+
+
+@strawberry.interface(
+    description="A payload that signs a member in: send `sessionToken` as `Authorization: Bearer <sessionToken>`."
+)
+class SessionPayload(MemberPayload):
+    session_token: str = strawberry.field(description="The new session's bearer token; shown once, never stored.")
+
+    @classmethod
+    def from_grant(cls, grant: SessionGrant) -> Self:
+        return cls(session_token=grant.session_token, member=Member.from_domain(grant.member))
+
+
+@strawberry.interface(description="A payload for a mutation that queued an email.")
+class EmailPayload:
+    email: str = strawberry.field(
+        description="The address as given (for password resets, whether or not an account has it)."
+    )
+
+
+@strawberry.type(
+    description="A registration. Its `status` says what the registrant holds now: ACTIVE comes with a session "
+    "token; PENDING waits for approval; EMAIL_CONFIRMATION_PENDING waits for the emailed link."
+)
+class RegisterPayload(MemberPayload):
+    status: RegistrationStatus = strawberry.field(description="What the registration ended in.")  # type: ignore[valid-type]
+    approval_token: str | None = strawberry.field(
+        description="Signed, single use, valid 30 hours; set when the status is PENDING and only for backend "
+        "(X-Api-Key) callers, so page code never approves itself."
+    )
+    session_token: str | None = strawberry.field(description="Set when the status is ACTIVE.")
+
+    @classmethod
+    def from_registration(cls, result: registration.Registration) -> RegisterPayload:
+        return cls(
+            status=RegistrationStatus[result.status.name],
+            member=Member.from_domain(result.member),
+            approval_token=result.approval_token,
+            session_token=result.session_token,
+        )
+
+
+@strawberry.type(description="Logged in.")
+class LoginPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The session ended; the member's other sessions (other devices) stay.")
+class LogoutPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="Approved with the token, and signed in.")
+class ApproveByTokenPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="Approved (or unblocked, and its lockout lifted), and signed in (Wix approveByEmail).")
+class ApproveByEmailPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="Blocked: it cannot log in and every session of it ended.")
+class BlockByEmailPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="Approved (no session is opened).")
+class ApproveMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="Blocked: it cannot log in and every session of it ended.")
+class BlockMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="Unblocked, and its lockout lifted: it may log in again (old sessions stay ended).")
+class UnblockMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="A guest, signed in.")
+class LoginAsGuestPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The email address is confirmed.")
+class ConfirmEmailPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="A new confirmation link is on its way; older links stopped working.")
+class ResendEmailConfirmationPayload(EmailPayload):
+    pass
+
+
+@strawberry.type(description="A set-password link is on its way (3 hours, once).")
+class SendSetPasswordEmailPayload(EmailPayload):
+    pass
+
+
+@strawberry.type(
+    description="Accepted: a reset link is on its way if an account has this address (same answer either way)."
+)
+class RequestPasswordResetPayload(EmailPayload):
+    pass
+
+
+@strawberry.type(description="The password is set, every other session ended, and this one opened.")
+class ResetPasswordPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The password is changed; every other session of the member ended.")
+class ChangePasswordPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member after the update.")
+class UpdateMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member with its new login email (to be confirmed again when confirmation is on).")
+class ChangeLoginEmailPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(
+    description="The member is gone with its sessions and tokens: `member` is its record as it was just before. "
+    "Its contact stays for the site."
+)
+class DeleteMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The invited member: approved, no password yet; a set-password email is on its way.")
+class CreateMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The registration settings after the update.")
+class UpdateRegistrationSettingsPayload:
+    settings: RegistrationSettings = strawberry.field(description="Every setting, as stored now.")

@@ -1,0 +1,67 @@
+"""The states a member, its profile and the registration settings can be in: declared once.
+
+The schema's enums, the model fields and every rule use these; nothing spells the strings.
+Each value carries its description, which the schema shows. ``StrEnum`` values are their own
+names, so they compare equal to what the database holds.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Described(StrEnum):
+    """A string enum whose members carry a description: ``NAME = "NAME", "what it means"``."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str = "") -> Described:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
+
+
+class MemberStatus(Described):
+    """Where a member stands (Wix's member statuses, with Backendless's guests)."""
+
+    PENDING = "PENDING", "Registered under manual approval; cannot log in until approved."
+    APPROVED = "APPROVED", "May log in (once its email is confirmed, when confirmation is on)."
+    BLOCKED = "BLOCKED", "May not log in; every session was ended."
+    GUEST = "GUEST", "A guest login (no email, no password) until converted by register(options: {guestId})."
+
+
+class PrivacyStatus(Described):
+    """Whether other visitors may see the member's public profile."""
+
+    PUBLIC = "PUBLIC", "Anybody may see the member's public profile (when it is APPROVED)."
+    PRIVATE = "PRIVATE", "Only the member itself and the backend see the member."
+
+
+class ActivityStatus(Described):
+    """Wix's activity status."""
+
+    ACTIVE = "ACTIVE", "The member takes part as usual."
+    MUTED = "MUTED", "Muted by the site (it can still log in)."
+
+
+class ApprovalMode(Described):
+    """How a new registration is approved."""
+
+    AUTOMATIC = "AUTOMATIC", "Registrations are approved at once and signed in."
+    MANUAL = "MANUAL", "Registrations wait (PENDING) until the backend, or a holder of the approval token, approves."
+
+
+class RegistrationStatus(Described):
+    """What a registration ended in (the seed's ``RegistrationResult.status``).
+
+    ``ACTIVE`` is the seed's word for "approved and signed in"; the member's own status is
+    then ``APPROVED``.
+    """
+
+    ACTIVE = "ACTIVE", "Approved and signed in: sessionToken is set (the member's status is APPROVED)."
+    PENDING = "PENDING", "Waits for approval (the member's status is PENDING); no session."
+    EMAIL_CONFIRMATION_PENDING = (
+        "EMAIL_CONFIRMATION_PENDING",
+        "Approved, but no session until the emailed confirmation link is followed.",
+    )

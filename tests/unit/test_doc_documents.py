@@ -1,0 +1,35 @@
+"""Every GraphQL document shown in the README and in docs/ validates against the schema, so
+what a reader copies works as printed (the walkthrough's also run: tests/e2e/test_readme_examples.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+from gql.schema import build_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
+
+
+def blocks() -> list[tuple[str, str]]:
+    found = []
+    for path in DOCUMENTS:
+        for number, match in enumerate(BLOCK.finditer(path.read_text()), start=1):
+            found.append((f"{path.name} #{number}", match.group(1)))
+    return found
+
+
+@pytest.mark.parametrize(("where", "document"), blocks(), ids=[where for where, _ in blocks()])
+def test_documented_graphql_validates(where: str, document: str) -> None:
+    schema = build_schema()._schema
+    errors = validate(schema, parse(document))
+    assert not errors, f"{where}: " + "; ".join(error.message for error in errors)
+
+
+def test_there_are_documents_to_check() -> None:
+    assert len(blocks()) >= 15
