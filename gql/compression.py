@@ -37,6 +37,25 @@ LEVEL = 6
 _STATE_KEY = "compress_response"
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Does the client take gzip? Its own entry decides, else ``*`` (RFC 9110, 12.5.3): a
+    quality of 0 is a refusal, which Starlette's substring test would read as a yes."""
+    qualities: dict[str, float] = {}
+    for coding in accept_encoding.split(","):
+        name, *parameters = coding.split(";")
+        quality = 1.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        qualities[name.strip().lower()] = quality
+    chosen = qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0)))
+    return chosen > 0
+
+
 def allow_compression(request: HTTPConnection) -> None:
     """Mark this request's response as safe to compress (it carries no secret)."""
     setattr(request.state, _STATE_KEY, True)
@@ -84,7 +103,7 @@ class QueryCompression(GZipMiddleware):
         super().__init__(app, minimum_size=MINIMUM_SIZE, compresslevel=LEVEL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "gzip" not in Headers(scope=scope).get("accept-encoding", ""):
+        if scope["type"] != "http" or not accepts_gzip(", ".join(Headers(scope=scope).getlist("accept-encoding"))):
             await self.app(scope, receive, send)
             return
         await _AllowedResponsesOnly(self.app, self)(scope, receive, send)

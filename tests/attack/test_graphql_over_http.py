@@ -227,6 +227,13 @@ def test_query_results_are_gzipped_and_mutation_results_never(server: Server) ->
     assert "content-encoding" not in plain.headers and plain.json() == read.json()
     small = httpx.post(server.graphql_url, json={"query": "{ __typename }"}, headers=gzip)
     assert "content-encoding" not in small.headers
+    for accept_encoding, compressed in (("gzip;q=0, deflate", False), ("*", True), ("br, gzip;q=0.1", True)):
+        response = httpx.post(
+            server.graphql_url,
+            json={"query": MEMBER, "variables": {"id": result["member"]["id"]}},
+            headers={"Accept-Encoding": accept_encoding, "X-Api-Key": ADMIN_KEY},
+        )
+        assert (response.headers.get("content-encoding") == "gzip") is compressed, accept_encoding
 
 
 def test_pages_and_refusals_are_never_compressed(server: Server) -> None:

@@ -14,6 +14,7 @@ from strawberry.types import ExecutionResult
 
 from gql.api.persisted_queries import LruStore, Mode, PersistedQueries, PersistedQueryError, load_manifest
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
+from gql.compression import accepts_gzip
 from gql.config import ConfigError, load_settings
 from gql.domain.errors import ErrorCode
 
@@ -116,3 +117,21 @@ def test_persisted_query_settings() -> None:
         {**BASE, "MEMBERS_PERSISTED_QUERIES": "safelist", "MEMBERS_PERSISTED_QUERIES_MANIFEST": "/srv/pd.json"}
     )
     assert (safelist.persisted_queries, safelist.persisted_queries_manifest) == ("safelist", "/srv/pd.json")
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzip"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br, zstd", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("gzip;q=0", False),
+        ("*", True),
+        ("*, gzip;q=0", False),  # its own entry decides
+        ("identity", False),
+        ("", False),
+        ("gzip;q=nonsense", False),
+    ],
+)
+def test_accepts_gzip(accept_encoding: str, gzip: bool) -> None:
+    assert accepts_gzip(accept_encoding) is gzip
