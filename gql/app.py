@@ -73,7 +73,9 @@ class MembersGraphQL(GraphQL[Context, None]):
     def media_type(request: Request) -> str:
         return negotiate(", ".join(request.headers.getlist("accept")))
 
-    async def run(self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+    async def run(  # type: ignore[override]  # one signature for Strawberry's two overloads
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
         """Strawberry answers a refused request with plain text; here it is a JSON body with
         code 3259, in the media type the client accepts (a mutation over GET: 405)."""
         if not isinstance(request, Request):

@@ -37,7 +37,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql.compression import QueryCompression
@@ -166,13 +166,25 @@ def _no_store(send: Send) -> Send:
     return wrapped
 
 
+class CorsPolicy(CORSMiddleware):
+    """Starlette's CORS middleware, whose refused preflight is a JSON body like every refusal."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        # "Disallowed CORS origin, method, …": Starlette's own text, with its Vary and Allow headers.
+        headers = {k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")}
+        return error_response(response.status_code, bytes(response.body).decode(), ErrorCode.BAD_REQUEST, headers=headers)
+
+
 def middleware(config: Settings) -> list[Middleware]:
     """The app's middleware, outermost first."""
     stack = [Middleware(HttpGuard, max_body_bytes=config.max_body_bytes), Middleware(QueryCompression)]
     if config.cors_origins:
         stack.append(
             Middleware(
-                CORSMiddleware,
+                CorsPolicy,
                 allow_origins=list(config.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Api-Key"],

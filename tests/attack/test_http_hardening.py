@@ -181,6 +181,8 @@ def test_cors_allow_list(start: Callable[[dict[str, str]], Server]) -> None:
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://app.example"
     refused = preflight("https://evil.example")
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    assert refused.headers["content-type"] == "application/json" and codes(refused) == [3259]
+    assert errors(refused) == ["Disallowed CORS origin"]
 
 
 def test_responses_are_not_cached_or_sniffed(production: Server) -> None:
