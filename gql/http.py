@@ -13,8 +13,9 @@
 Every refusal of the HTTP layer is a GraphQL-shaped JSON body, ``{"errors": [{"message",
 "extensions": {"code"}}]}`` (``error_response``), never plain text.
 
-CORS is Starlette's middleware, with the origins of ``MEMBERS_CORS_ORIGINS`` only (none
-by default: browsers then refuse cross-origin calls). Compression: ``gql/compression.py``.
+CORS is Starlette's middleware (``CorsPolicy``: a refused preflight is a JSON body too), with
+the origins of ``MEMBERS_CORS_ORIGINS`` only (none by default: browsers then refuse
+cross-origin calls). Compression: ``gql/compression.py``.
 
 ``client_address()`` is the address every per-address limit counts against, for the API
 and the pages alike.
