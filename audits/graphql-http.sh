@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GraphQL-over-HTTP audits of graphql-http (serverAudits) against a fresh real server:
-# 0 errors required (MUST); warnings (SHOULD/MAY) are printed, see docs/SECURITY.md.
+# 0 errors (MUST) and 0 warnings (SHOULD/MAY) required, see docs/graphql-over-http.md.
 # Needs Node >= 18 (global fetch) and npm. Usage: audits/graphql-http.sh [python]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

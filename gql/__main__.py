@@ -58,7 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     config = replace(config, host=args.host or config.host, port=args.port if args.port is not None else config.port)
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
     # the app alone decides whom to believe (MEMBERS_TRUSTED_PROXIES, gql/api/limits.py).
-    uvicorn.run(create_app(config), host=config.host, port=config.port, log_level="info", proxy_headers=False)
+    try:
+        app = create_app(config)
+    except ConfigError as exc:  # e.g. a persisted-queries manifest that cannot be used
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=config.host, port=config.port, log_level="info", proxy_headers=False)
     return 0
 
 

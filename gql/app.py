@@ -1,32 +1,49 @@
-"""The Starlette app: /graphql (GraphiQL for browsers), health checks, database lifespan."""
+"""The Starlette app: /graphql (GraphiQL for browsers), health checks, database lifespan.
+
+``MembersGraphQL`` is Strawberry's ASGI view with GraphQL over HTTP done as the spec says
+(``gql/api/responses.py``: media types and status codes), persisted queries
+(``gql/api/persisted_queries.py``) and every refusal a JSON body with ``extensions.code``.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from cross_web import HTTPException  # what strawberry's views turn into an HTTP error response
+from cross_web import AsyncHTTPRequestAdapter, HTTPException  # what strawberry's views raise to refuse a request
+from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.types import QueryParams
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.unset import UNSET
 from tortoise.contrib.starlette import RegisterTortoise
 
 from gql import json_input
 from gql.api.context import Context
+from gql.api.persisted_queries import PersistedQueries, PersistedQueryError
+from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
 from gql.config import Settings, load_settings
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
+from gql.domain.errors import ErrorCode
 from gql.domain.links import PATHS
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose
-from gql.http import install_log_filters
+from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, reset_password_page
 from gql.schema import build_schema
@@ -48,6 +65,81 @@ class MembersGraphQL(GraphQL[Context, None]):
         # GraphiQL needs introspection; without it the page would be an empty shell.
         super().__init__(schema, graphql_ide="graphiql" if config.introspection else None)
         self.services = services
+        self.persisted_queries = PersistedQueries.from_settings(config)
+
+    # --- GraphQL over HTTP ----------------------------------------------------------------
+
+    @staticmethod
+    def media_type(request: Request) -> str:
+        return negotiate(", ".join(request.headers.getlist("accept")))
+
+    async def run(  # type: ignore[override]  # one signature for Strawberry's two overloads
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response | WebSocket:
+        """Strawberry answers a refused request with plain text; here it is a JSON body with
+        code 3259, in the media type the client accepts (a mutation over GET: 405)."""
+        if not isinstance(request, Request):
+            return await super().run(request, context, root_value)
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as refusal:
+            status, headers, message = refusal.status_code, None, refusal.reason
+            if isinstance(refusal.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                # The spec: a mutation over GET is 405, and GET only reads (CSRF, caches).
+                status, headers, message = 405, {"Allow": "POST"}, "Mutations are only accepted over POST."
+            return error_response(
+                status, message, ErrorCode.BAD_REQUEST, headers=headers, media_type=self.media_type(request)
+            )
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET that names a persisted query by hash has no `query` either; it is not a browser.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        if isinstance(request, Request):
+            sub_response.media_type = self.media_type(request)
+        return sub_response
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Resolve a persisted query, run the document, and set the status the media type wants."""
+        try:
+            resolved = await self.persisted_queries.resolve(request_data.query, request_data.extensions)
+        except PersistedQueryError as refused:
+            if refused.code is ErrorCode.BAD_REQUEST:  # a malformed request: 400 whatever the media type
+                raise HTTPException(400, refused.message) from refused
+            error = GraphQLError(refused.message, extensions=refused.code.extensions())
+            result = ExecutionResult(data=None, errors=[error])
+        else:
+            request_data = dataclasses.replace(request_data, query=resolved.query)
+            result = await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+            if not isinstance(result, PreExecutionError):  # it parsed and validated
+                await self.persisted_queries.store_valid(resolved)
+        sub_response.status_code = status_for(result, sub_response.media_type or JSON)
+        return result
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if self.media_type(request) == GRAPHQL_RESPONSE and is_request_error(result):
+            response.pop("data", None)  # a request error has no data entry at all
+        return response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = sub_response.media_type or JSON
+        return response
 
     def parse_json(self, data: str | bytes) -> Any:
         """A body that is not UTF-8 JSON holding an object (or a batch list) is a 400, never a 500.
@@ -86,6 +178,12 @@ class MembersGraphQL(GraphQL[Context, None]):
         return Context.from_request(request, response if isinstance(response, Response) else None, self.services)
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such path 404, method not allowed 405) as JSON bodies."""
+    assert isinstance(exc, StarletteHTTPException)
+    return error_response(exc.status_code, exc.detail, ErrorCode.BAD_REQUEST, headers=exc.headers)
+
+
 async def health(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -121,6 +219,7 @@ def create_app(
     config = config or load_settings()
     services = Services.from_settings(config)
     run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
+    graphql = MembersGraphQL(services)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -139,10 +238,11 @@ def create_app(
                     await delivery
                 services.close()
                 await services.rate_limits.close()
+                await graphql.persisted_queries.close()
 
     app = Starlette(
         routes=[
-            Route("/graphql", MembersGraphQL(services), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
             Route(PATHS[Purpose.CONFIRM], confirm_email_page),
             Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
             Route("/health", health),
@@ -150,6 +250,7 @@ def create_app(
         ],
         lifespan=lifespan,
         middleware=http_middleware(config),
+        exception_handlers={StarletteHTTPException: http_error},
     )
     # Starlette would answer /reset-password/ (and every route with a slash added or cut)
     # with a redirect whose Location it builds from the request's Host header: any Host

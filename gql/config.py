@@ -107,6 +107,11 @@ class Settings:
     max_body_bytes: int = 100_000
     max_tokens: int = 1000
     max_list_items: int = 100
+    # Persisted queries (gql/api/persisted_queries.py): apq (Apollo's protocol, a bounded cache;
+    # in Redis with redis_url), safelist (only the manifest's documents run) or off.
+    persisted_queries: str = "apq"
+    # The safelist: GraphQL Code Generator's persisted-documents.json ({"<sha256>": "<document>"}).
+    persisted_queries_manifest: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -153,6 +158,17 @@ def _trusted_proxies(value: str | None) -> tuple[str, ...]:
         except ValueError:
             raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must list IP addresses or networks, not {proxy!r}") from None
     return proxies
+
+
+def _persisted_queries(mode: str, manifest: str | None) -> tuple[str, str]:
+    mode = mode.strip().lower()
+    if mode not in {"apq", "safelist", "off"}:
+        raise ConfigError(f"{PREFIX}PERSISTED_QUERIES must be apq, safelist or off, not {mode!r}")
+    if mode == "safelist" and not manifest:
+        raise ConfigError(
+            f"{PREFIX}PERSISTED_QUERIES=safelist needs {PREFIX}PERSISTED_QUERIES_MANIFEST (persisted-documents.json)"
+        )
+    return mode, manifest or ""
 
 
 def _secret_file_for(database_url: str) -> Path:
@@ -206,6 +222,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         approval = ApprovalMode((get("APPROVAL") or ApprovalMode.AUTOMATIC).upper())
     except ValueError:
         raise ConfigError(f"{PREFIX}APPROVAL must be one of {', '.join(ApprovalMode)}") from None
+    persisted_queries, manifest = _persisted_queries(
+        get("PERSISTED_QUERIES") or "apq", get("PERSISTED_QUERIES_MANIFEST")
+    )
     defaults = RegistrationDefaults(
         enabled=_bool(get("REGISTRATION_ENABLED") or "true", "REGISTRATION_ENABLED"),
         approval=approval,
@@ -246,4 +265,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(get("MAX_BODY_BYTES") or "100000", "MAX_BODY_BYTES", 1024, 100_000_000),
         max_tokens=_int(get("MAX_TOKENS") or "1000", "MAX_TOKENS", 50, 1_000_000),
         max_list_items=_int(get("MAX_LIST_ITEMS") or "100", "MAX_LIST_ITEMS", 1, 100_000),
+        persisted_queries=persisted_queries,
+        persisted_queries_manifest=manifest,
     )

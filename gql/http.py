@@ -1,17 +1,21 @@
-"""HTTP hardening in front of the app: body size, CSRF, CORS, log hygiene.
+"""HTTP hardening in front of the app: body size, CSRF, CORS, error bodies, log hygiene.
 
 ``HttpGuard`` (plain ASGI, so it sees every request before Starlette or Strawberry):
 
-- request bodies larger than ``MEMBERS_MAX_BODY_BYTES`` (100 kB) are refused with 413,
-  whether announced by ``Content-Length`` or streamed in chunks;
+- request bodies larger than ``MEMBERS_MAX_BODY_BYTES`` (100 kB) are refused with 413
+  (code 3256), whether announced by ``Content-Length`` or streamed in chunks;
 - ``POST /graphql`` must carry a JSON body (``Content-Type: application/json``): a
   browser can send ``text/plain``, form or multipart bodies to any site without a CORS
-  preflight, which is what cross-site request forgery rides on (415 otherwise).
-  Mutations over ``GET`` are refused by Strawberry (405): GET only reads;
+  preflight, which is what cross-site request forgery rides on (415, code 3259).
+  Mutations over ``GET`` are refused by the GraphQL view (405): GET only reads;
 - responses of ``/graphql`` are never cached or sniffed.
 
-CORS is Starlette's middleware, with the origins of ``MEMBERS_CORS_ORIGINS`` only (none
-by default: browsers then refuse cross-origin calls).
+Every refusal of the HTTP layer is a GraphQL-shaped JSON body, ``{"errors": [{"message",
+"extensions": {"code"}}]}`` (``error_response``), never plain text.
+
+CORS is Starlette's middleware (``CorsPolicy``: a refused preflight is a JSON body too), with
+the origins of ``MEMBERS_CORS_ORIGINS`` only (none by default: browsers then refuse
+cross-origin calls). Compression: ``gql/compression.py``.
 
 ``client_address()`` is the address every per-address limit counts against, for the API
 and the pages alike.
@@ -26,47 +30,50 @@ all) is dropped: unexpected errors are logged by ``gql.errors``, with a request 
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
 
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gql.compression import QueryCompression
 from gql.config import Settings
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from gql.domain.errors import ErrorCode
 
 GRAPHQL_PATH = "/graphql"
-JSON_TYPES = ("application/json",)
+JSON = "application/json"
+
+
+def error_response(
+    status: int,
+    message: str,
+    code: ErrorCode,
+    *,
+    headers: Mapping[str, str] | None = None,
+    media_type: str = JSON,
+) -> JSONResponse:
+    """A request refused before GraphQL ran: the body a GraphQL client can read, with its code."""
+    body = {"errors": [{"message": message, "extensions": code.extensions()}]}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    # The body is not read (or not to its end): the connection cannot be reused.
+    return error_response(
+        413,
+        f"The request body is larger than {limit} bytes.",
+        ErrorCode.REQUEST_TOO_LARGE,
+        headers={"Connection": "close"},
+    )
 
 
 class _TooLarge(Exception):
     pass
-
-
-async def _refuse(send: Send, status: int, message: str, headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"errors": [{"message": message}]}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class HttpGuard:
@@ -78,30 +85,34 @@ class HttpGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        method = scope.get("method", "GET")
-        is_graphql = scope.get("path", "").rstrip("/") == GRAPHQL_PATH
+        headers = Headers(scope=scope)
+        method = scope["method"]
+        is_graphql = scope["path"].rstrip("/") == GRAPHQL_PATH
 
-        declared = headers.get(b"content-length")
+        declared = headers.get("content-length")
         if declared is not None:
             try:
                 too_large = int(declared) > self.max_body_bytes
             except ValueError:
-                await _refuse(send, 400, "Invalid Content-Length.")
+                refusal = error_response(
+                    400, "Invalid Content-Length.", ErrorCode.BAD_REQUEST, headers={"Connection": "close"}
+                )
+                await refusal(scope, receive, send)
                 return
             if too_large:
-                await _refuse(send, 413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                await _too_large(self.max_body_bytes)(scope, receive, send)
                 return
 
         if is_graphql and method == "POST":
-            media_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower().decode("latin-1")
-            if media_type not in JSON_TYPES:
-                await _refuse(
-                    send,
+            media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+            if media_type != JSON:
+                refusal = error_response(
                     415,
                     "POST /graphql needs a JSON body (Content-Type: application/json).",
-                    [(b"accept-post", b"application/json")],
+                    ErrorCode.BAD_REQUEST,
+                    headers={"Accept-Post": JSON, "Connection": "close"},
                 )
+                await refusal(scope, receive, send)
                 return
 
         if method in ("POST", "PUT", "PATCH"):
@@ -109,7 +120,7 @@ class HttpGuard:
             try:
                 body = await self._read_body(receive)
             except _TooLarge:
-                await _refuse(send, 413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                await _too_large(self.max_body_bytes)(scope, receive, send)
                 return
             except ConnectionAbortedError:
                 return  # the client went away before sending its body
@@ -151,24 +162,35 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 def _no_store(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers", []))
-            names = {name.lower() for name, _ in headers}
-            if b"cache-control" not in names:
-                headers.append((b"cache-control", b"no-store"))
-            headers.append((b"x-content-type-options", b"nosniff"))
-            message = {**message, "headers": headers}
+            headers = MutableHeaders(scope=message)
+            headers.setdefault("cache-control", "no-store")
+            headers["x-content-type-options"] = "nosniff"
         await send(message)
 
     return wrapped
 
 
+class CorsPolicy(CORSMiddleware):
+    """Starlette's CORS middleware, whose refused preflight is a JSON body like every refusal."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        # "Disallowed CORS origin, method, …": Starlette's own text, with its Vary and Allow headers.
+        headers = {k: v for k, v in response.headers.items() if k not in ("content-type", "content-length")}
+        return error_response(
+            response.status_code, bytes(response.body).decode(), ErrorCode.BAD_REQUEST, headers=headers
+        )
+
+
 def middleware(config: Settings) -> list[Middleware]:
     """The app's middleware, outermost first."""
-    stack = [Middleware(HttpGuard, max_body_bytes=config.max_body_bytes)]
+    stack = [Middleware(HttpGuard, max_body_bytes=config.max_body_bytes), Middleware(QueryCompression)]
     if config.cors_origins:
         stack.append(
             Middleware(
-                CORSMiddleware,
+                CorsPolicy,
                 allow_origins=list(config.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Api-Key"],
@@ -180,6 +202,14 @@ def middleware(config: Settings) -> list[Middleware]:
 
 
 # --- the client's address ------------------------------------------------------------
+#
+# Not uvicorn's ProxyHeadersMiddleware: it takes a malformed X-Forwarded-For entry for the
+# client's address (so every request whose chain a proxy mangled would share one bucket,
+# or be counted under text the client chose), compares an IPv4-mapped IPv6 peer
+# (::ffff:10.0.0.2, as dual-stack sockets report it) against IPv4 networks without mapping
+# it, so the proxy is not recognised, and rewrites the scope's scheme from
+# X-Forwarded-Proto, which nothing here needs. The rule below stays one function that the
+# API and the pages both call.
 
 
 @lru_cache(maxsize=16)

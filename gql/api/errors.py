@@ -128,7 +128,7 @@ def to_error(exc: DomainError) -> Error:
 def error_extensions(exc: DomainError) -> dict[str, Any]:
     """``extensions`` of a request-level error: the code, its reason and the details, named as in the schema."""
     details = {to_camel_case(k): v for k, v in exc.details.items()}
-    return {"code": int(exc.code), "reason": exc.code.name, **details}
+    return {**exc.code.extensions(), **details}
 
 
 def request_error(exc: DomainError) -> GraphQLError:

@@ -3,6 +3,11 @@
 Built once per process. The depth and alias rules are created once and added with
 ``AddValidationRules`` so the validation cache (keyed by the rule classes) keeps
 hitting; a limiter built per request would make every request miss (strawberry#4635).
+
+Every request-level error carries ``extensions.code``: 3250 the document does not parse
+(3255 when it is over the token limit), 3251 it does not validate (3253 too deep, 3254 too
+many aliases, 3209 a list literal too long), 3252 a variable does not fit its type; the API
+key guard's are 2002 and 3207.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.requests import Request
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -24,9 +30,11 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.types.graphql import OperationType
 
 from gql.api.errors import error_extensions
-from gql.api.limits import HideSuggestions, ListLengthLimit, list_length_rule
+from gql.api.limits import HideSuggestions, ListLengthLimit, coded, list_length_rule
+from gql.compression import allow_compression
 from gql.db.availability import is_unavailable
 from gql.domain.errors import DomainError, ErrorCode
 
@@ -66,8 +74,61 @@ class ApiKeyGuard(SchemaExtension):
 
     def _refuse(self, message: str, code: ErrorCode, **extensions: object) -> None:
         self.execution_context.result = ExecutionResult(
-            data=None, errors=[GraphQLError(message, extensions={"code": int(code), **extensions})]
+            data=None, errors=[GraphQLError(message, extensions={**code.extensions(), **extensions})]
         )
+
+
+def _code(error: GraphQLError, code: ErrorCode) -> None:
+    """Give a request-level error its code, unless a rule or guard already gave it one."""
+    if "code" not in (error.extensions or {}):
+        error.extensions = {**(error.extensions or {}), **code.extensions()}
+
+
+class CodedParserCache(ParserCache):
+    """Strawberry's parser cache, whose syntax errors carry 3250 (3255 over the token limit).
+
+    The cached parse raises from this hook, before any other extension sees the error, so
+    the code is given here."""
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as error:
+            max_tokens = self.execution_context.parse_options.get("max_tokens")
+            # graphql-core's wording: "Document contains more than N tokens. Parsing aborted."
+            over_limit = max_tokens is not None and f"more than {max_tokens} tokens" in error.message
+            _code(error, ErrorCode.TOO_MANY_TOKENS if over_limit else ErrorCode.GRAPHQL_PARSE_FAILED)
+            raise
+
+
+class RequestErrorCodes(SchemaExtension):
+    """Validation errors without a code of their own are 3251; errors of a document that
+    validated but did not execute (a variable that does not fit its type) are 3252."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None) or []
+        # Field errors carry their path; graphql-core's variable coercion errors do not.
+        if getattr(result, "data", None) is None and errors and all(error.path is None for error in errors):
+            for error in errors:
+                _code(error, ErrorCode.BAD_VARIABLES)
+
+
+class QueryResultsCompressible(SchemaExtension):
+    """A query's HTTP response may be compressed; a mutation's, which may hold a session or
+    approval token next to the caller's own input, never is (BREACH, gql/compression.py)."""
+
+    def on_execute(self) -> Iterator[None]:
+        request = getattr(self.execution_context.context, "request", None)
+        if isinstance(request, Request) and self.execution_context.operation_type is OperationType.QUERY:
+            allow_compression(request)
+        yield
 
 
 class DomainErrorCodes(SchemaExtension):
@@ -90,7 +151,7 @@ def _is_unexpected(error: GraphQLError) -> bool:
     if is_unavailable(original):
         # Not a bug: the database is unreachable. Code 3208, one log line, no trace.
         logger.warning("database unavailable at %s: %s", error.path, type(original).__name__)
-        error.extensions = {"code": int(ErrorCode.UNAVAILABLE)}
+        error.extensions = ErrorCode.UNAVAILABLE.extensions()
         return True
     request_id = uuid.uuid4().hex[:12]
     logger.error("unexpected error %s at %s", request_id, error.path, exc_info=original)
@@ -116,8 +177,8 @@ def build_extensions(
     introspection: bool = True,
 ) -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     rules: list[Any] = [
-        depth_validator(max_depth, None),
-        alias_validator(max_aliases),
+        coded(depth_validator(max_depth, None), ErrorCode.QUERY_TOO_DEEP),
+        coded(alias_validator(max_aliases), ErrorCode.TOO_MANY_ALIASES),
         list_length_rule(max_list_items),
     ]
     if not introspection:
@@ -125,10 +186,12 @@ def build_extensions(
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ApiKeyGuard,
         lambda: MaxTokensLimiter(max_tokens),
-        lambda: ParserCache(maxsize=1000),
+        lambda: CodedParserCache(maxsize=1000),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=1000),
+        RequestErrorCodes,
         lambda: ListLengthLimit(max_list_items),
+        QueryResultsCompressible,
         DomainErrorCodes,
         lambda: _MaskUnexpected(should_mask_error=_is_unexpected),
     ]

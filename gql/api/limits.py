@@ -1,4 +1,4 @@
-"""Abuse limits of the GraphQL layer: list lengths and hidden suggestions.
+"""Abuse limits of the GraphQL layer: coded document limits, list lengths, hidden suggestions.
 
 Per-address rate limits are not here: the domain operations take their tokens themselves
 (``gql/domain/ratelimit.py``), so the HTML pages and the API share them; ``ErrorsAsData``
@@ -11,10 +11,38 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, ListValueNode, ValidationRule
+from graphql import ExecutionResult, GraphQLError, ListValueNode, ValidationContext, ValidationRule
 from strawberry.extensions import SchemaExtension
 
 from gql.domain.errors import ErrorCode
+
+# --- document limits ---------------------------------------------------------------------
+
+
+def coded(rule: type[ValidationRule], code: ErrorCode) -> type[ValidationRule]:
+    """``rule`` whose errors carry ``extensions.code``.
+
+    Strawberry's depth and alias validators measure the whole document when they are
+    created and report to the validation context from their ``__init__``; the errors they
+    report while being created are the ones coded here (built once, like the rules)."""
+
+    class Coded(rule):  # type: ignore[valid-type,misc]
+        def __init__(self, context: ValidationContext) -> None:
+            report = context.on_error
+
+            def with_code(error: GraphQLError) -> None:
+                error.extensions = {**(error.extensions or {}), **code.extensions()}
+                report(error)
+
+            context.on_error = with_code
+            try:
+                super().__init__(context)
+            finally:
+                context.on_error = report
+
+    Coded.__name__ = Coded.__qualname__ = f"Coded{rule.__name__}"
+    return Coded
+
 
 # --- list lengths ------------------------------------------------------------------------
 
@@ -29,7 +57,7 @@ def list_length_rule(max_items: int) -> type[ValidationRule]:
                     GraphQLError(
                         f"A list argument may hold at most {max_items} items.",
                         node,
-                        extensions={"code": int(ErrorCode.INVALID_ARGUMENT)},
+                        extensions=ErrorCode.INVALID_ARGUMENT.extensions(),
                     )
                 )
 
@@ -60,7 +88,7 @@ class ListLengthLimit(SchemaExtension):
                 errors=[
                     GraphQLError(
                         f"A list argument may hold at most {self.max_items} items.",
-                        extensions={"code": int(ErrorCode.INVALID_ARGUMENT), "limit": self.max_items},
+                        extensions={**ErrorCode.INVALID_ARGUMENT.extensions(), "limit": self.max_items},
                     )
                 ],
             )

@@ -33,7 +33,7 @@ def _finite(value: Any, node: ValueNode | None = None) -> Any:
     while pending:
         item = pending.pop()
         if isinstance(item, float) and not math.isfinite(item):
-            raise GraphQLError(NOT_FINITE, node, extensions={"code": int(ErrorCode.INVALID_ARGUMENT)})
+            raise GraphQLError(NOT_FINITE, node, extensions=ErrorCode.INVALID_ARGUMENT.extensions())
         if isinstance(item, dict):
             pending.extend(item.values())
         elif isinstance(item, list):

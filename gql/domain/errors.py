@@ -63,6 +63,10 @@ class ErrorCode(IntEnum):
     def describe(self) -> str:
         return _DESCRIPTIONS[self]
 
+    def extensions(self) -> dict[str, Any]:
+        """What a GraphQL error's ``extensions`` say of this code: the number and its name."""
+        return {"code": int(self), "reason": self.name}
+
 
 _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_API_KEY: "Invalid application info: the X-Api-Key header is wrong.",
@@ -103,14 +107,14 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 0..100).",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
-    ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type.",
+    ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",
     ErrorCode.QUERY_TOO_DEEP: "The document nests fields deeper than the depth limit.",
     ErrorCode.TOO_MANY_ALIASES: "The document holds more aliases than the alias limit.",
     ErrorCode.TOO_MANY_TOKENS: "The document holds more tokens than the token limit.",
-    ErrorCode.REQUEST_TOO_LARGE: "The request body is larger than the size limit.",
+    ErrorCode.REQUEST_TOO_LARGE: "The request body is larger than the size limit (HTTP 413).",
     ErrorCode.PERSISTED_QUERY_NOT_FOUND: "PersistedQueryNotFound: send the document with its hash once.",
     ErrorCode.PERSISTED_QUERY_NOT_ALLOWED: "Only registered (persisted) documents may run on this server.",
-    ErrorCode.BAD_REQUEST: "The HTTP request is malformed (body, media type, method or parameters).",
+    ErrorCode.BAD_REQUEST: "The HTTP request is malformed or not served: its path, method, media type, body or parameters (a persisted-query hash that is not the document's included).",
 }
 
 

@@ -45,12 +45,17 @@ def errors(response: httpx.Response) -> list[str]:
     return [e["message"] for e in response.json().get("errors", [])]
 
 
+def codes(response: httpx.Response) -> list[int]:
+    return [e["extensions"]["code"] for e in response.json().get("errors", [])]
+
+
 def test_depth_limit_refuses_before_execution(start: Callable[[dict[str, str]], Server]) -> None:
     # This schema has no cycles, so no document reaches the default depth of 10: lower it.
     server = start({**PRODUCTION, "MEMBERS_MAX_QUERY_DEPTH": "3"})
-    response = post(server, {"query": "{ members { edges { node { contact { firstName } } } } }"})
+    response = post(server, {"query": "{ members { edges { node { ... on Member { contact { firstName } } } } } }"})
     assert response.json()["data"] is None
     assert any("exceeds maximum operation depth" in m for m in errors(response)), errors(response)
+    assert set(codes(response)) == {3253}
     assert post(server, {"query": "{ members { edges { cursor } } }"}).json()["data"]
 
 
@@ -59,6 +64,7 @@ def test_alias_limit(production: Server) -> None:
     response = post(production, {"query": f"{{ {fields} }}"})
     assert response.json()["data"] is None
     assert any("aliases" in m for m in errors(response))
+    assert codes(response) == [3254]
 
 
 def test_token_limit(production: Server) -> None:
@@ -66,12 +72,14 @@ def test_token_limit(production: Server) -> None:
     response = post(production, {"query": query})
     assert response.json()["data"] is None
     assert any("more than 1000 tokens" in m for m in errors(response)), errors(response)
+    assert codes(response) == [3255]
 
 
 def test_body_size_limit(production: Server) -> None:
     big = {"query": "{ __typename }", "variables": {"padding": "x" * 150_000}}
     response = post(production, big)
     assert response.status_code == 413
+    assert response.headers["content-type"] == "application/json" and codes(response) == [3256]
     # Streamed in chunks without a Content-Length: refused all the same.
     payload = json.dumps(big).encode()
 
@@ -82,7 +90,7 @@ def test_body_size_limit(production: Server) -> None:
     streamed = httpx.post(
         production.graphql_url, content=chunks(), headers={"Content-Type": "application/json"}, timeout=30
     )
-    assert streamed.status_code == 413
+    assert streamed.status_code == 413 and codes(streamed) == [3256]
     assert post(production, {"query": "{ __typename }", "variables": {"padding": "x" * 50_000}}).status_code == 200
 
 
@@ -121,6 +129,7 @@ def test_csrf_mutations_over_get_and_non_json_bodies_are_refused(production: Ser
     mutation = 'mutation { login(identity: "a@example.com", password: "secret") { __typename } }'
     over_get = httpx.get(production.graphql_url, params={"query": mutation})
     assert over_get.status_code in (400, 405) and "login" not in over_get.text.lower().replace("mutation", "")
+    assert over_get.status_code == 405 and over_get.headers["allow"] == "POST" and codes(over_get) == [3259]
     # Bodies a cross-site form or a no-preflight fetch can send:
     for content_type, content in (
         ("text/plain", json.dumps({"query": mutation})),
@@ -132,6 +141,7 @@ def test_csrf_mutations_over_get_and_non_json_bodies_are_refused(production: Ser
     ):
         refused = httpx.post(production.graphql_url, content=content, headers={"Content-Type": content_type})
         assert refused.status_code == 415, (content_type, refused.status_code, refused.text)
+        assert codes(refused) == [3259], refused.text
     # Queries over GET still work (cacheable reads).
     assert httpx.get(production.graphql_url, params={"query": "{ __typename }"}).json() == {
         "data": {"__typename": "Query"}
@@ -171,6 +181,8 @@ def test_cors_allow_list(start: Callable[[dict[str, str]], Server]) -> None:
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://app.example"
     refused = preflight("https://evil.example")
     assert refused.status_code == 400 and "access-control-allow-origin" not in refused.headers
+    assert refused.headers["content-type"] == "application/json" and codes(refused) == [3259]
+    assert errors(refused) == ["Disallowed CORS origin"]
 
 
 def test_responses_are_not_cached_or_sniffed(production: Server) -> None:
@@ -197,6 +209,10 @@ def test_malformed_requests_never_500(production: Server) -> None:
     for body in bodies:
         response = httpx.post(production.graphql_url, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code < 500, (body, response.status_code, response.text)
+        # Never plain text: every answer is JSON, and every refused request has a code.
+        assert response.headers["content-type"] == "application/json", (body, response.text)
+        if response.status_code != 200 or response.json().get("data") is None:
+            assert codes(response) and all(codes(response)), (body, response.text)
     deep = json.dumps({"a": 1})
     for _ in range(1500):
         deep = "[" + deep + "]"
