@@ -11,6 +11,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gql.db.errors import violated_column
 from gql.db.models import Contact, Member
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
@@ -23,7 +24,6 @@ from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields, check_length
 from gql.domain.registration import PRIVACY_STATUSES
 from gql.domain.services import Services
-from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import new_jti
 from gql.domain.views import APPROVED, MemberView, view_for
 

@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from gql.db.errors import violated_column
 from gql.db.models import Contact, Member
 from gql.domain import links
 from gql.domain.caller import Caller
@@ -24,7 +25,6 @@ from gql.domain.properties import check_custom_fields
 from gql.domain.services import Services
 from gql.domain.sessions import sign_in_refusal, start_session
 from gql.domain.settings import RegistrationSettings
-from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import Purpose, new_jti
 from gql.domain.views import APPROVED, PENDING, MemberView
 
