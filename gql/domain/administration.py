@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from gql.db.errors import violated_column
 from gql.db.models import Contact, Member
+from gql.db.transactions import in_transaction
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, check_contact, detach_contact, save_contact

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tortoise.transactions import in_transaction
-
 from gql.db.models import Member
+from gql.db.transactions import in_transaction
 from gql.domain import lockout
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode

@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 
-from tortoise.transactions import in_transaction
-
 from gql.db.models import Contact, Member
+from gql.db.transactions import in_transaction
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record

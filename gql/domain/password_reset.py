@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from gql.db.models import Member
+from gql.db.transactions import in_transaction
 from gql.domain import lockout
 from gql.domain.approval import member_by_email
 from gql.domain.caller import Caller

@@ -165,8 +165,7 @@ async def test_events_reach_the_webhook_signed_with_retries(services: Services, 
 
 
 async def _member_with_reset_link(services: Services, email: str) -> Member:
-    from tortoise.transactions import in_transaction
-
+    from gql.db.transactions import in_transaction
     from gql.domain.password_reset import send_password_link
 
     contact = await Contact.create(email_key=email)
