@@ -44,7 +44,7 @@ async def count_failure(
     sql = Sql()
     t = TABLE
     count = (
-        f"(CASE WHEN {t}.last_failure_at < {sql.real(4)} AND ({t}.locked_until IS NULL OR {t}.locked_until < {sql.real(4)})"
+        f"(CASE WHEN {t}.last_failure_at < {sql.real(4)} AND ({t}.locked_until IS NULL OR {t}.locked_until <= {sql.real(4)})"
         f" THEN 1 ELSE {t}.failures + 1 END)"
     )
     rows = await sql.rows(

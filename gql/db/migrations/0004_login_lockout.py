@@ -11,7 +11,7 @@
 #   locked_until = updated_at when it is still ahead (only a lock can be; a count below the
 #   threshold is never a lock whatever locked_until says), else NULL (an expired lock: the next
 #   failure counts on from there and locks twice as long, as before). The count restarts after
-#   a login later than both columns: the old rule's "updated_at < last login" exactly.
+#   a login after the last failure and after the lock ran out: the old rule's "updated_at < last login".
 # - account-wide for an identity that is no member (``lock:<40 hex>``): the live locks become
 #   rows of the address "*"; expired ones lock nothing and go.
 # Then every "lock:" row leaves rate_limit_bucket, which holds only rate-limit buckets from now on.
