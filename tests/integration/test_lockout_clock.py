@@ -38,7 +38,7 @@ def clocked(services: Services, clock: ManualClock) -> Services:
 
 
 async def attempt(services: Services, address: str, identity: str, password: str = PASSWORD) -> Answer:
-    """"session", or the refusal's code and retryAfter."""
+    """The session, as "session", or the refusal's code and retryAfter."""
     try:
         await sessions.login(services, anonymous(address), identity, password)
     except DomainError as error:
@@ -89,9 +89,7 @@ async def test_guesses_refused_by_a_lock_are_not_counted(
     assert await attempt(clocked, ATTACKER, email) == (3036, 120)
 
 
-async def test_one_address_cannot_keep_the_owner_out(
-    gql: GraphQLClient, clocked: Services, clock: ManualClock
-) -> None:
+async def test_one_address_cannot_keep_the_owner_out(gql: GraphQLClient, clocked: Services, clock: ManualClock) -> None:
     """One wrong password right after each lock runs out: the attacker locks itself out for
     longer each time, and the owner, from its own address, logs in throughout."""
     email = "owner@example.com"
