@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import timedelta
+from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -43,7 +43,7 @@ from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
 
-# How long a lock can need doubling before it reaches any maximum worth configuring.
+# More doublings exceed any maximum worth configuring; capping them keeps 2**n small.
 _MAX_DOUBLINGS = 30
 
 
@@ -125,7 +125,7 @@ async def record_failure(services: Services, member: Member | None, account: str
     if not account_seconds:
         return
     if member is not None:
-        await lockouts.lock_member(member.id, services.clock.now() + timedelta(seconds=account_seconds))
+        await lockouts.lock_member(member.id, datetime.fromtimestamp(now + account_seconds, timezone.utc))
     else:
         await lockouts.lock_account(account, now + account_seconds, now)
 
