@@ -114,10 +114,6 @@ class Settings:
     persisted_queries_manifest: str = ""
 
     @property
-    def is_production(self) -> bool:
-        return self.environment == "production"
-
-    @property
     def link_base(self) -> str:
         """Where emailed links point: MEMBERS_PUBLIC_URL, else this server's own address."""
         return self.public_url or f"http://{self.host}:{self.port}"

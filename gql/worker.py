@@ -21,7 +21,7 @@ import json
 import logging
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -172,7 +172,7 @@ class OutboxWorker:
         return True
 
     async def _deliver(self, message: OutboxMessage) -> None:
-        now = datetime.now(timezone.utc)
+        now = self.services.clock.now()
         try:
             if not await self._render(message):
                 await OutboxMessage.filter(id=message.id, locked_by=self.name).update(
@@ -204,7 +204,7 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many messages this call handled."""
-        now = datetime.now(timezone.utc)
+        now = self.services.clock.now()
         due = await (
             OutboxMessage.filter(status="PENDING", next_attempt_at__lte=now)
             .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
@@ -224,6 +224,10 @@ class OutboxWorker:
     async def run(self) -> None:
         wakeup = self.services.outbox_wakeup
         while not self._stopping.is_set():
+            # Cleared before looking: a row committed while this pass runs sets it again, and the
+            # wait below returns at once instead of missing it. Writers set it after their commit
+            # (gql/db/transactions.py), so what wakes this pass is there to be found.
+            wakeup.clear()
             try:
                 handled = await self.run_once()
             except Exception:  # the database may be away for a while; keep trying
@@ -231,10 +235,8 @@ class OutboxWorker:
                 handled = 0
             if handled:
                 continue
-            wakeup.clear()
             try:
                 await asyncio.wait_for(wakeup.wait(), timeout=self.config.outbox_poll_seconds)
-                await asyncio.sleep(0.05)  # let the writer's transaction commit first
             except asyncio.TimeoutError:
                 pass
 

@@ -1,9 +1,11 @@
-"""Tortoise models: the storage shape of members, contacts, sessions and settings.
+"""Tortoise models: the storage shape of members, contacts, registration settings, logouts,
+the outbox, the audit trail, rate-limit buckets and lockout counts.
 
-Uniqueness that matters under concurrency (identity, email, slug, session hash) is
-enforced by unique indexes, never by a look-up first; the domain tells which one a
-racing insert hit from the constraint name (PostgreSQL) or the column (SQLite).
-(Tortoise 1.1's CreateModel ignores Meta.constraints, hence ``unique=True``.)
+Sessions are signed tokens, not rows (gql/domain/sessions.py): only logouts are stored.
+Uniqueness that matters under concurrency (identity, email, slug) is enforced by unique
+indexes, never by a look-up first; gql/db/errors.py tells which one a racing insert hit
+from the constraint name (PostgreSQL) or the column (SQLite). (Tortoise 1.1's CreateModel
+ignores Meta.constraints, hence ``unique=True`` and ``unique_together``.)
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class Member(Model):
     confirm_jti = fields.CharField(max_length=64, null=True)
     reset_jti = fields.CharField(max_length=64, null=True)
     # Brute-force lockout: until when the account refuses logins from everyone (the counts
-    # per client address live in rate_limit_bucket, gql/domain/lockout.py).
+    # per client address live in login_lockout, gql/domain/lockout.py).
     locked_until = fields.DatetimeField(null=True)
     # Sessions are signed tokens that carry the epoch they were opened in (gql/domain/sessions.py):
     # raising it ends every session at once; ``kept_session_id`` names the one session a
@@ -159,10 +161,34 @@ class MemberEvent(Model):
 
 
 class RateLimitBucket(Model):
-    # A token bucket shared by every server process (when Redis is not configured).
+    # A token bucket of the rate limits, shared by every server process (when Redis is not
+    # configured): gql/domain/ratelimit.py, gql/db/buckets.py.
     key = fields.CharField(max_length=255, primary_key=True)
     tokens = fields.FloatField()
     updated_at = fields.FloatField()  # epoch seconds
 
     class Meta:
         table = "rate_limit_bucket"
+
+
+class LoginLockout(Model):
+    # Failed logins of one account from one client address (gql/domain/lockout.py, gql/db/lockouts.py).
+    # ``account`` is a digest of the normalised identity, never the identity itself, and exists
+    # for unknown identities alike, so a row reveals no account. The row of the address "*" is
+    # the account-wide lock of an identity that is no member (a member's is member.locked_until).
+    # 64-bit id: on PostgreSQL every upsert draws a sequence number, even when it updates.
+    id = fields.BigIntField(primary_key=True)
+    account = fields.CharField(max_length=40)
+    address = fields.CharField(max_length=100)
+    # Consecutive failures from this address since the account's last successful login.
+    failures = fields.IntField(default=0)
+    # When the latest of them happened (epoch seconds): what the staleness sweep goes by.
+    last_failure_at = fields.FloatField()
+    # Until when this address is locked out (epoch seconds), set only once ``failures`` reached
+    # the threshold; a count below the threshold is never a lock, whatever this says.
+    locked_until = fields.FloatField(null=True)
+
+    class Meta:
+        table = "login_lockout"
+        unique_together = (("account", "address"),)
+        indexes = (Index(fields=("last_failure_at",), name="ix_login_lockout_last_failure"),)

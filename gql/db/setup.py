@@ -71,6 +71,14 @@ async def migrate(database_url: str) -> None:
             await Tortoise.close_connections()
 
 
-# For the `tortoise` CLI when writing a new migration:
-#   tortoise -c gql.db.setup.TORTOISE_ORM makemigrations
-TORTOISE_ORM = tortoise_config(os.environ.get("MEMBERS_DATABASE_URL") or "sqlite://members.sqlite3")
+def __getattr__(name: str) -> Any:
+    """``TORTOISE_ORM``, for the `tortoise` CLI when writing a new migration:
+
+        tortoise -c gql.db.setup.TORTOISE_ORM makemigrations
+
+    Built from ``MEMBERS_DATABASE_URL`` when the CLI asks for it, not when this module is
+    imported: the server, the tests and the tools read no environment by importing it
+    (gql/config.py reads the environment, once, at start-up)."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(os.environ.get("MEMBERS_DATABASE_URL") or "sqlite://members.sqlite3")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from gql.db.errors import violated_column
 from gql.db.models import Contact, Member
+from gql.db.transactions import in_transaction
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, check_contact, detach_contact, save_contact
@@ -25,7 +26,6 @@ from gql.domain.records import MemberRecord
 from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
 from gql.domain.statuses import MemberStatus, PrivacyStatus
-from gql.domain.storage_errors import violated_column
 from gql.domain.tokens import new_jti
 from gql.domain.visibility import sees_everything_of, view_for
 

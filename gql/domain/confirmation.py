@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from gql.db.models import Member
+from gql.db.transactions import in_transaction
 from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.contacts import claim_contact

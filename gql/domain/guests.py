@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from gql.db.models import Contact, Member
+from gql.db.transactions import in_transaction
 from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from email_validator import EmailNotValidError, validate_email
 from tortoise.exceptions import IntegrityError
 
+from gql.db.errors import violated_column
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.storage_errors import violated_column
 
 EMAIL_MAX_LENGTH = 320
 

@@ -12,68 +12,57 @@ account and client address:
   out of it at once — a guess spread over many addresses — for ``lockout_seconds``, doubling
   with each further locked-out address, at most ``lockout_max_seconds``.
 - "Consecutive" means since the account's last successful login: a correct password restarts
-  every address's count (an address locked out stays locked until its lock runs out). A
-  successful password reset and the backend's ``approveByEmail`` clear every count and lock.
+  the count of every address not locked out at that moment (an address locked out keeps its
+  count: its next failure after the lock locks it twice as long). A successful password reset
+  and the backend's ``approveByEmail`` clear every count and lock.
+- A count below the threshold is never a lock, whatever its timestamps: two failures racing
+  each other read the clock in either order.
 
 While locked, the answer is 3036 whether the password was right or wrong, and every attempt
 still computes exactly one password hash, so neither the answer nor its time tells anything.
 Guesses refused by a lock are not counted: nobody can stretch a lock beyond one guess per
 lock period.
 
-Where the counts live (all in ``rate_limit_bucket``, keyed by a hash of the normalised
-identity, so unknown identities behave exactly like real ones and a lock reveals nothing):
-
-- ``lock:<h>:<address>``: ``tokens`` = consecutive failures from that address, ``updated_at`` =
-  until when that address is locked out (only once ``tokens`` reached the threshold), or else
-  the time of its last failure. A row below the threshold is never a lock: two failures racing
-  each other stamp their own clock readings in either order, and the later reading must not
-  look like a lock to the earlier one;
-- the account-wide lock: ``member.locked_until`` for a member, the row ``lock:<h>`` for an
-  unknown identity.
-
-Every change is a conditional single-row statement, so concurrent attempts in any number of
-processes cannot slip past a lock: a correct password is honoured only by the one UPDATE that
-also finds neither the account nor the address locked at that moment, and the failure that
-reaches the threshold locks its address in the same statement that counts it.
+The counts live in ``login_lockout`` under a digest of the normalised identity (``account_of``),
+so unknown identities behave exactly like real ones and a lock reveals nothing; how they are
+written so that concurrent attempts cannot slip past a lock is gql/db/lockouts.py's. Time is
+``Services.clock``'s.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import random
-import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
 
 from gql.config import Settings
-from gql.db.models import Member, RateLimitBucket
-from gql.db.sql import Sql
+from gql.db import lockouts
+from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.services import Services
 
-# Counts of addresses and unknown identities are forgotten after a day of quiet, swept now
-# and then (on average every SWEEP_EVERY-th counted failure).
-STALE_AFTER_SECONDS = 24 * 3600
-SWEEP_EVERY = 200
+# More doublings exceed any maximum worth configuring; capping them keeps 2**n small.
+_MAX_DOUBLINGS = 30
+
+
+def _doubled(config: Settings, steps: int) -> int:
+    return min(config.lockout_max_seconds, config.lockout_seconds * 2 ** min(steps, _MAX_DOUBLINGS))
 
 
 def lock_seconds(config: Settings, failures: int) -> int:
     """How long the ``failures``-th consecutive failure from one address locks it out (0: not yet)."""
     if failures < config.lockout_threshold:
         return 0
-    doublings = min(failures - config.lockout_threshold, 30)
-    return min(config.lockout_max_seconds, config.lockout_seconds * 2**doublings)
+    return _doubled(config, failures - config.lockout_threshold)
 
 
 def account_lock_seconds(config: Settings, locked_addresses: int) -> int:
     """How long the account locks for everyone while ``locked_addresses`` are locked out of it (0: not)."""
     if locked_addresses < config.lockout_addresses:
         return 0
-    doublings = min(locked_addresses - config.lockout_addresses, 30)
-    return min(config.lockout_max_seconds, config.lockout_seconds * 2**doublings)
+    return _doubled(config, locked_addresses - config.lockout_addresses)
 
 
 def locked_error(seconds: float) -> DomainError:
@@ -85,141 +74,77 @@ def locked_error(seconds: float) -> DomainError:
     )
 
 
-@dataclass(frozen=True)
-class Keys:
-    """The bucket keys of one identity: its account-wide row and its per-address rows."""
-
-    account: str
-
-    @classmethod
-    def of(cls, identity_key: str) -> Keys:
-        return cls("lock:" + hashlib.sha256(identity_key.encode("utf-8")).hexdigest()[:40])
-
-    def address(self, address: str) -> str:
-        return f"{self.account}:{address}"
-
-    @property
-    def addresses(self) -> Q:
-        """Every per-address row of this identity: keys from ``<account>:`` up to ``<account>;``."""
-        return Q(key__gte=self.account + ":", key__lt=self.account + ";")
+def account_of(identity_key: str) -> str:
+    """The key the lockout counts an identity under: a digest, so no row holds the identity."""
+    return hashlib.sha256(identity_key.encode("utf-8")).hexdigest()[:40]
 
 
-async def account_lock(member: Member | None, keys: Keys) -> float:
+def _remaining(until: float | None, now: float) -> float:
+    return max(0.0, until - now) if until is not None else 0.0
+
+
+async def account_lock(services: Services, member: Member | None, account: str) -> float:
     """Seconds the account stays locked for everyone (0 = open); read before hashing."""
+    now = services.clock.time()
     if member is not None:
-        until = member.locked_until
-        return max(0.0, (until - datetime.now(timezone.utc)).total_seconds()) if until else 0.0
-    rows = await RateLimitBucket.filter(key=keys.account).values_list("updated_at", flat=True)
-    return max(0.0, rows[0] - time.time()) if rows else 0.0
+        return _remaining(member.locked_until.timestamp() if member.locked_until else None, now)
+    return _remaining(await lockouts.account_locked_until(account), now)
 
 
-async def _address_lock(config: Settings, keys: Keys, address: str) -> float:
-    rows = await RateLimitBucket.filter(key=keys.address(address), tokens__gte=config.lockout_threshold).values_list(
-        "updated_at", flat=True
-    )
-    return max(0.0, rows[0] - time.time()) if rows else 0.0
+async def _address_lock(services: Services, account: str, address: str) -> float:
+    until = await lockouts.address_locked_until(account, address, services.config.lockout_threshold)
+    return _remaining(until, services.clock.time())
 
 
-async def seconds_locked(config: Settings, member: Member | None, keys: Keys, address: str) -> float:
+async def seconds_locked(services: Services, member: Member | None, account: str, address: str) -> float:
     """How long this address must wait: the longer of the account's and the address's lock."""
     fresh = await Member.get_or_none(id=member.id) if member is not None else None
-    return max(await account_lock(fresh, keys), await _address_lock(config, keys, address))
+    return max(await account_lock(services, fresh, account), await _address_lock(services, account, address))
 
 
-def _epoch(moment: datetime | None) -> float:
-    return moment.timestamp() if moment else 0.0
-
-
-async def record_failure(config: Settings, member: Member | None, keys: Keys, address: str) -> None:
-    """Count a wrong password from ``address``; raises 3036 when that address is locked out.
-
-    One statement counts the failure unless the address is locked, restarts the count when the
-    account logged in successfully since this address last failed, and — when the count
-    reaches the threshold — locks the address at once (provisionally for the longest lock, made
-    exact by the next statement), so no correct password can slip in between.
-    """
-    sql = Sql()
-    now = time.time()
-    t = "rate_limit_bucket"
-    threshold, longest = config.lockout_threshold, config.lockout_max_seconds
-    count = f"(CASE WHEN {t}.updated_at < {sql.real(3)} THEN 1 ELSE {t}.tokens + 1 END)"
-    rows = await sql.rows(
-        f"""
-        INSERT INTO {t} ("key", tokens, updated_at)
-        VALUES ({sql.p(1)}, 1, CASE WHEN 1 >= {sql.p(4)} THEN {sql.real(2)} + {sql.p(5)} ELSE {sql.real(2)} END)
-        ON CONFLICT ("key") DO UPDATE SET
-            tokens = {count},
-            updated_at = CASE WHEN {count} >= {sql.p(4)} THEN {sql.real(2)} + {sql.p(5)} ELSE {sql.real(2)} END
-        WHERE {t}.tokens < {sql.p(4)} OR {t}.updated_at <= {sql.real(2)}
-        RETURNING tokens
-        """,
-        [keys.address(address), now, _epoch(member.last_login_at if member else None), threshold, longest],
+async def record_failure(services: Services, member: Member | None, account: str, address: str) -> None:
+    """Count a wrong password from ``address``; raises 3036 when that address is locked out."""
+    config, now = services.config, services.clock.time()
+    failures = await lockouts.count_failure(
+        account,
+        address,
+        now=now,
+        last_login=member.last_login_at.timestamp() if member and member.last_login_at else 0.0,
+        threshold=config.lockout_threshold,
+        provisional_until=now + config.lockout_max_seconds,
     )
-    if random.random() < 1 / SWEEP_EVERY:
-        await RateLimitBucket.filter(key__startswith="lock:", updated_at__lt=now - STALE_AFTER_SECONDS).delete()
-    if not rows:
-        raise locked_error(await _address_lock(config, keys, address))  # locked out: not counted
-    failures = int(rows[0]["tokens"])
+    if failures is None:  # locked out: not counted
+        raise locked_error(await _address_lock(services, account, address))
     seconds = lock_seconds(config, failures)
     if not seconds:
         return
     # This failure locked its address: the exact length, then is the account locked for everyone?
-    await RateLimitBucket.filter(key=keys.address(address), tokens=failures).update(updated_at=now + seconds)
-    locked_addresses = await RateLimitBucket.filter(keys.addresses, tokens__gte=threshold, updated_at__gt=now).count()
-    account_seconds = account_lock_seconds(config, locked_addresses)
-    if account_seconds:
-        await _lock_account(member, keys, account_seconds)
-
-
-async def _lock_account(member: Member | None, keys: Keys, seconds: int) -> None:
-    """Lock for everyone, never shortening a lock already set."""
-    if member is not None:
-        now = datetime.now(timezone.utc)
-        until = now + timedelta(seconds=seconds)
-        await Member.filter(Q(id=member.id) & (Q(locked_until__isnull=True) | Q(locked_until__lt=until))).update(
-            locked_until=until
-        )
+    await lockouts.lock_address(account, address, failures, now + seconds)
+    locked = await lockouts.locked_addresses(account, config.lockout_threshold, now)
+    account_seconds = account_lock_seconds(config, locked)
+    if not account_seconds:
         return
-    sql = Sql()
-    t = "rate_limit_bucket"
-    await sql.rows(
-        f"""
-        INSERT INTO {t} ("key", tokens, updated_at) VALUES ({sql.p(1)}, 0, {sql.real(2)})
-        ON CONFLICT ("key") DO UPDATE SET updated_at = {sql.greatest}({t}.updated_at, {sql.real(2)})
-        RETURNING tokens
-        """,
-        [keys.account, time.time() + seconds],
-    )
+    if member is not None:
+        await lockouts.lock_member(member.id, datetime.fromtimestamp(now + account_seconds, timezone.utc))
+    else:
+        await lockouts.lock_account(account, now + account_seconds, now)
 
 
-async def record_success(config: Settings, member: Member, keys: Keys, address: str, now: datetime) -> bool:
-    """Stamp the login, unless the account or this address is locked at this moment (then False).
+async def record_success(services: Services, member: Member, account: str, address: str) -> bool:
+    """Stamp the login now, unless the account or this address is locked at this moment (then False).
 
-    One UPDATE that checks both locks as it writes: a failure that locks either, racing this
-    login in another process, either comes first (and this finds it) or comes after.
+    On success the member's ``last_login_at`` is the stamp and its account lock is gone.
     """
-    sql = Sql()
-    meta = Member._meta
-    stamp = meta.fields_map["last_login_at"].to_db_value(now, member)
-    member_id = meta.fields_map["id"].to_db_value(member.id, member)
-    updated = await sql.rows(
-        f"""
-        UPDATE member SET locked_until = NULL, last_login_at = {sql.p(1)}
-        WHERE id = {sql.p(2)} AND (locked_until IS NULL OR locked_until <= {sql.p(1)})
-          AND NOT EXISTS (
-            SELECT 1 FROM rate_limit_bucket
-            WHERE "key" = {sql.p(3)} AND tokens >= {sql.p(5)} AND updated_at > {sql.real(4)})
-        RETURNING id
-        """,
-        [stamp, member_id, keys.address(address), now.timestamp(), config.lockout_threshold],
+    stamp = services.clock.now()
+    stamped = await lockouts.stamp_login(
+        member, stamp, account, address, threshold=services.config.lockout_threshold, now=stamp.timestamp()
     )
-    return bool(updated)
+    if stamped:
+        member.last_login_at, member.locked_until = stamp, None
+    return stamped
 
 
 async def clear(member: Member, connection: BaseDBAsyncClient | None = None) -> None:
     """Forget every count and lock of the account (a password reset, the backend's unlock)."""
-    await Member.filter(id=member.id).using_db(connection).update(locked_until=None)
+    await lockouts.forget(member.id, account_of(member.identity) if member.identity else None, connection)
     member.locked_until = None
-    if member.identity:
-        keys = Keys.of(member.identity)
-        await RateLimitBucket.filter(Q(key=keys.account) | keys.addresses).using_db(connection).delete()

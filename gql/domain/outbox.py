@@ -2,7 +2,8 @@
 
 Nothing is sent from here. A row written inside a transaction that rolls back is
 never sent; a committed row is delivered by the worker (gql/worker.py) even if this
-process dies right after the commit.
+process dies right after the commit. This process's worker is woken once the row is
+committed (``after_commit``), not before: woken earlier, it would look and find nothing.
 
 An email row holds what is needed to write the message, not the message: the template, the
 greeting name, and the link's recipe (``gql/domain/links.py``) instead of its token. The
@@ -12,12 +13,12 @@ keeping recipient, subject and template for the record. So the table never holds
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import Member, OutboxMessage
+from gql.db.transactions import after_commit
 from gql.domain.links import Link
 from gql.domain.mail import subject_of
 from gql.domain.services import Services
@@ -45,10 +46,10 @@ async def queue_email(
         template=template,
         context={"name": greeting_name(member)},
         link=link.to_json() if link else None,
-        next_attempt_at=datetime.now(timezone.utc),
+        next_attempt_at=services.clock.now(),
         using_db=connection,
     )
-    services.outbox_written()
+    after_commit(connection, services.outbox_written)
 
 
 async def queue_webhook(services: Services, connection: BaseDBAsyncClient | None, payload: dict[str, Any]) -> None:
@@ -58,7 +59,7 @@ async def queue_webhook(services: Services, connection: BaseDBAsyncClient | None
         kind="webhook",
         recipient=services.config.webhook_url,
         payload=payload,
-        next_attempt_at=datetime.now(timezone.utc),
+        next_attempt_at=services.clock.now(),
         using_db=connection,
     )
-    services.outbox_written()
+    after_commit(connection, services.outbox_written)

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from gql.db.errors import violated_column
+from gql.db.transactions import in_transaction
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.storage_errors import violated_column
 
 T = TypeVar("T")
 

@@ -7,9 +7,8 @@ with 3207 and the seconds until a token is back (``retryAfter``).
 Where the buckets live decides whether the limits hold across processes:
 
 - ``DatabaseLimiter`` (the default): one row per bucket in ``rate_limit_bucket``, taken
-  with a single ``INSERT … ON CONFLICT DO UPDATE … WHERE … RETURNING`` statement, so
-  concurrent requests in any number of processes never both spend the last token
-  (SQLite ≥ 3.35 and PostgreSQL alike).
+  with a single conditional statement (gql/db/buckets.py), so concurrent requests in any
+  number of processes never both spend the last token; its time is ``Services.clock``.
 - ``RedisLimiter`` (``MEMBERS_REDIS_URL``): one hash per bucket, updated by a Lua script
   that Redis runs atomically, with Redis's clock and an expiry on every key.
 
@@ -27,14 +26,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import random
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from gql.config import Settings
-from gql.db.sql import Sql
+from gql.db import buckets
 from gql.domain.caller import Caller
+from gql.domain.clock import Clock, SystemClock
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 
@@ -80,6 +79,16 @@ LONGEST_PERIOD = max(limit.period for limit in LIMITS.values())
 class Decision:
     allowed: bool
     retry_after: int = 0  # whole seconds, at least 1 when refused
+
+
+def refilled(limit: Limit, tokens: float, elapsed: float) -> float:
+    """What a bucket holding ``tokens`` holds ``elapsed`` seconds later (never above capacity)."""
+    return min(limit.capacity, tokens + max(0.0, elapsed) * limit.rate)
+
+
+def decide(tokens: float, limit: Limit) -> Decision:
+    """Allowed when a whole token is there; else refused until one is back."""
+    return Decision(True) if tokens >= 1 else _refused(tokens, limit)
 
 
 def _refused(tokens: float, limit: Limit) -> Decision:
@@ -129,46 +138,26 @@ class Unlimited:
 
 
 class DatabaseLimiter:
-    """Buckets in ``rate_limit_bucket``; expired rows are swept now and then."""
+    """Buckets in ``rate_limit_bucket`` (gql/db/buckets.py), on the clock of ``Services.clock``."""
 
-    SWEEP_EVERY = 500  # hits, on average
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
 
     async def hit(self, key: str, limit: Limit) -> Decision:
-        sql = Sql()
-        now = time.time()
-        t = "rate_limit_bucket"
-        refilled = f"{sql.least}({sql.real(2)}, {t}.tokens + {sql.greatest}(0, {sql.real(3)} - {t}.updated_at) * {sql.real(4)})"
-        statement = f"""
-            INSERT INTO {t} ("key", tokens, updated_at) VALUES ({sql.p(1)}, {sql.real(2)} - 1, {sql.real(3)})
-            ON CONFLICT ("key") DO UPDATE SET
-                tokens = {refilled} - 1,
-                updated_at = {sql.greatest}({t}.updated_at, {sql.real(3)})
-            WHERE {refilled} >= 1
-            RETURNING tokens
-        """
-        taken = await sql.rows(statement, [key, float(limit.capacity), now, float(limit.rate)])
-        if random.random() < 1 / self.SWEEP_EVERY:
-            await self.sweep(now)
-        if taken:
+        now = self.clock.time()
+        if await buckets.take(key, limit.capacity, limit.rate, now, idle_after=LONGEST_PERIOD):
             return Decision(True)
         # Refused: nothing was written. Read the bucket only to say when to come back.
-        return await self.peek(key, limit, now)
+        return await self._decide(key, limit, now)
 
-    async def peek(self, key: str, limit: Limit, now: float | None = None) -> Decision:
-        sql = Sql()
-        now = now or time.time()
-        current = await sql.rows(f'SELECT tokens, updated_at FROM rate_limit_bucket WHERE "key" = {sql.p(1)}', [key])
-        if not current:
+    async def peek(self, key: str, limit: Limit) -> Decision:
+        return await self._decide(key, limit, self.clock.time())
+
+    async def _decide(self, key: str, limit: Limit, now: float) -> Decision:
+        bucket = await buckets.read(key)
+        if bucket is None:
             return Decision(True)  # never used, or swept: a full bucket
-        tokens = min(limit.capacity, current[0]["tokens"] + max(0.0, now - current[0]["updated_at"]) * limit.rate)
-        return Decision(True) if tokens >= 1 else _refused(tokens, limit)
-
-    async def sweep(self, now: float | None = None) -> None:
-        """Forget buckets untouched for longer than any period: they are full anyway."""
-        from gql.db.models import RateLimitBucket
-
-        now = now or time.time()
-        await RateLimitBucket.filter(key__startswith="rl:", updated_at__lt=now - LONGEST_PERIOD).delete()
+        return decide(refilled(limit, bucket.tokens, now - bucket.updated_at), limit)
 
     async def close(self) -> None:
         return None
@@ -246,27 +235,27 @@ class RedisLimiter:
             tokens = float(await self.peek_script(keys=[self.prefix + key], args=[limit.capacity, limit.rate]))
         except (RedisError, OSError):
             return self._unreachable()
-        return Decision(True) if tokens >= 1 else _refused(tokens, limit)
+        return decide(tokens, limit)
 
     async def close(self) -> None:
         await self.client.aclose()
 
 
-def build_limiter(config: Settings) -> RateLimiter:
+def build_limiter(config: Settings, clock: Clock) -> RateLimiter:
     if config.rate_limit_scale <= 0:
         return Unlimited()
     if config.redis_url:
-        return RedisLimiter(config.redis_url, config.redis_prefix)
-    return DatabaseLimiter()
+        return RedisLimiter(config.redis_url, config.redis_prefix)  # Redis's own clock, shared by all
+    return DatabaseLimiter(clock)
 
 
 class RateLimits:
     """The limits in force (scaled) and the backend that counts them."""
 
-    def __init__(self, config: Settings, backend: RateLimiter | None = None) -> None:
+    def __init__(self, config: Settings, backend: RateLimiter | None = None, clock: Clock | None = None) -> None:
         self.scale = config.rate_limit_scale
         self.enabled = self.scale > 0
-        self.backend = backend or build_limiter(config)
+        self.backend = backend or build_limiter(config, clock or SystemClock())
 
     def limit(self, name: str) -> Limit:
         return LIMITS[name].scaled(self.scale)

@@ -14,9 +14,9 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 from gql.db.models import Contact, Member
+from gql.db.transactions import in_transaction
 from gql.domain import guests, links
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation

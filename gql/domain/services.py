@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from gql.config import Settings
+from gql.domain.clock import Clock, SystemClock
 from gql.domain.cursors import Cursors
 from gql.domain.passwords import PasswordHasher
 from gql.domain.ratelimit import RateLimits
@@ -24,11 +25,14 @@ class Services:
     rate_limits: RateLimits
     # The one codec of every listing's pagination cursors (gql/domain/cursors.py).
     cursors: Cursors
-    # Set when this process queues outbox rows, so its worker looks sooner than its poll.
+    # The time the lockout, the rate limits and the outbox go by (gql/domain/clock.py).
+    clock: Clock = field(default_factory=SystemClock)
+    # Set once outbox rows this process wrote are committed, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def from_settings(cls, config: Settings) -> Services:
+    def from_settings(cls, config: Settings, clock: Clock | None = None) -> Services:
+        clock = clock or SystemClock()
         return cls(
             config=config,
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
@@ -36,7 +40,8 @@ class Services:
             sessions=SessionTokens(config.secret_key, config.session_ttl_seconds),
             settings=SettingsStore(config.registration, config.settings_cache_seconds),
             cursors=Cursors(config.secret_key),
-            rate_limits=RateLimits(config),
+            rate_limits=RateLimits(config, clock=clock),
+            clock=clock,
         )
 
     def outbox_written(self) -> None:

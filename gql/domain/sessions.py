@@ -23,7 +23,6 @@ blocked, pending approval, or still has to confirm its email gets no usable sess
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -31,6 +30,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q, Subquery
 
 from gql.db.models import Member, RevokedSession
+from gql.db.sweep import now_and_then
 from gql.domain import lockout
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
@@ -120,27 +120,25 @@ async def login(services: Services, caller: Caller, identity: str, password: str
     if not identity.strip() or not password:
         raise DomainError(ErrorCode.EMPTY_CREDENTIALS)
     identity_key = normalise(identity)
-    keys = lockout.Keys.of(identity_key)
+    account = lockout.account_of(identity_key)
     member = await Member.filter(identity=identity_key).select_related("contact").first()
-    account_locked = await lockout.account_lock(member, keys)
+    account_locked = await lockout.account_lock(services, member, account)
     # Exactly one hash either way: an unknown identity costs what a wrong password costs,
     # and a locked account what an open one costs.
     matches = await services.hasher.verify(password, member.password_hash if member else None)
     if account_locked:
         raise lockout.locked_error(account_locked)
     if member is None or not matches:
-        await lockout.record_failure(services.config, member, keys, caller.address)
+        await lockout.record_failure(services, member, account, caller.address)
         raise DomainError(ErrorCode.INVALID_CREDENTIALS)
     # Statuses are revealed only to someone who knows the password, and not while locked out.
     refusal = sign_in_refusal(member)
     if refusal is not None:
-        locked = await lockout.seconds_locked(services.config, member, keys, caller.address)
+        locked = await lockout.seconds_locked(services, member, account, caller.address)
         raise lockout.locked_error(locked) if locked else refusal
-    now = datetime.now(timezone.utc)
     # Honoured only if neither the account nor this address is locked at this moment.
-    if not await lockout.record_success(services.config, member, keys, caller.address, now):
-        raise lockout.locked_error(await lockout.seconds_locked(services.config, member, keys, caller.address))
-    member.last_login_at, member.locked_until = now, None
+    if not await lockout.record_success(services, member, account, caller.address):
+        raise lockout.locked_error(await lockout.seconds_locked(services, member, account, caller.address))
     return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
 
 
@@ -154,9 +152,8 @@ async def logout(caller: Caller) -> MemberRecord:
         )
     except IntegrityError:
         pass  # a concurrent logout of the same session got there first
-    if random.random() < 1 / SWEEP_EVERY:
-        # A revocation outlives its token only until the token expires by itself.
-        await RevokedSession.filter(expires_at__lt=datetime.now(timezone.utc)).delete()
+    # A revocation outlives its token only until the token expires by itself.
+    await now_and_then(RevokedSession.filter(expires_at__lt=datetime.now(timezone.utc)), SWEEP_EVERY)
     member = await find_by_id(member_id)
     if member is None:  # deleted meanwhile: its sessions are gone with it
         raise DomainError(ErrorCode.NOT_LOGGED_IN)

@@ -49,9 +49,6 @@ class Purpose(Enum):
         self.binds_password = binds_password
 
 
-APPROVAL_TTL = Purpose.APPROVE.ttl
-
-
 @dataclass(frozen=True)
 class TokenClaim:
     member_id: uuid.UUID

@@ -1,11 +1,17 @@
 """Password guessing against one account, over HTTP: the lockout holds (3036) and nobody can
 hold it against the account's owner. Failures count per account and client address; the
-account locks for everyone only while several addresses are locked out of it at once."""
+account locks for everyone only while several addresses are locked out of it at once.
+
+Every lock here lasts a minute or more, so no answer depends on how fast the machine is; how
+long locks last, double and end is checked to the second with a clock the test moves, in
+tests/integration/test_lockout_clock.py."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from typing import Any
 
 import httpx
 
@@ -29,16 +35,9 @@ def defaults(shared_servers: SharedServers) -> Server:
     return shared_servers("defaults")[0]
 
 
-def quick(shared_servers: SharedServers) -> Server:
-    """3 failures lock for 1 s, doubling up to 2 s; 3 addresses locked out lock the account."""
-    return shared_servers(
-        "quick", lockout_threshold="3", lockout_seconds="1", lockout_max_seconds="2", lockout_addresses="3"
-    )[0]
-
-
-def slow(shared_servers: SharedServers) -> Server:
-    """3 failures lock for 60 s (doubling up to 15 minutes); 3 addresses lock the account; SMTP for resets."""
-    return shared_servers("slow", lockout_threshold="3", lockout_addresses="3")[0]
+def three(shared_servers: SharedServers) -> Server:
+    """3 failures lock an address for 60 s (doubling up to 15 minutes); 3 addresses lock the account."""
+    return shared_servers("three", lockout_threshold="3", lockout_addresses="3")[0]
 
 
 async def test_ten_failures_lock_the_account_even_for_the_right_password(
@@ -65,7 +64,7 @@ async def test_ten_failures_lock_the_account_even_for_the_right_password(
 
 
 async def test_success_resets_the_count(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
-    server = quick(shared_servers)
+    server = three(shared_servers)
     client = Client(http, server.graphql_url)
     email = unique_email()
     await register(client, email)
@@ -73,32 +72,6 @@ async def test_success_resets_the_count(shared_servers: SharedServers, http: htt
         for i in range(2):
             assert (await login(client, email, f"wrong{i}"))["code"] == 3003
         assert (await login(client, email))["__typename"] == "LoginPayload"
-
-
-async def test_the_wait_doubles_up_to_the_maximum(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
-    server = quick(shared_servers)
-    client = Client(http, server.graphql_url)
-    email = unique_email()
-    await register(client, email)
-    for i in range(3):
-        assert (await login(client, email, f"wrong{i}"))["code"] == 3003
-    first = await login(client, email)
-    assert first["code"] == 3036 and first["retryAfter"] == 1
-    await asyncio.sleep(1.1)
-    # One more failure after the lock ran out: locked again, twice as long.
-    assert (await login(client, email, "wrong again"))["code"] == 3003
-    second = await login(client, email)
-    assert second["code"] == 3036 and second["retryAfter"] == 2, second
-    await asyncio.sleep(2.1)
-    assert (await login(client, email, "and again"))["code"] == 3003
-    third = await login(client, email)
-    assert third["code"] == 3036 and third["retryAfter"] == 2, third  # capped at the maximum
-    await asyncio.sleep(2.1)
-    assert (await login(client, email))["__typename"] == "LoginPayload"
-    # ...and the success reset the count: three more failures before the next lock.
-    for i in range(2):
-        assert (await login(client, email, f"w{i}"))["code"] == 3003
-    assert (await login(client, email))["__typename"] == "LoginPayload"
 
 
 async def test_each_aliased_login_in_one_document_counts(
@@ -145,9 +118,10 @@ async def test_a_burst_of_concurrent_guesses_cannot_slip_past_the_lock(
 
 
 async def test_one_address_cannot_keep_the_owner_out(shared_servers: SharedServers, http: httpx.AsyncClient) -> None:
-    """The review's attack: one wrong password right after each lock runs out. The owner,
-    from its own address, is never locked out by it."""
-    server = quick(shared_servers)
+    """The review's attack: keep guessing from one address. The owner, from its own address, is
+    never locked out by it (the guesser's relocking after each lock runs out, twice as long
+    each time: tests/integration/test_lockout_clock.py)."""
+    server = three(shared_servers)
     email = unique_email("owner")
     await register(Client(http, server.graphql_url), email)
     attacker, owner = Client(http, server.graphql_url), Client(http, server.graphql_url)
@@ -155,10 +129,9 @@ async def test_one_address_cannot_keep_the_owner_out(shared_servers: SharedServe
         assert (await login(attacker, email, f"wrong-{i}"))["code"] == 3003
     for round_ in range(3):
         locked = await login(attacker, email, "still guessing")
-        assert locked["code"] == 3036, locked
+        assert locked["code"] == 3036 and locked["retryAfter"] > 30, locked
+        assert (await login(attacker, email))["code"] == 3036, round_  # the right password too
         assert (await login(owner, email))["__typename"] == "LoginPayload", round_
-        await asyncio.sleep(locked["retryAfter"] + 0.1)  # the lock's own length, not a race
-        assert (await login(attacker, email, f"again-{round_}"))["code"] == 3003  # relocks the attacker only
 
 
 async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_in(
@@ -197,31 +170,41 @@ async def test_many_addresses_lock_the_account_and_a_reset_lets_the_owner_back_i
     assert (await login(attackers[0], email, "wrong"))["code"] == 3003
 
 
+def shape(answer: dict[str, Any]) -> tuple[Any, ...]:
+    """An answer as an attacker compares it, up to the second the clock ticked between two requests:
+    its type, code and message with the number of seconds blanked."""
+    return answer["__typename"], answer.get("code"), re.sub(r"\d+", "N", answer.get("message", ""))
+
+
+def alike(known: dict[str, Any], unknown: dict[str, Any]) -> bool:
+    waits = (known.get("retryAfter"), unknown.get("retryAfter"))
+    same_wait = waits[0] == waits[1] or (None not in waits and abs(waits[0] - waits[1]) <= 1)
+    return shape(known) == shape(unknown) and same_wait
+
+
 async def test_unknown_accounts_lock_alike_so_locks_do_not_reveal_accounts(
     shared_servers: SharedServers, http: httpx.AsyncClient
 ) -> None:
-    server = quick(shared_servers)
+    server = three(shared_servers)
     client = Client(http, server.graphql_url)
     real = unique_email("real")
     await register(client, real)
     ghost = unique_email("ghost")
 
-    def shape(answer: dict) -> tuple:
-        return (answer["__typename"], answer.get("code"), answer.get("message"), answer.get("retryAfter"))
-
     for attempt in range(5):
         known = await login(client, real, f"wrong-{attempt}")
         unknown = await login(client, ghost, f"wrong-{attempt}")
-        assert shape(known) == shape(unknown), (attempt, known, unknown)
-    assert shape(known)[1] == 3036
+        assert alike(known, unknown), (attempt, known, unknown)
+    assert known["code"] == 3036
     # …and account-wide, once three addresses are locked out of each.
     for _ in range(2):
         other = Client(http, server.graphql_url)
         for attempt in range(3):
-            assert shape(await login(other, real, f"w{attempt}")) == shape(await login(other, ghost, f"w{attempt}"))
+            known, unknown = await login(other, real, f"w{attempt}"), await login(other, ghost, f"w{attempt}")
+            assert alike(known, unknown), (attempt, known, unknown)
     bystander = Client(http, server.graphql_url)
     known, unknown = await login(bystander, real, "x"), await login(bystander, ghost, "x")
-    assert shape(known) == shape(unknown) and known["code"] == 3036, (known, unknown)
+    assert alike(known, unknown) and known["code"] == 3036, (known, unknown)
 
 
 RESET = "mutation ($e: String!) { requestPasswordReset(email: $e) { __typename ... on Error { code } } }"

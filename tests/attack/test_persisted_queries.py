@@ -65,7 +65,9 @@ def test_apollo_flow_hash_not_found_then_registered_then_by_hash(server: Server)
     assert missing.status_code == 200  # application/json: a request error is still a 200
     assert missing.json() == {
         "data": None,
-        "errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": 3257, "reason": "PERSISTED_QUERY_NOT_FOUND"}}],
+        "errors": [
+            {"message": "PersistedQueryNotFound", "extensions": {"code": 3257, "reason": "PERSISTED_QUERY_NOT_FOUND"}}
+        ],
     }
     # Apollo Client 4 asks for graphql-response+json: a 404 without data, same body otherwise.
     missing_spec = by_hash(server, document, GRAPHQL_RESPONSE)

@@ -102,7 +102,10 @@ def test_production_refuses_a_short_admin_api_key(length: int) -> None:
     with pytest.raises(ConfigError) as refused:
         load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * length})
     assert "MEMBERS_ADMIN_API_KEY" in str(refused.value) and "32" in str(refused.value)
-    assert load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * 32}).is_production
+    assert (
+        load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * 32}).environment
+        == "production"
+    )
 
 
 @pytest.mark.parametrize("environment", ["production", "development", "test"])

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from tests.e2e.conftest import StartServer, unique_email
+from tests.e2e.conftest import Server, StartServer, unique_email
 from tests.mailbox import Mailbox, link_in
 
 LOGIN = "mutation ($i: String!, $p: String!) { login(identity: $i, password: $p) { __typename ... on Error { code } } }"
@@ -28,6 +28,14 @@ def mailbox() -> Iterator[Mailbox]:
 
 def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
     return asyncio.run(mailbox.wait_for(to, count=count, timeout=20))[-1]
+
+
+def wait_for_output(server: Server, text: str, timeout: float = 20) -> None:
+    """Wait until the server has printed ``text``; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while text not in server.output():
+        assert time.monotonic() < deadline, f"the server did not print {text!r} within {timeout}s:\n{server.output()}"
+        time.sleep(0.05)
 
 
 def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
@@ -81,17 +89,22 @@ def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartSe
     email = unique_email("later")
     created = server.backend("mutation ($e: String!) { createMember(input: {email: $e}) { __typename } }", {"e": email})
     assert created["data"]["createMember"]["__typename"] == "CreateMemberPayload"
-    time.sleep(1.5)  # the worker tries, fails, and backs off
+    # The worker tries, fails, and backs off: wait for the failed attempt in its log.
+    wait_for_output(server, "attempt 1 failed")
     mailbox.start()
     try:
-        mail = wait_for_mail(mailbox, email)  # the first retry is due 5 s after the failure
+        mail = wait_for_mail(mailbox, email)  # the retry is due 5 s after the failure
     finally:
         mailbox.stop()
     assert mail["Subject"].startswith("Set your password")
+    # Delivered by the second attempt: one failure, then the retry (and the mail only once).
+    output = server.output()
+    assert output.count("attempt 1 failed") == 1 and "attempt 2 failed" not in output, output
+    assert [m["To"] for m in mailbox.messages] == [email]
 
 
 def test_two_server_processes_deliver_each_mail_once(tmp_path, mailbox: Mailbox) -> None:
-    from tests.e2e.conftest import Databases, Server
+    from tests.e2e.conftest import Databases
 
     databases = Databases()
     url = databases.new(tmp_path)
@@ -109,7 +122,10 @@ def test_two_server_processes_deliver_each_mail_once(tmp_path, mailbox: Mailbox)
             assert created["data"]["createMember"]["__typename"] == "CreateMemberPayload"
         for email in emails:
             wait_for_mail(mailbox, email)
-        time.sleep(2)  # time for a duplicate to arrive, if there were one
+        # A stopped server has finished (or abandoned) every send it began: once both have
+        # stopped, no duplicate can still be on its way.
+        for server in servers:
+            server.stop()
         received = [m["To"] for m in mailbox.messages]
         assert sorted(received) == sorted(emails), received
         assert len({m["Message-ID"] for m in mailbox.messages}) == 20

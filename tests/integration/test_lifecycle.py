@@ -391,8 +391,7 @@ async def test_events_record_actor_and_page(mail_gql: GraphQLClient) -> None:
 
 
 async def test_outbox_row_rolls_back_with_its_transaction(mail_app, mailbox: Mailbox) -> None:
-    from tortoise.transactions import in_transaction
-
+    from gql.db.transactions import in_transaction
     from gql.domain.outbox import queue_email
 
     services = mail_app.state.services

@@ -7,57 +7,69 @@ concurrent guesses counted instead of 10, the tenth answered 3036 by a phantom l
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 import pytest
 
-from gql.db.models import Member, RateLimitBucket
+from gql.db.models import LoginLockout, Member
 from gql.domain import lockout
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
+from tests.clock import ManualClock
 from tests.conftest import GraphQLClient
 from tests.integration.documents import login, register
 
 ADDRESS = "192.0.2.7"
 
 
-async def stamped_later(keys: lockout.Keys, failures: int) -> None:
-    """What a racing failure that read a later clock leaves behind: a count, stamped ahead."""
-    await RateLimitBucket.filter(key=keys.address(ADDRESS)).update(tokens=failures, updated_at=time.time() + 5)
+@pytest.fixture
+def clocked(services: Services) -> Services:
+    return replace(services, clock=ManualClock())
+
+
+async def stamped_later(services: Services, account: str, failures: int) -> None:
+    """What a racing failure that read a later clock leaves behind: a count below the threshold,
+    its timestamps ahead of the clock (``locked_until`` too, as the worst a row can say)."""
+    ahead = services.clock.time() + 5
+    await LoginLockout.filter(account=account, address=ADDRESS).update(
+        failures=failures, last_failure_at=ahead, locked_until=ahead
+    )
 
 
 async def test_a_failure_stamped_later_is_not_a_lock_for_one_stamped_earlier(
-    gql: GraphQLClient, services: Services
+    gql: GraphQLClient, clocked: Services
 ) -> None:
     await register(gql, "race@example.com")
     member = await Member.get(email_key="race@example.com")
-    keys = lockout.Keys.of(member.identity)
-    config = services.config
-    await lockout.record_failure(config, member, keys, ADDRESS)
-    await stamped_later(keys, config.lockout_threshold - 2)
+    account = lockout.account_of(member.identity)
+    threshold = clocked.config.lockout_threshold
+    await lockout.record_failure(clocked, member, account, ADDRESS)
+    await stamped_later(clocked, account, threshold - 2)
     # Counted (threshold - 1), not refused as if locked.
-    await lockout.record_failure(config, member, keys, ADDRESS)
-    assert await RateLimitBucket.get(key=keys.address(ADDRESS)).values_list("tokens", flat=True) == (
-        config.lockout_threshold - 1
-    )
-    assert await lockout.seconds_locked(config, member, keys, ADDRESS) == 0
+    await lockout.record_failure(clocked, member, account, ADDRESS)
+    row = await LoginLockout.get(account=account, address=ADDRESS)
+    assert (row.failures, row.locked_until) == (threshold - 1, None)
+    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == 0
     # The right password from that address still gets in: a count below the threshold locks nothing.
-    await stamped_later(keys, config.lockout_threshold - 1)
-    assert await lockout.record_success(config, member, keys, ADDRESS, member.created_at.now(member.created_at.tzinfo))
+    await stamped_later(clocked, account, threshold - 1)
+    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == 0
+    assert await lockout.record_success(clocked, member, account, ADDRESS)
 
 
 async def test_the_failure_that_reaches_the_threshold_locks_however_it_was_stamped(
-    gql: GraphQLClient, services: Services
+    gql: GraphQLClient, clocked: Services
 ) -> None:
     await register(gql, "race2@example.com")
     member = await Member.get(email_key="race2@example.com")
-    keys = lockout.Keys.of(member.identity)
-    config = services.config
-    await lockout.record_failure(config, member, keys, ADDRESS)
-    await stamped_later(keys, config.lockout_threshold - 1)
-    await lockout.record_failure(config, member, keys, ADDRESS)  # the threshold-th: counted, and locks
+    account = lockout.account_of(member.identity)
+    config = clocked.config
+    await lockout.record_failure(clocked, member, account, ADDRESS)
+    await stamped_later(clocked, account, config.lockout_threshold - 1)
+    await lockout.record_failure(clocked, member, account, ADDRESS)  # the threshold-th: counted, and locks
     with pytest.raises(DomainError) as refused:
-        await lockout.record_failure(config, member, keys, ADDRESS)
+        await lockout.record_failure(clocked, member, account, ADDRESS)
     assert refused.value.code is ErrorCode.ACCOUNT_LOCKED
-    assert 55 <= await lockout.seconds_locked(config, member, keys, ADDRESS) <= config.lockout_seconds
+    assert refused.value.details["retry_after"] == config.lockout_seconds
+    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == config.lockout_seconds
+    assert not await lockout.record_success(clocked, member, account, ADDRESS)  # the right password: refused
     assert (await login(gql, "race2@example.com"))["__typename"] == "LoginPayload"  # other addresses: open

@@ -186,7 +186,13 @@ def test_every_declared_index_exists_after_all_migrations() -> None:
 
     declared = {
         index.name
-        for model in (models.Member, models.RevokedSession, models.OutboxMessage, models.MemberEvent)
+        for model in (
+            models.Member,
+            models.RevokedSession,
+            models.OutboxMessage,
+            models.MemberEvent,
+            models.LoginLockout,
+        )
         for index in model._meta.indexes
     }
 
@@ -195,3 +201,117 @@ def test_every_declared_index_exists_after_all_migrations() -> None:
 
     found = _on_a_new_database(indexes)
     assert declared and declared <= found, sorted(declared - found)
+
+
+LOCKOUT_UPGRADE = r"""
+import asyncio, hashlib, json, sys, time
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from gql.db.setup import migrate as migrate_all, tortoise_config
+
+url = sys.argv[1]
+NOW = time.time()
+MEMBER = "11111111-1111-1111-1111-111111111111"
+CONTACT = "22222222-2222-2222-2222-222222222222"
+ACCOUNT = hashlib.sha256(b"kept@example.com").hexdigest()[:40]
+GHOST = hashlib.sha256(b"ghost@example.com").hexdigest()[:40]
+GONE = hashlib.sha256(b"gone@example.com").hexdigest()[:40]
+# What 0003's lockout left in rate_limit_bucket: "updated_at" is the lock's end once the count
+# reached the threshold (10), else the time of the last failure.
+BUCKETS = [
+    ("rl:login:198.51.100.9", 29.0, NOW - 10),  # a rate-limit bucket: stays
+    (f"lock:{ACCOUNT}:198.51.100.1", 3, NOW - 600),  # counting, not locked
+    (f"lock:{ACCOUNT}:198.51.100.2", 10, NOW + 3000),  # locked out for another 3000 s
+    (f"lock:{ACCOUNT}:198.51.100.3", 12, NOW - 60),  # its lock ran out a minute ago
+    (f"lock:{GHOST}", 0, NOW + 600),  # an unknown identity locked for everyone
+    (f"lock:{GONE}", 0, NOW - 600),  # an account-wide lock that ran out
+]
+
+async def before() -> None:
+    await migrate(config=tortoise_config(url), target="models.0003_link_state_and_rendered_mail")
+    db = connections.get("default")
+    await db.execute_script(
+        f"INSERT INTO contact (id, email_key, phones, emails, custom_fields, created_at, updated_at) "
+        f"VALUES ('{CONTACT}', 'kept@example.com', '[]', '[]', '{{}}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+        f"INSERT INTO member (id, identity, login_email, email_key, password_hash, status, privacy_status, "
+        f"activity_status, email_verified, is_guest, nickname, nickname_key, slug, created_at, "
+        f"updated_at, contact_id) VALUES ('{MEMBER}', 'kept@example.com', 'kept@example.com', 'kept@example.com', "
+        f"'x', 'APPROVED', 'PUBLIC', 'ACTIVE', FALSE, FALSE, 'Kept', 'kept', 'kept', "
+        f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{CONTACT}');"
+        + "".join(
+            f"INSERT INTO rate_limit_bucket (\"key\", tokens, updated_at) VALUES ('{key}', {tokens}, {at});"
+            for key, tokens, at in BUCKETS
+        )
+    )
+    await Tortoise.close_connections()
+
+async def after() -> None:
+    await migrate_all(url)
+    await Tortoise.init(config=tortoise_config(url))
+    from gql.config import Settings
+    from gql.db.models import Member
+    from gql.domain import lockout
+    from gql.domain.services import Services
+
+    db = connections.get("default")
+    buckets = await db.execute_query_dict('SELECT "key" FROM rate_limit_bucket')
+    rows = await db.execute_query_dict(
+        "SELECT account, address, failures, last_failure_at, locked_until FROM login_lockout ORDER BY account, address"
+    )
+    members = await db.execute_query_dict("SELECT email_key FROM member")
+    # The carried-over rows under the new rules, with the default lockout (10 failures, 60 s doubling, 15 min).
+    services = Services.from_settings(Settings(database_url=url, secret_key="s" * 40, bcrypt_cost=4))
+    member = await Member.get(id=MEMBER)
+    waits = {
+        address: await lockout.seconds_locked(services, member, ACCOUNT, address)
+        for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3")
+    }
+    # The address whose lock ran out counts on from 12: its next failure locks it for 60 s * 2**3.
+    await lockout.record_failure(services, member, ACCOUNT, "198.51.100.3")
+    relocked = await lockout.seconds_locked(services, member, ACCOUNT, "198.51.100.3")
+    ghost = await lockout.account_lock(services, None, GHOST)
+    services.close()
+    await Tortoise.close_connections()
+    print(json.dumps({
+        "buckets": [row["key"] for row in buckets],
+        "rows": [
+            {
+                "account": {ACCOUNT: "kept", GHOST: "ghost"}.get(row["account"], row["account"]),
+                "address": row["address"],
+                "failures": row["failures"],
+                "last_failure_at": round(row["last_failure_at"] - NOW),
+                "locked_until": None if row["locked_until"] is None else round(row["locked_until"] - NOW),
+            }
+            for row in rows
+        ],
+        "members": [row["email_key"] for row in members],
+        "waits": {address: round(wait) for address, wait in waits.items()},
+        "relocked": round(relocked),
+        "ghost": round(ghost),
+    }))
+
+asyncio.run(before())
+asyncio.run(after())
+"""
+
+
+def test_upgrading_carries_the_lockout_over_to_its_own_table() -> None:
+    result = _on_a_new_database(lambda url: _run_script(LOCKOUT_UPGRADE, url))
+    assert result["members"] == ["kept@example.com"]
+    # Only rate-limit buckets stay in rate_limit_bucket.
+    assert result["buckets"] == ["rl:login:198.51.100.9"]
+    # Each column says one thing now: the live locks stay locks, the expired ones are counts.
+    rows = sorted(result["rows"], key=lambda row: (row["account"] != "ghost", row["address"]))
+    ghost = rows[0]
+    assert 0 <= ghost.pop("last_failure_at") <= 60  # stamped when migrated: swept a day later
+    assert rows == [
+        {"account": "ghost", "address": "*", "failures": 0, "locked_until": 600},
+        {"account": "kept", "address": "198.51.100.1", "failures": 3, "last_failure_at": -600, "locked_until": None},
+        {"account": "kept", "address": "198.51.100.2", "failures": 10, "last_failure_at": 3000, "locked_until": 3000},
+        {"account": "kept", "address": "198.51.100.3", "failures": 12, "last_failure_at": -60, "locked_until": None},
+    ]
+    # ...and the new rules read them as the old ones did (seconds left, less what the upgrade took).
+    waits = result["waits"]
+    assert waits["198.51.100.1"] == waits["198.51.100.3"] == 0 and 2940 <= waits["198.51.100.2"] <= 3000, waits
+    assert 420 <= result["relocked"] <= 480  # 60 s doubled three times: the count went on from 12
+    assert 540 <= result["ghost"] <= 600

@@ -20,6 +20,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
 from gql.worker import OutboxWorker, SmtpTransport, WebhookTransport, backoff
+from tests.clock import ManualClock
 from tests.mailbox import Mailbox
 from tests.processes import free_port
 
@@ -83,22 +84,32 @@ async def test_two_workers_never_send_one_message_twice(services: Services, mail
     assert await OutboxMessage.filter(status="SENT").count() == 30
 
 
-async def test_unreachable_smtp_is_retried_then_failed(services: Services) -> None:
+async def test_unreachable_smtp_is_retried_with_backoff_then_failed(services: Services) -> None:
+    clock = ManualClock()
     dead = replace(
-        services, config=replace(services.config, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=3)
+        services,
+        clock=clock,
+        config=replace(services.config, smtp_url=f"smtp://127.0.0.1:{free_port()}", outbox_max_attempts=3),
     )
     await queue(dead, 1)
     worker = OutboxWorker(dead)
     assert await worker.run_once() == 1
     message = await OutboxMessage.get()
     assert (message.status, message.attempts) == ("PENDING", 1) and message.last_error
-    assert message.next_attempt_at > datetime.now(timezone.utc) + timedelta(seconds=3)
+    assert message.next_attempt_at == clock.now() + timedelta(seconds=5)
+    clock.advance(4.5)
     assert await worker.run_once() == 0  # not due yet: the backoff is respected
-    for _ in range(2):
-        await OutboxMessage.all().update(next_attempt_at=datetime.now(timezone.utc))
-        await worker.run_once()
+    clock.advance(0.5)
+    assert await worker.run_once() == 1  # the retry, due 5 s after the first failure
+    message = await OutboxMessage.get()
+    assert (message.status, message.attempts) == ("PENDING", 2)
+    assert message.next_attempt_at == clock.now() + timedelta(seconds=10)  # the backoff doubled
+    clock.advance(10)
+    assert await worker.run_once() == 1
     message = await OutboxMessage.get()
     assert (message.status, message.attempts) == ("FAILED", 3)
+    clock.advance(3600)
+    assert await worker.run_once() == 0  # given up: never tried again
 
 
 async def test_expired_lease_of_a_dead_worker_is_taken_over(services: Services, mailbox: Mailbox) -> None:
@@ -141,17 +152,21 @@ def webhook_receiver():  # type: ignore[no-untyped-def]
 
 
 async def test_events_reach_the_webhook_signed_with_retries(services: Services, webhook_receiver: str) -> None:
+    clock = ManualClock()
     configured = replace(
-        services, config=replace(services.config, webhook_url=webhook_receiver, webhook_secret="hook-secret")
+        services,
+        clock=clock,
+        config=replace(services.config, webhook_url=webhook_receiver, webhook_secret="hook-secret"),
     )
     member_id = __import__("uuid").uuid4()
     event = await record(configured, None, BACKEND, member_id, EventKind.BLOCKED)
     worker = OutboxWorker(configured)
     await worker.run_once()  # the receiver answers 500 once
     assert (await OutboxMessage.get()).status == "PENDING"
-    await OutboxMessage.all().update(next_attempt_at=datetime.now(timezone.utc))
+    clock.advance(backoff(1).total_seconds())
     await worker.run_once()
-    assert (await OutboxMessage.get()).status == "SENT"
+    sent = await OutboxMessage.get()
+    assert (sent.status, sent.attempts, len(_Receiver.calls)) == ("SENT", 2, 2)
     headers, body = _Receiver.calls[-1]
     payload = json.loads(body)
     assert (
@@ -165,8 +180,7 @@ async def test_events_reach_the_webhook_signed_with_retries(services: Services, 
 
 
 async def _member_with_reset_link(services: Services, email: str) -> Member:
-    from tortoise.transactions import in_transaction
-
+    from gql.db.transactions import in_transaction
     from gql.domain.password_reset import send_password_link
 
     contact = await Contact.create(email_key=email)

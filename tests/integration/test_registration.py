@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gql.db.models import Contact, Member
+from gql.domain.services import Services
 from tests.conftest import GraphQLClient
 from tests.integration.documents import code, register, settings
 
@@ -51,10 +52,17 @@ async def test_manual_approval_hides_token_from_anonymous(gql: GraphQLClient) ->
     assert backend["sessionToken"] is None
 
 
-async def test_password_hash_is_stored_never_the_password(gql: GraphQLClient) -> None:
+async def test_the_stored_password_hash_checks_the_password_and_nothing_else(
+    gql: GraphQLClient, services: Services
+) -> None:
     await register(gql, "hash@example.com", "my secret pw")
-    row = await Member.get(email_key="hash@example.com")
-    assert row.password_hash and "my secret pw" not in row.password_hash
+    await register(gql, "hash2@example.com", "my secret pw")
+    row, other = await Member.get(email_key="hash@example.com"), await Member.get(email_key="hash2@example.com")
+    cost = f"$2b${services.config.bcrypt_cost:02d}$"
+    assert row.password_hash is not None and row.password_hash.startswith(cost)
+    assert await services.hasher.verify("my secret pw", row.password_hash)
+    assert not await services.hasher.verify("my secret pW", row.password_hash)
+    assert row.password_hash != other.password_hash  # salted: one password, two hashes
 
 
 async def test_hundred_character_password_counts_in_full(gql: GraphQLClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import datetime, timezone
@@ -149,5 +150,8 @@ def test_authentic_payload_with_a_bad_date_is_refused(cursors: Cursors) -> None:
 
 def test_the_key_is_derived_for_cursors_only() -> None:
     key = derive_key(SECRET)
-    assert len(key) == 32 and SECRET.encode() not in key
+    assert len(key) == 32 and key == derive_key(SECRET)
     assert key != derive_key(SECRET + "x")
+    # Bound to its use: the same secret under another label (the session tokens') gives another key.
+    assert key != derive_key(SECRET, b"members/session-token/v1")
+    assert key != hashlib.sha256(SECRET.encode()).digest()

@@ -1,4 +1,4 @@
-"""Telling which unique index a racing write hit, on SQLite and on PostgreSQL."""
+"""Which unique index a racing write hit, read from the driver's error on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 

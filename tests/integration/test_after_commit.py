@@ -1,0 +1,113 @@
+"""The outbox worker is woken after the writer's COMMIT, never before (gql/db/transactions.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from starlette.applications import Starlette
+from tortoise.contrib.test import truncate_all_models
+from tortoise.transactions import in_transaction as tortoise_transaction
+
+from gql.app import create_app
+from gql.config import Settings
+from gql.db.models import Member, OutboxMessage
+from gql.db.transactions import in_transaction
+from gql.domain.outbox import queue_email
+from gql.domain.services import Services
+from tests.mailbox import Mailbox
+
+
+def someone(n: int = 0) -> Member:
+    return Member(login_email=f"after{n}@example.com", nickname=f"after{n}")
+
+
+@pytest.fixture
+def quiet(services: Services) -> Services:
+    """The app's services with its wake-up event cleared (other writes of the test set it)."""
+    services.outbox_wakeup.clear()
+    return services
+
+
+async def test_the_wakeup_fires_after_the_commit_not_inside_the_transaction(quiet: Services) -> None:
+    async with in_transaction() as connection:
+        await queue_email(quiet, connection, "member_approved", someone())
+        assert not quiet.outbox_wakeup.is_set()  # the row is not visible to the worker yet
+    assert quiet.outbox_wakeup.is_set()
+    assert await OutboxMessage.all().count() == 1
+
+
+async def test_a_rolled_back_write_wakes_nobody(quiet: Services) -> None:
+    with pytest.raises(RuntimeError, match="the change failed"):
+        async with in_transaction() as connection:
+            await queue_email(quiet, connection, "member_approved", someone())
+            raise RuntimeError("the change failed")
+    assert not quiet.outbox_wakeup.is_set()
+    assert await OutboxMessage.all().count() == 0
+
+
+async def test_a_savepoint_waits_for_the_outer_commit_and_a_rolled_back_one_is_dropped(quiet: Services) -> None:
+    async with in_transaction():
+        async with in_transaction() as inner:
+            await queue_email(quiet, inner, "member_approved", someone(1))
+        assert not quiet.outbox_wakeup.is_set()  # released, but the transaction is still open
+        with pytest.raises(RuntimeError):
+            async with in_transaction():
+                await queue_email(quiet, None, "member_approved", someone(2))
+                raise RuntimeError("rolled back to the savepoint")
+    assert quiet.outbox_wakeup.is_set()
+    assert [m.recipient for m in await OutboxMessage.all()] == ["after1@example.com"]
+
+
+async def test_outside_a_transaction_the_wakeup_is_at_once(quiet: Services) -> None:
+    await queue_email(quiet, None, "member_approved", someone())
+    assert quiet.outbox_wakeup.is_set()
+
+
+async def test_a_transaction_opened_behind_the_helpers_back_is_refused(quiet: Services) -> None:
+    """Nobody could wake the worker after a commit this module never sees: fail loudly instead."""
+    with pytest.raises(RuntimeError, match="gql.db.transactions.in_transaction"):
+        async with tortoise_transaction() as connection:
+            await queue_email(quiet, connection, "member_approved", someone())
+    assert await OutboxMessage.all().count() == 0
+
+
+def test_the_domain_opens_transactions_only_through_the_helper() -> None:
+    package = Path(__file__).resolve().parents[2] / "gql"
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "tortoise.transactions" in path.read_text() and path != package / "db" / "transactions.py"
+    ]
+    assert offenders == []
+
+
+@pytest_asyncio.fixture
+async def slow_polling_app(settings: Settings, mailbox: Mailbox) -> AsyncIterator[Starlette]:
+    """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
+    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=60, public_url="http://testserver")
+    application = create_app(configured, apply_migrations=False)
+    async with application.router.lifespan_context(application):
+        await truncate_all_models()
+        yield application
+
+
+async def test_mail_committed_in_a_transaction_goes_out_without_waiting_for_the_poll(
+    slow_polling_app: Starlette, mailbox: Mailbox
+) -> None:
+    services: Services = slow_polling_app.state.services
+    await asyncio.sleep(0)  # let the worker start its first (empty) pass and begin waiting
+    started = time.monotonic()
+    async with in_transaction() as connection:
+        await queue_email(services, connection, "member_approved", someone())
+        # The writer goes on inside its transaction (as a change writing its audit row does): a
+        # worker woken now would look, find nothing committed, and sleep until its next poll.
+        for _ in range(5):
+            await connection.execute_query("SELECT 1")
+    await mailbox.wait_for("after0@example.com", timeout=20)
+    assert time.monotonic() - started < 30  # well before the next poll

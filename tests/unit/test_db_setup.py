@@ -1,0 +1,17 @@
+"""The `tortoise` CLI's config is built when the CLI asks for it, from the environment of that moment."""
+
+from __future__ import annotations
+
+import pytest
+
+from gql.db import setup
+
+
+def test_the_cli_config_reads_the_environment_when_asked_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMBERS_DATABASE_URL", "sqlite:///tmp/asked-later.sqlite3")
+    assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite:///tmp/asked-later.sqlite3?")
+    monkeypatch.delenv("MEMBERS_DATABASE_URL")
+    assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite://members.sqlite3?")
+    assert setup.TORTOISE_ORM["apps"]["models"]["migrations"] == "gql.db.migrations"
+    with pytest.raises(AttributeError):
+        setup.NOT_A_SETTING  # noqa: B018 (the attribute access is the test)
