@@ -23,7 +23,7 @@ from bench.load import BACKEND
 from bench.processes import ADMIN_KEY, RATE_LIMIT_SCALE, SECRET_KEY
 from bench.report import Figure
 from gql.app import create_app
-from gql.config import Settings
+from gql.config import Config
 
 PASSWORD = "count-password-1234"
 PAGE_SIZE = 20
@@ -69,7 +69,7 @@ async def _count(operation: Callable[[], Awaitable[Any]]) -> tuple[int, list[str
 
 
 async def count_statements(database_url: str) -> list[Figure]:
-    settings = Settings(
+    settings = Config(
         database_url=database_url,
         environment="test",
         admin_api_key=ADMIN_KEY,

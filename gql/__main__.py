@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from dataclasses import replace
 
-    from gql.config import ConfigError, load_settings
+    from gql.config import ConfigError, load_config
 
     try:
-        config = load_settings()
+        config = load_config()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

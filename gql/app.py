@@ -36,7 +36,7 @@ from gql import json_input
 from gql.api.context import Context
 from gql.api.persisted_queries import PersistedQueries, PersistedQueryError
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
-from gql.config import Settings, load_settings
+from gql.config import Config, load_config
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.domain.errors import ErrorCode
@@ -65,7 +65,7 @@ class MembersGraphQL(GraphQL[Context, None]):
         # GraphiQL needs introspection; without it the page would be an empty shell.
         super().__init__(schema, graphql_ide="graphiql" if config.introspection else None)
         self.services = services
-        self.persisted_queries = PersistedQueries.from_settings(config)
+        self.persisted_queries = PersistedQueries.from_config(config)
 
     # --- GraphQL over HTTP ----------------------------------------------------------------
 
@@ -198,7 +198,7 @@ async def ready(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def _banner(config: Settings) -> None:
+def _banner(config: Config) -> None:
     where = f"http://{config.host}:{config.port}/graphql"
     lines = [f"Members GraphQL server: GraphiQL at {where}", f"Database: {config.database_url}"]
     if config.admin_api_key_generated:
@@ -212,12 +212,12 @@ def _banner(config: Settings) -> None:
 
 
 def create_app(
-    config: Settings | None = None, *, apply_migrations: bool | None = None, run_worker: bool = True
+    config: Config | None = None, *, apply_migrations: bool | None = None, run_worker: bool = True
 ) -> Starlette:
     """Build the app. Migrations run at start-up on SQLite (the embedded default) unless told otherwise;
     on PostgreSQL, run ``python -m gql migrate`` once per deploy, not from every server process."""
-    config = config or load_settings()
-    services = Services.from_settings(config)
+    config = config or load_config()
+    services = Services.from_config(config)
     run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
     graphql = MembersGraphQL(services)
 
@@ -226,7 +226,9 @@ def create_app(
         if run_migrations:
             await migrate(config.database_url)
         async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
-            await services.settings.get()  # creates the settings row from the env defaults on a fresh database
+            await (
+                services.registration_settings.get()
+            )  # creates the settings row from the env defaults on a fresh database
             worker = OutboxWorker(services)
             delivery = asyncio.create_task(worker.run(), name="outbox-worker") if run_worker else None
             _banner(config)
@@ -255,7 +257,7 @@ def create_app(
     # Starlette would answer /reset-password/ (and every route with a slash added or cut)
     # with a redirect whose Location it builds from the request's Host header: any Host
     # sent would become the link's site. No response here builds a URL from the request;
-    # emailed links use MEMBERS_PUBLIC_URL (Settings.link_base).
+    # emailed links use MEMBERS_PUBLIC_URL (Config.link_base).
     app.router.redirect_slashes = False
     install_log_filters()
     app.state.services = services

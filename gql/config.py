@@ -1,117 +1,276 @@
-"""Settings from environment variables, all prefixed ``MEMBERS_``.
+"""The server's configuration: environment variables, all prefixed ``MEMBERS_``.
 
-Read once at start-up into a frozen ``Settings``; nothing else in the package
-reads ``os.environ``, so tests build their own ``Settings`` and pass it in.
+Each setting is declared once, as a field of ``Config``: its name, type, default, the variable
+it is read from, how that variable is parsed and what it means. ``load_config`` and the README's
+configuration table (kept equal by ``tests/unit/test_readme_config.py``) both follow from the
+declarations. The registration settings a fresh database starts with are declared with the
+registration settings themselves (``gql/domain/registration_settings.py``) and read the same way.
+
+Read once at start-up into a frozen ``Config``; nothing else in the package reads ``os.environ``,
+so tests build their own ``Config`` and pass it in.
+
+Why not pydantic-settings: it would add pydantic and its compiled core for some forty values,
+and half of them need parsing of their own anyway (``on``/``off``/a scale, CIDR lists, values
+derived from others such as the webhook secret); a dataclass with field metadata keeps one
+declaration per setting with nothing new to install.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
+from typing import Any, get_type_hints
 
-from gql.domain.statuses import ApprovalMode
+from gql.domain.registration_settings import RegistrationSettings
 
 PREFIX = "MEMBERS_"
 # The shortest MEMBERS_SECRET_KEY anywhere, and the shortest MEMBERS_ADMIN_API_KEY in production:
 # a key an attacker could guess online or offline is no key.
 MIN_KEY_LENGTH = 32
+ENVIRONMENTS = ("development", "production", "test")
 
 
 class ConfigError(ValueError):
     """A ``MEMBERS_*`` variable has a value the server cannot use."""
 
 
-def _bool(value: str, name: str) -> bool:
+Parse = Callable[[str, str], Any]  # (the variable's text, its full name) -> the value
+
+
+def text(value: str, name: str) -> str:
+    return value
+
+
+def boolean(value: str, name: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ConfigError(f"{PREFIX}{name} must be true or false, not {value!r}")
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
-def _int(value: str, name: str, low: int, high: int) -> int:
+def integer(low: int, high: int) -> Parse:
+    def parse(value: str, name: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be an integer, not {value!r}") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, not {number}")
+        return number
+
+    return parse
+
+
+def number(low: float, high: float) -> Parse:
+    def parse(value: str, name: str) -> float:
+        try:
+            result = float(value)
+        except ValueError:
+            raise ConfigError(f"{name} must be a number, not {value!r}") from None
+        if not low <= result <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, not {result}")
+        return result
+
+    return parse
+
+
+def choice(*options: str) -> Parse:
+    def parse(value: str, name: str) -> str:
+        lowered = value.strip().lower()
+        if lowered not in options:
+            raise ConfigError(f"{name} must be {', '.join(options[:-1])} or {options[-1]}, not {value!r}")
+        return lowered
+
+    return parse
+
+
+def enum_of(kind: type[Enum]) -> Parse:
+    def parse(value: str, name: str) -> Enum:
+        try:
+            return kind(value.strip().upper())
+        except ValueError:
+            raise ConfigError(f"{name} must be one of {', '.join(m.value for m in kind)}, not {value!r}") from None
+
+    return parse
+
+
+def listing(value: str, name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def networks(value: str, name: str) -> tuple[str, ...]:
+    items = listing(value, name)
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name} must list IP addresses or networks, not {item!r}") from None
+    return items
+
+
+def url_base(value: str, name: str) -> str:
+    return value.rstrip("/")
+
+
+def rate_limit_scale(value: str, name: str) -> float:
+    lowered = value.strip().lower()
+    if lowered in {"off", "false", "no", "0"}:
+        return 0.0
+    if lowered in {"on", "true", "yes"}:
+        return 1.0
     try:
-        number = int(value)
+        scale = float(lowered)
     except ValueError:
-        raise ConfigError(f"{PREFIX}{name} must be an integer, not {value!r}") from None
-    if not low <= number <= high:
-        raise ConfigError(f"{PREFIX}{name} must be between {low} and {high}, not {number}")
-    return number
+        raise ConfigError(f"{name} must be on, off or a scale factor such as 2 or 0.5, not {value!r}") from None
+    if not 0 <= scale <= 10_000:
+        raise ConfigError(f"{name} scale must be between 0 and 10000, not {scale}")
+    return scale
+
+
+def setting(
+    default: Any,
+    description: str,
+    parse: Parse = text,
+    *,
+    variable: str | None = None,
+    shown_default: str | None = None,
+) -> Any:
+    """A field of ``Config`` read from ``MEMBERS_<variable or NAME>``.
+
+    ``shown_default`` is the README's default column where the default is not a plain value
+    (made up at start-up, or derived from another setting)."""
+    return field(
+        default=default,
+        metadata={"description": description, "parse": parse, "variable": variable, "shown_default": shown_default},
+    )
+
+
+def internal(default: Any, description: str) -> Any:
+    """A field of ``Config`` that no variable sets (tests and the server itself set it)."""
+    return field(default=default, metadata={"description": description})
 
 
 @dataclass(frozen=True)
-class RegistrationDefaults:
-    """Registration settings a fresh database starts with (then stored and edited there)."""
-
-    enabled: bool = True
-    approval: ApprovalMode = ApprovalMode.AUTOMATIC
-    email_confirmation: bool = False
-    dynamic_properties: bool = True
-    identity_property: str = "email"
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = "sqlite://members.sqlite3"
-    environment: str = "development"
-    admin_api_key: str = ""
+class Config:
+    environment: str = setting(
+        "development",
+        "`development`, `production` or `test`. `production` refuses to start without `MEMBERS_ADMIN_API_KEY` and "
+        "`MEMBERS_SECRET_KEY`.",
+        choice(*ENVIRONMENTS),
+        variable="ENV",
+    )
+    database_url: str = setting(
+        "sqlite://members.sqlite3",
+        "`sqlite://<file>` (relative to the working directory) or `postgres://user:password@host:5432/db`.",
+    )
+    admin_api_key: str = setting(
+        "",
+        f"The backend key, sent as the `X-Api-Key` header; at least {MIN_KEY_LENGTH} characters in production.",
+        shown_default="random, printed at start-up",
+    )
     # True when the key above was made up at start-up (printed so the developer can use it).
-    admin_api_key_generated: bool = False
-    secret_key: str = ""
-    bcrypt_cost: int = 12
+    admin_api_key_generated: bool = internal(False, "The admin key was made up at start-up.")
+    secret_key: str = setting(
+        "",
+        f"Signs session, approval and other tokens and encrypts cursors; at least {MIN_KEY_LENGTH} characters. "
+        "Changing it ends every session and invalidates outstanding tokens.",
+        shown_default="generated, kept beside the SQLite file (`<file>.secret`, else `.members.secret`)",
+    )
+    host: str = setting("127.0.0.1", "Address `python -m gql serve` listens on (`--host` overrides).")
+    port: int = setting(8000, "Port `python -m gql serve` listens on (`--port` overrides).", integer(0, 65535))
+    bcrypt_cost: int = setting(12, "bcrypt work factor, 4 to 31 (the tests use 4).", integer(4, 31))
     # Threads that may hash at once; 0 means one per core (hashing is CPU-bound).
-    hash_threads: int = 0
-    session_ttl_seconds: int = 30 * 24 * 3600
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_query_depth: int = 10
-    max_aliases: int = 15
-    # How long one process trusts its copy of the registration settings row.
-    settings_cache_seconds: float = 2.0
-    # Mail and webhooks (delivered from the outbox by the worker started with the server).
-    site_name: str = "Members"
-    public_url: str = ""  # base of the links in emails; empty: http://<host>:<port>
-    smtp_url: str = ""  # smtp://user:pass@host:587?starttls=true, smtps://host:465; empty: log mail (development)
-    mail_from: str = "members@localhost"
-    webhook_url: str = ""
-    webhook_secret: str = ""
-    outbox_poll_seconds: float = 1.0
-    outbox_max_attempts: int = 8
-    registration: RegistrationDefaults = field(default_factory=RegistrationDefaults)
+    hash_threads: int = setting(
+        0, "Threads that may hash passwords at once; `0` means one per CPU core.", integer(0, 256)
+    )
+    session_ttl_seconds: int = setting(
+        30 * 24 * 3600, "Lifetime of a session token, in seconds (30 days).", integer(60, 10**9)
+    )
+    # The registration settings a fresh database starts with, one variable each
+    # (gql/domain/registration_settings.py declares them).
+    registration: RegistrationSettings = field(default_factory=RegistrationSettings, metadata={"nested": True})
+    settings_cache_seconds: float = setting(
+        2.0,
+        "How long each process trusts its copy of the stored registration settings.",
+        number(0, 3600),
+    )
+    # --- GraphQL and HTTP limits (docs/SECURITY.md) ---
+    max_query_depth: int = setting(10, "Deepest selection a query may have.", integer(2, 100))
+    max_aliases: int = setting(15, "Most aliases a query may use.", integer(1, 1000))
+    max_tokens: int = setting(1000, "Most lexical tokens a query document may have.", integer(50, 1_000_000))
+    max_list_items: int = setting(100, "Longest list a request may pass as an argument.", integer(1, 100_000))
+    max_body_bytes: int = setting(100_000, "Largest request body, in bytes.", integer(1024, 100_000_000))
+    introspection: bool = setting(
+        True,
+        'Schema introspection and "Did you mean" hints (GraphiQL\'s Docs panel and completion need them).',
+        boolean,
+        shown_default="on in `development` only",
+    )
+    cors_origins: tuple[str, ...] = setting(
+        (), "Comma-separated origins allowed to call the API from a browser.", listing, shown_default="none"
+    )
+    # Persisted queries (gql/api/persisted_queries.py).
+    persisted_queries: str = setting(
+        "apq",
+        "Persisted queries: `apq` (Apollo's automatic persisted queries, a bounded cache; in Redis with "
+        "`MEMBERS_REDIS_URL`), `safelist` (only the manifest's documents run) or `off`.",
+        choice("apq", "safelist", "off"),
+    )
+    persisted_queries_manifest: str = setting(
+        "",
+        'The safelist: GraphQL Code Generator\'s `persisted-documents.json` (`{"<sha256>": "<document>"}`).',
+        shown_default="none",
+    )
     # --- abuse resistance (docs/SECURITY.md) ---
-    # Per-address rate limits: 1.0 = the defaults, 0 = off (MEMBERS_RATE_LIMITS=off), 2.0 = twice as many.
-    rate_limit_scale: float = 1.0
-    # Rate-limit state in Redis instead of the database (MEMBERS_REDIS_URL), keys under this prefix.
-    redis_url: str | None = None
-    redis_prefix: str = "members:"
-    # Peers (IPs or CIDR networks) whose X-Forwarded-For header is believed.
-    trusted_proxies: tuple[str, ...] = ()
-    # Lockout (gql/domain/lockout.py): after this many consecutive failures from one address,
-    # refuse that address's logins to the account for lockout_seconds, doubling with every
-    # further failure up to lockout_max_seconds.
-    lockout_threshold: int = 10
-    lockout_seconds: int = 60
-    lockout_max_seconds: int = 900
-    # The lockout counts failures per account *and client address*: one address that keeps
-    # failing locks only itself out. The account locks for everyone only while this many
-    # addresses are locked out of it at once (docs/SECURITY.md, "Brute force").
-    lockout_addresses: int = 5
-    # Introspection and "Did you mean" hints (load_settings: on in development only).
-    introspection: bool = True
-    # Origins allowed to call the API from a browser (CORS); none by default.
-    cors_origins: tuple[str, ...] = ()
-    max_body_bytes: int = 100_000
-    max_tokens: int = 1000
-    max_list_items: int = 100
-    # Persisted queries (gql/api/persisted_queries.py): apq (Apollo's protocol, a bounded cache;
-    # in Redis with redis_url), safelist (only the manifest's documents run) or off.
-    persisted_queries: str = "apq"
-    # The safelist: GraphQL Code Generator's persisted-documents.json ({"<sha256>": "<document>"}).
-    persisted_queries_manifest: str = ""
+    rate_limit_scale: float = setting(
+        1.0,
+        "Per-address rate limits: `on`, `off`, or a scale factor such as `2` or `0.5`.",
+        rate_limit_scale,
+        variable="RATE_LIMITS",
+        shown_default="`on`",
+    )
+    redis_url: str | None = setting(
+        None, "Keep rate-limit state (and persisted queries) in Redis instead of the database.", shown_default="none"
+    )
+    redis_prefix: str = setting("members:", "Prefix of those Redis keys.")
+    trusted_proxies: tuple[str, ...] = setting(
+        (), "Comma-separated IPs or networks whose `X-Forwarded-For` is believed.", networks, shown_default="none"
+    )
+    lockout_threshold: int = setting(
+        10,
+        "Consecutive failed logins from one client address before that address is locked out of the account (3036).",
+        integer(1, 100),
+    )
+    lockout_seconds: int = setting(60, "First lockout; doubles with every further failure…", integer(1, 86400))
+    lockout_max_seconds: int = setting(900, "…up to this.", integer(1, 86400))
+    lockout_addresses: int = setting(
+        5,
+        "Client addresses that must be locked out of one account at once before it locks for everyone.",
+        integer(1, 1000),
+    )
+    # --- mail and webhooks (delivered from the outbox by the worker every server runs) ---
+    site_name: str = setting("Members", "Name used in emails and link pages.")
+    public_url: str = setting("", "Base of the links in emails.", url_base, shown_default="`http://<host>:<port>`")
+    smtp_url: str = setting(
+        "",
+        "`smtp://user:pass@host:587?starttls=true` or `smtps://host:465`.",
+        shown_default="none (mail is logged)",
+    )
+    mail_from: str = setting("members@localhost", "Sender of the emails.")
+    webhook_url: str = setting("", "Where member events are POSTed.", shown_default="none")
+    webhook_secret: str = setting("", "Signs the webhook requests.", shown_default="the secret key")
+    outbox_poll_seconds: float = setting(
+        1.0, "How often each process looks for mail and webhooks due (besides being woken).", number(0.01, 3600)
+    )
+    outbox_max_attempts: int = setting(8, "Delivery attempts before a message is given up.", integer(1, 100))
 
     @property
     def link_base(self) -> str:
@@ -123,48 +282,66 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
-def _rate_limit_scale(value: str) -> float:
-    lowered = value.strip().lower()
-    if lowered in {"off", "false", "no", "0"}:
-        return 0.0
-    if lowered in {"on", "true", "yes"}:
-        return 1.0
-    try:
-        scale = float(lowered)
-    except ValueError:
-        raise ConfigError(
-            f"{PREFIX}RATE_LIMITS must be on, off or a scale factor such as 2 or 0.5, not {value!r}"
-        ) from None
-    if not 0 <= scale <= 10_000:
-        raise ConfigError(f"{PREFIX}RATE_LIMITS scale must be between 0 and 10000, not {scale}")
-    return scale
+@dataclass(frozen=True)
+class Variable:
+    """One environment variable: where its value goes, how it is parsed, what the README says."""
+
+    name: str  # MEMBERS_…
+    field: str  # the Config field, or "registration.<field>"
+    parse: Parse
+    default: str
+    description: str
 
 
-def _list(value: str | None) -> tuple[str, ...]:
-    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
+def _shown(value: Any) -> str:
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return f"`{value}`"
 
 
-def _trusted_proxies(value: str | None) -> tuple[str, ...]:
-    import ipaddress
-
-    proxies = _list(value)
-    for proxy in proxies:
-        try:
-            ipaddress.ip_network(proxy, strict=False)
-        except ValueError:
-            raise ConfigError(f"{PREFIX}TRUSTED_PROXIES must list IP addresses or networks, not {proxy!r}") from None
-    return proxies
+def _parser_of(kind: Any) -> Parse:
+    if kind is bool:
+        return boolean
+    if kind is int:
+        return integer(-(2**31), 2**31)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return enum_of(kind)
+    return text
 
 
-def _persisted_queries(mode: str, manifest: str | None) -> tuple[str, str]:
-    mode = mode.strip().lower()
-    if mode not in {"apq", "safelist", "off"}:
-        raise ConfigError(f"{PREFIX}PERSISTED_QUERIES must be apq, safelist or off, not {mode!r}")
-    if mode == "safelist" and not manifest:
-        raise ConfigError(
-            f"{PREFIX}PERSISTED_QUERIES=safelist needs {PREFIX}PERSISTED_QUERIES_MANIFEST (persisted-documents.json)"
-        )
-    return mode, manifest or ""
+def variables() -> Iterator[Variable]:
+    """Every variable the server reads, in the order of the declarations."""
+    for item in dataclasses.fields(Config):
+        if item.metadata.get("nested"):
+            hints = get_type_hints(RegistrationSettings)
+            for option in dataclasses.fields(RegistrationSettings):
+                name = option.metadata.get("variable")
+                if name:
+                    yield Variable(
+                        PREFIX + name,
+                        f"registration.{option.name}",
+                        _parser_of(hints[option.name]),
+                        _shown(option.default),
+                        f"Fresh-database setting: {option.metadata['description']}",
+                    )
+        elif "parse" in item.metadata:
+            meta = item.metadata
+            yield Variable(
+                PREFIX + (meta["variable"] or item.name.upper()),
+                item.name,
+                meta["parse"],
+                meta["shown_default"] or _shown(item.default),
+                meta["description"],
+            )
+
+
+def readme_table() -> str:
+    """The README's configuration table, as the declarations say it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{v.name}` | {v.default} | {v.description} |" for v in variables()]
+    return "\n".join(rows)
 
 
 def _secret_file_for(database_url: str) -> Path:
@@ -186,21 +363,25 @@ def _development_secret(database_url: str) -> str:
     return secret
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration the environment gives: each declared variable parsed, then the rules that
+    tie settings together (keys in production, derived defaults)."""
     env = os.environ if environ is None else environ
-
-    def get(name: str) -> str | None:
-        value = env.get(PREFIX + name)
-        return value if value not in (None, "") else None
-
-    environment = (get("ENV") or "development").lower()
-    if environment not in {"development", "production", "test"}:
-        raise ConfigError(f"{PREFIX}ENV must be development, production or test")
-    database_url = get("DATABASE_URL") or Settings.database_url
-
-    admin_api_key = get("ADMIN_API_KEY")
-    secret_key = get("SECRET_KEY")
-    generated = False
+    values: dict[str, Any] = {}
+    registration: dict[str, Any] = {}
+    for variable in variables():
+        raw = env.get(variable.name)
+        if raw in (None, ""):
+            continue
+        value = variable.parse(raw, variable.name)
+        if variable.field.startswith("registration."):
+            registration[variable.field.removeprefix("registration.")] = value
+        else:
+            values[variable.field] = value
+    environment = values.get("environment", Config.environment)
+    values.setdefault("introspection", environment == "development")
+    values["registration"] = dataclasses.replace(RegistrationSettings(), **registration)
+    admin_api_key, secret_key = values.get("admin_api_key"), values.get("secret_key")
     if environment == "production":
         missing = [n for n, v in (("ADMIN_API_KEY", admin_api_key), ("SECRET_KEY", secret_key)) if not v]
         if missing:
@@ -208,59 +389,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         if len(admin_api_key or "") < MIN_KEY_LENGTH:
             raise ConfigError(f"{PREFIX}ADMIN_API_KEY must be at least {MIN_KEY_LENGTH} characters in production")
     if not admin_api_key:
-        admin_api_key, generated = secrets.token_urlsafe(24), True
+        values["admin_api_key"], values["admin_api_key_generated"] = secrets.token_urlsafe(24), True
     if not secret_key:
-        secret_key = _development_secret(database_url)
+        values["secret_key"] = secret_key = _development_secret(values.get("database_url", Config.database_url))
     if len(secret_key) < MIN_KEY_LENGTH:
         raise ConfigError(f"{PREFIX}SECRET_KEY must be at least {MIN_KEY_LENGTH} characters")
-
-    try:
-        approval = ApprovalMode((get("APPROVAL") or ApprovalMode.AUTOMATIC).upper())
-    except ValueError:
-        raise ConfigError(f"{PREFIX}APPROVAL must be one of {', '.join(ApprovalMode)}") from None
-    persisted_queries, manifest = _persisted_queries(
-        get("PERSISTED_QUERIES") or "apq", get("PERSISTED_QUERIES_MANIFEST")
-    )
-    defaults = RegistrationDefaults(
-        enabled=_bool(get("REGISTRATION_ENABLED") or "true", "REGISTRATION_ENABLED"),
-        approval=approval,
-        email_confirmation=_bool(get("EMAIL_CONFIRMATION") or "false", "EMAIL_CONFIRMATION"),
-        dynamic_properties=_bool(get("DYNAMIC_PROPERTIES") or "true", "DYNAMIC_PROPERTIES"),
-        identity_property=get("IDENTITY_PROPERTY") or "email",
-    )
-    return Settings(
-        database_url=database_url,
-        environment=environment,
-        admin_api_key=admin_api_key,
-        admin_api_key_generated=generated,
-        secret_key=secret_key,
-        bcrypt_cost=_int(get("BCRYPT_COST") or "12", "BCRYPT_COST", 4, 31),
-        hash_threads=_int(get("HASH_THREADS") or "0", "HASH_THREADS", 0, 256),
-        session_ttl_seconds=_int(get("SESSION_TTL_SECONDS") or str(30 * 24 * 3600), "SESSION_TTL_SECONDS", 60, 10**9),
-        host=get("HOST") or "127.0.0.1",
-        port=_int(get("PORT") or "8000", "PORT", 0, 65535),
-        max_query_depth=_int(get("MAX_QUERY_DEPTH") or "10", "MAX_QUERY_DEPTH", 2, 100),
-        max_aliases=_int(get("MAX_ALIASES") or "15", "MAX_ALIASES", 1, 1000),
-        site_name=get("SITE_NAME") or "Members",
-        public_url=(get("PUBLIC_URL") or "").rstrip("/"),
-        smtp_url=get("SMTP_URL") or "",
-        mail_from=get("MAIL_FROM") or "members@localhost",
-        webhook_url=get("WEBHOOK_URL") or "",
-        webhook_secret=get("WEBHOOK_SECRET") or secret_key,
-        registration=defaults,
-        rate_limit_scale=_rate_limit_scale(get("RATE_LIMITS") or "on"),
-        redis_url=get("REDIS_URL"),
-        redis_prefix=get("REDIS_PREFIX") or "members:",
-        trusted_proxies=_trusted_proxies(get("TRUSTED_PROXIES")),
-        lockout_threshold=_int(get("LOCKOUT_THRESHOLD") or "10", "LOCKOUT_THRESHOLD", 1, 100),
-        lockout_seconds=_int(get("LOCKOUT_SECONDS") or "60", "LOCKOUT_SECONDS", 1, 86400),
-        lockout_max_seconds=_int(get("LOCKOUT_MAX_SECONDS") or "900", "LOCKOUT_MAX_SECONDS", 1, 86400),
-        lockout_addresses=_int(get("LOCKOUT_ADDRESSES") or "5", "LOCKOUT_ADDRESSES", 1, 1000),
-        introspection=_bool(get("INTROSPECTION") or str(environment == "development"), "INTROSPECTION"),
-        cors_origins=_list(get("CORS_ORIGINS")),
-        max_body_bytes=_int(get("MAX_BODY_BYTES") or "100000", "MAX_BODY_BYTES", 1024, 100_000_000),
-        max_tokens=_int(get("MAX_TOKENS") or "1000", "MAX_TOKENS", 50, 1_000_000),
-        max_list_items=_int(get("MAX_LIST_ITEMS") or "100", "MAX_LIST_ITEMS", 1, 100_000),
-        persisted_queries=persisted_queries,
-        persisted_queries_manifest=manifest,
-    )
+    values.setdefault("webhook_secret", secret_key)
+    if values.get("persisted_queries") == "safelist" and not values.get("persisted_queries_manifest"):
+        raise ConfigError(
+            f"{PREFIX}PERSISTED_QUERIES=safelist needs {PREFIX}PERSISTED_QUERIES_MANIFEST (persisted-documents.json)"
+        )
+    return Config(**values)

@@ -42,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql.compression import QueryCompression
-from gql.config import Settings
+from gql.config import Config
 from gql.domain.errors import ErrorCode
 
 GRAPHQL_PATH = "/graphql"
@@ -184,7 +184,7 @@ class CorsPolicy(CORSMiddleware):
         )
 
 
-def middleware(config: Settings) -> list[Middleware]:
+def middleware(config: Config) -> list[Middleware]:
     """The app's middleware, outermost first."""
     stack = [Middleware(HttpGuard, max_body_bytes=config.max_body_bytes), Middleware(QueryCompression)]
     if config.cors_origins:

@@ -19,6 +19,7 @@ from gql.domain import confirmation, password_reset
 from gql.domain.caller import Caller, anonymous
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.links import PATHS
+from gql.domain.policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose
 from gql.http import client_address
@@ -82,7 +83,8 @@ def _reset_form(token: str, message: str = "") -> str:
     return (
         f"{note}<form method=post action={PATHS[Purpose.RESET]}>"
         f'<input type=hidden name=token value="{escape(token, quote=True)}">'
-        "<label>New password (4 to 100 characters)<input type=password name=password minlength=4 maxlength=100 "
+        f"<label>New password ({PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters)<input type=password "
+        f"name=password minlength={PASSWORD_MIN_LENGTH} maxlength={PASSWORD_MAX_LENGTH} "
         "autocomplete=new-password required></label><button type=submit>Save password</button></form>"
     )
 

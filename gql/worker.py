@@ -30,7 +30,7 @@ import aiosmtplib
 import httpx
 from tortoise.expressions import Q
 
-from gql.config import Settings
+from gql.config import Config
 from gql.db.models import Member, OutboxMessage
 from gql.domain.links import PATHS, Link
 from gql.domain.mail import Email, render
@@ -137,7 +137,7 @@ def backoff(attempts: int) -> timedelta:
 class OutboxWorker:
     def __init__(self, services: Services, transports: dict[str, Transport] | None = None) -> None:
         self.services = services
-        self.config: Settings = services.config
+        self.config: Config = services.config
         self.name = f"worker-{secrets.token_hex(6)}"
         self.transports = transports or {
             "email": SmtpTransport(self.config.smtp_url, self.config.mail_from)

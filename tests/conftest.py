@@ -25,8 +25,9 @@ from starlette.applications import Starlette
 from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
-from gql.config import RegistrationDefaults, Settings
+from gql.config import Config
 from gql.db.setup import migrate
+from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.services import Services
 
 ADMIN_KEY = "test-admin-key"
@@ -69,8 +70,8 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(
+def settings(database_url: str) -> Config:
+    return Config(
         database_url=database_url,
         environment="test",
         admin_api_key=ADMIN_KEY,
@@ -78,7 +79,7 @@ def settings(database_url: str) -> Settings:
         bcrypt_cost=4,
         hash_threads=2,
         settings_cache_seconds=0,
-        registration=RegistrationDefaults(),
+        registration=RegistrationSettings(),
         # The suite drives many requests from one address: per-address limits are
         # off here and turned on only by the tests of tests/attack/ (lockout stays on).
         rate_limit_scale=0,
@@ -86,13 +87,13 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
+async def app(settings: Config) -> AsyncIterator[Starlette]:
     """The real app with its lifespan running (database open), on an emptied database."""
     application = create_app(settings, apply_migrations=False)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
-        application.state.services.settings.forget()
-        await application.state.services.settings.get()
+        application.state.services.registration_settings.forget()
+        await application.state.services.registration_settings.get()
         yield application
 
 
@@ -159,7 +160,7 @@ def sql_statements() -> Iterator[StatementCounter]:
         logger.setLevel(previous)
 
 
-def with_defaults(settings: Settings, **changes: Any) -> Settings:
+def with_defaults(settings: Config, **changes: Any) -> Config:
     return replace(settings, registration=replace(settings.registration, **changes))
 
 
@@ -174,13 +175,13 @@ def mailbox() -> Iterator[Any]:
 
 
 @pytest_asyncio.fixture
-async def mail_app(settings: Settings, mailbox: Any) -> AsyncIterator[Starlette]:
+async def mail_app(settings: Config, mailbox: Any) -> AsyncIterator[Starlette]:
     """The app delivering mail to a real SMTP server (aiosmtpd) started by the test."""
     configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=0.1, public_url="http://testserver")
     application = create_app(configured, apply_migrations=False)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
-        application.state.services.settings.forget()
+        application.state.services.registration_settings.forget()
         yield application
 
 

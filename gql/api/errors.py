@@ -135,6 +135,10 @@ def request_error(exc: DomainError) -> GraphQLError:
     return GraphQLError(exc.message, extensions=error_extensions(exc), original_error=exc)
 
 
+class UnlistedErrorCode(AssertionError):
+    """A mutation's rule raised an expected failure its result union does not list."""
+
+
 class ErrorsAsData(FieldExtension):
     """Return a field's expected failures as members of its result union."""
 
@@ -155,4 +159,9 @@ class ErrorsAsData(FieldExtension):
                 response.headers["Retry-After"] = str(retry_after)
             if ERROR_TYPES.get(exc.code) in self.members:
                 return to_error(exc)
+            services = getattr(info.context, "services", None)
+            if services is not None and services.config.environment == "test":
+                # Under test, a code the field's union does not list is a bug in the union (or in
+                # the rule): fail loudly instead of answering a request-level error.
+                raise UnlistedErrorCode(f"{info.field_name} raised {exc.code.name}, which its union does not list")
             raise request_error(exc) from exc

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from gql.config import ConfigError, Settings
+from gql.config import Config, ConfigError
 from gql.domain.errors import ErrorCode
 
 logger = logging.getLogger("gql.persisted_queries")
@@ -219,10 +219,10 @@ class PersistedQueries:
         self.safelisted_texts = frozenset(self.safelist.values())
 
     @classmethod
-    def from_settings(cls, config: Settings) -> PersistedQueries:
+    def from_config(cls, config: Config) -> PersistedQueries:
         mode = Mode(config.persisted_queries)
         if mode is Mode.SAFELIST:
-            assert config.persisted_queries_manifest, "load_settings requires the manifest in safelist mode"
+            assert config.persisted_queries_manifest, "load_config requires the manifest in safelist mode"
             return cls(mode, safelist=load_manifest(Path(config.persisted_queries_manifest)))
         if mode is Mode.APQ and config.redis_url:
             return cls(mode, RedisStore(config.redis_url, config.redis_prefix))

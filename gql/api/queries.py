@@ -12,7 +12,7 @@ from gql.api.types.member import Member, any_member
 from gql.api.types.member_connection import MemberConnection
 from gql.api.types.member_filter import MemberFilter, MemberSort
 from gql.api.types.node import Node
-from gql.api.types.settings import RegistrationSettings
+from gql.api.types.settings import RegistrationSettings, settings_from_domain
 from gql.domain import events, members
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
@@ -77,9 +77,9 @@ class Queries:
         return MemberConnection.from_domain(page)
 
     @strawberry.field(description="Backend only (null with error 3029 otherwise). How registration works.")
-    async def registration_settings(self, info: Info[Context, None]) -> RegistrationSettings | None:
+    async def registration_settings(self, info: Info[Context, None]) -> RegistrationSettings | None:  # type: ignore[valid-type]
         (await info.context.caller()).require_backend()
-        return RegistrationSettings.from_domain(await info.context.services.settings.get())
+        return settings_from_domain(await info.context.services.registration_settings.get())
 
     @strawberry.field(
         description="Backend only. A member's audit trail, oldest first (`last` for the newest). Null, with an error "

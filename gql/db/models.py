@@ -16,19 +16,14 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from gql.domain.statuses import ActivityStatus, ApprovalMode, MemberStatus, PrivacyStatus
+from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus
 
 
 class RegistrationSettingsRow(Model):
-    # The single row (id = 1) of registration settings, edited by the backend.
+    # The single row (id = 1) of registration settings: one JSON object keyed by setting
+    # (gql/domain/registration_settings.py declares them; a setting the object lacks takes its default).
     id = fields.IntField(primary_key=True)
-    enabled = fields.BooleanField(default=True)
-    approval = fields.CharEnumField(ApprovalMode, max_length=16, default=ApprovalMode.AUTOMATIC)
-    email_confirmation = fields.BooleanField(default=False)
-    dynamic_properties = fields.BooleanField(default=True)
-    identity_property = fields.CharField(max_length=64, default="email")
-    # [{"name": str, "required": bool, "maxLength": int}, ...]
-    declared_properties = fields.JSONField(default=list)
+    data = fields.JSONField(default=dict, db_default="{}")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -192,3 +187,18 @@ class LoginLockout(Model):
         table = "login_lockout"
         unique_together = (("account", "address"),)
         indexes = (Index(fields=("last_failure_at",), name="ix_login_lockout_last_failure"),)
+
+
+class AuditEvent(Model):
+    # Changes that are not about one member (the registration settings, and later roles, badges,
+    # API keys), with who made them; members' own trail is member_event.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    kind = fields.CharField(max_length=32)
+    actor = fields.CharField(max_length=16)  # anonymous | member | backend
+    actor_member_id = fields.UUIDField(null=True)
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "audit_event"
+        indexes = (Index(fields=("created_at", "id"), name="ix_audit_event_created"),)

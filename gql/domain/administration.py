@@ -121,7 +121,7 @@ async def update_member(services: Services, caller: Caller, member_id: str, upda
     member = await _member_to_change(caller, member_id)
     custom = None
     if update.custom_fields is not None:
-        custom = check_custom_fields(await services.settings.get(), update.custom_fields)
+        custom = check_custom_fields(await services.registration_settings.get(), update.custom_fields)
     contact = member.contact
     changed = _contact_changes(contact, update, custom) + _profile_changes(member, update)
     if not changed:
@@ -143,7 +143,7 @@ async def change_login_email(services: Services, caller: Caller, member_id: str,
     caller.require_backend()
     member = await member_by_id(member_id, argument="memberId")
     email = checked_email(new_email)
-    settings = await services.settings.get()
+    settings = await services.registration_settings.get()
     member.login_email, member.email_key = email, normalise(email)
     if settings.identity_is_email:
         member.identity = member.email_key
@@ -184,7 +184,7 @@ async def create_member(
     """An invited member: approved, no password yet, and a set-password email on its way."""
     caller.require_backend()
     address = checked_email(email)
-    settings = await services.settings.get()
+    settings = await services.registration_settings.get()
     custom = check_custom_fields(settings, contact.custom_fields)
     check_contact(contact)
     if not settings.identity_is_email:

@@ -50,7 +50,7 @@ async def confirm_email(services: Services, caller: Caller, token: str) -> Membe
 
 async def resend_confirmation(services: Services, caller: Caller, email: str) -> None:
     await services.rate_limits.take("resendEmailConfirmation", caller, mailbox=email)
-    settings = await services.settings.get()
+    settings = await services.registration_settings.get()
     if not settings.email_confirmation:
         raise DomainError(ErrorCode.EMAIL_CONFIRMATION_DISABLED)
     member = await find_by_email(email)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import Any
 
+from gql.domain.policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+
 
 class ErrorCode(IntEnum):
     INVALID_API_KEY = 2002
@@ -95,7 +97,8 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.EMAIL_CONFIRMATION_DISABLED: "Email confirmation is not enabled.",
     ErrorCode.NO_ACCOUNT_WITH_EMAIL: "No account has that email.",
     ErrorCode.VALUE_TOO_LONG: "A property value exceeds its length limit.",
-    ErrorCode.PASSWORD_POLICY: "The password must be 4 to 100 printable ASCII characters.",
+    ErrorCode.PASSWORD_POLICY: f"The password must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} printable ASCII "
+    "characters.",
     ErrorCode.TOKEN_INVALID: "The token is invalid (bad signature, malformed or wrong purpose).",
     ErrorCode.TOKEN_EXPIRED: "The token has expired.",
     ErrorCode.TOKEN_USED: "The token was already used.",

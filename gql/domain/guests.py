@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
     await services.rate_limits.take("loginAsGuest", caller)
-    if not (await services.settings.get()).enabled:
+    if not (await services.registration_settings.get()).enabled:
         raise DomainError(ErrorCode.REGISTRATION_DISABLED, "Registration is disabled, and guests with it.")
     now = datetime.now(timezone.utc)
     async with in_transaction() as connection:

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from gql.config import Settings
+from gql.config import Config
 from gql.db import lockouts
 from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
@@ -47,18 +47,18 @@ from gql.domain.services import Services
 _MAX_DOUBLINGS = 30
 
 
-def _doubled(config: Settings, steps: int) -> int:
+def _doubled(config: Config, steps: int) -> int:
     return min(config.lockout_max_seconds, config.lockout_seconds * 2 ** min(steps, _MAX_DOUBLINGS))
 
 
-def lock_seconds(config: Settings, failures: int) -> int:
+def lock_seconds(config: Config, failures: int) -> int:
     """How long the ``failures``-th consecutive failure from one address locks it out (0: not yet)."""
     if failures < config.lockout_threshold:
         return 0
     return _doubled(config, failures - config.lockout_threshold)
 
 
-def account_lock_seconds(config: Settings, locked_addresses: int) -> int:
+def account_lock_seconds(config: Config, locked_addresses: int) -> int:
     """How long the account locks for everyone while ``locked_addresses`` are locked out of it (0: not)."""
     if locked_addresses < config.lockout_addresses:
         return 0

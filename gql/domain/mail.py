@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from gql.domain.policy import CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
+
 
 @dataclass(frozen=True)
 class Email:
@@ -32,19 +34,21 @@ _TEMPLATES: dict[str, _Template] = {
         subject="Confirm your email for {site}",
         intro="Please confirm the email address of your {site} account.",
         action="Confirm my email",
-        outro="The link works once and expires in 48 hours. If you did not sign up, ignore this message.",
+        outro=f"The link works once and expires in {spoken(CONFIRMATION_LINK_LIFETIME)}. If you did not sign up, "
+        "ignore this message.",
     ),
     "set_password": _Template(
         subject="Set your password for {site}",
         intro="An account was created for you on {site}. Choose a password to start.",
         action="Set my password",
-        outro="The link works once and expires in 3 hours.",
+        outro=f"The link works once and expires in {spoken(PASSWORD_LINK_LIFETIME)}.",
     ),
     "reset_password": _Template(
         subject="Reset your {site} password",
         intro="Someone asked to reset the password of your {site} account.",
         action="Choose a new password",
-        outro="The link works once and expires in 3 hours. If it was not you, ignore this message: your password is unchanged.",
+        outro=f"The link works once and expires in {spoken(PASSWORD_LINK_LIFETIME)}. If it was not you, ignore this "
+        "message: your password is unchanged.",
     ),
     "member_approved": _Template(
         subject="Welcome to {site}",

@@ -27,7 +27,7 @@ from gql.domain.tokens import Purpose, new_jti
 
 
 async def send_password_link(services: Services, connection: BaseDBAsyncClient, member: Member, template: str) -> None:
-    """A new single-use link (3 hours); it replaces any older one."""
+    """A new single-use link (``PASSWORD_LINK_LIFETIME``); it replaces any older one."""
     await change(member, connection, reset_jti=new_jti())
     await queue_email(services, connection, template, member, new_link(services, Purpose.RESET, member))
 

@@ -19,14 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 import bcrypt
 
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
-MIN_LENGTH = 4
-MAX_LENGTH = 100
+MIN_LENGTH = PASSWORD_MIN_LENGTH
+MAX_LENGTH = PASSWORD_MAX_LENGTH
 _PREHASH_KEY = b"members-graphql/bcrypt-sha256/v1"
 
 
 def check_policy(password: str) -> None:
-    """4 to 100 printable ASCII characters (space included); empty is 'missing' (3011)."""
+    """``MIN_LENGTH`` to ``MAX_LENGTH`` printable ASCII characters (space included); empty is 'missing' (3011)."""
     if password == "":
         raise DomainError(ErrorCode.MISSING_PASSWORD, property="password")
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH or not all(" " <= ch <= "~" for ch in password):

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.settings import DEFAULT_VALUE_LIMIT, RegistrationSettings, check_property_name
+from gql.domain.registration_settings import DEFAULT_VALUE_LIMIT, RegistrationSettings, check_property_name
 
 MAX_CUSTOM_FIELDS = 100
 Scalar = str | int | float | bool | None

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-from gql.config import Settings
+from gql.config import Config
 from gql.db import buckets
 from gql.domain.caller import Caller
 from gql.domain.clock import Clock, SystemClock
@@ -241,7 +241,7 @@ class RedisLimiter:
         await self.client.aclose()
 
 
-def build_limiter(config: Settings, clock: Clock) -> RateLimiter:
+def build_limiter(config: Config, clock: Clock) -> RateLimiter:
     if config.rate_limit_scale <= 0:
         return Unlimited()
     if config.redis_url:
@@ -252,7 +252,7 @@ def build_limiter(config: Settings, clock: Clock) -> RateLimiter:
 class RateLimits:
     """The limits in force (scaled) and the backend that counts them."""
 
-    def __init__(self, config: Settings, backend: RateLimiter | None = None, clock: Clock | None = None) -> None:
+    def __init__(self, config: Config, backend: RateLimiter | None = None, clock: Clock | None = None) -> None:
         self.scale = config.rate_limit_scale
         self.enabled = self.scale > 0
         self.backend = backend or build_limiter(config, clock or SystemClock())

@@ -28,9 +28,9 @@ from gql.domain.passwords import check_policy
 from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields
 from gql.domain.records import MemberRecord
+from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.services import Services
 from gql.domain.sessions import sign_in_refusal, start_session
-from gql.domain.settings import RegistrationSettings
 from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, RegistrationStatus
 from gql.domain.tokens import Purpose, new_jti
 
@@ -180,7 +180,7 @@ async def register(
     services: Services, caller: Caller, email: str | None, password: str, options: RegistrationOptions
 ) -> Registration:
     await services.rate_limits.take("register", caller)
-    settings = await services.settings.get()
+    settings = await services.registration_settings.get()
     email, custom = _checked_input(settings, email, password, options)
     guest = await guests.convertible(caller, options.guest_id) if options.guest_id is not None else None
     fields = await _new_member_fields(services, caller, settings, email, password, options, custom)

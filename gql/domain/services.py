@@ -1,26 +1,27 @@
-"""The long-lived parts the rules need, built once per process from the settings."""
+"""The long-lived parts the rules need, built once per process from the configuration."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from gql.config import Settings
+from gql.config import Config
 from gql.domain.clock import Clock, SystemClock
 from gql.domain.cursors import Cursors
 from gql.domain.passwords import PasswordHasher
 from gql.domain.ratelimit import RateLimits
-from gql.domain.settings import SettingsStore
+from gql.domain.settings_store import RegistrationSettingsStore
 from gql.domain.tokens import SessionTokens, SignedTokens
 
 
 @dataclass
 class Services:
-    config: Settings
+    config: Config
     hasher: PasswordHasher
     tokens: SignedTokens
     sessions: SessionTokens
-    settings: SettingsStore
+    # The stored registration settings (gql/domain/settings_store.py), cached briefly per process.
+    registration_settings: RegistrationSettingsStore
     # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
     rate_limits: RateLimits
     # The one codec of every listing's pagination cursors (gql/domain/cursors.py).
@@ -31,14 +32,14 @@ class Services:
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def from_settings(cls, config: Settings, clock: Clock | None = None) -> Services:
+    def from_config(cls, config: Config, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         return cls(
             config=config,
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
             tokens=SignedTokens(config.secret_key),
             sessions=SessionTokens(config.secret_key, config.session_ttl_seconds),
-            settings=SettingsStore(config.registration, config.settings_cache_seconds),
+            registration_settings=RegistrationSettingsStore(config.registration, config.settings_cache_seconds),
             cursors=Cursors(config.secret_key),
             rate_limits=RateLimits(config, clock=clock),
             clock=clock,

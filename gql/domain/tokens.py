@@ -28,6 +28,7 @@ import jwt
 
 from gql.domain.encoding import EncodingError, b64url_decode, b64url_encode
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME
 
 _ALGORITHM = "HS256"  # pinned: decoding never trusts the token's own "alg" header
 _PREFIX = "JWS."  # as Wix's approval tokens look
@@ -38,9 +39,9 @@ _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 class Purpose(Enum):
     # claim, lifetime, label, and whether a password change kills it (see gql/domain/links.py)
-    APPROVE = ("approve", timedelta(hours=30), "approval", False)
-    CONFIRM = ("confirm", timedelta(hours=48), "email confirmation", True)
-    RESET = ("reset", timedelta(hours=3), "password", True)
+    APPROVE = ("approve", APPROVAL_TOKEN_LIFETIME, "approval", False)
+    CONFIRM = ("confirm", CONFIRMATION_LINK_LIFETIME, "email confirmation", True)
+    RESET = ("reset", PASSWORD_LINK_LIFETIME, "password", True)
 
     def __init__(self, claim: str, ttl: timedelta, label: str, binds_password: bool) -> None:
         self.claim = claim

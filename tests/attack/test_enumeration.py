@@ -18,7 +18,7 @@ import bcrypt
 import httpx
 import pytest
 
-from gql.config import Settings
+from gql.config import Config
 from gql.domain.services import Services
 from tests.attack.conftest import (
     ADMIN_KEY,
@@ -112,7 +112,7 @@ async def test_empty_credentials_cost_no_hash_for_anyone(gql: GraphQLClient, ser
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Config) -> Config:
     # Not the suite's cost (4): a stand-in hash made at a fixed cost would show as other work.
     return replace(settings, bcrypt_cost=5)
 

@@ -16,7 +16,7 @@ from tests.attack.conftest import ADMIN_KEY, REDIS_URL, Server, SharedServers, S
 from tests.attack.test_ratelimit import backend_env
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-SETTINGS = "query Settings { registrationSettings { enabled approval } }"
+SETTINGS = "query Config { registrationSettings { enabled approval } }"
 
 
 def sha256(document: str) -> str:

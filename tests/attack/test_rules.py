@@ -7,12 +7,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from gql.config import MIN_KEY_LENGTH, ConfigError, Settings, load_settings
+from gql.config import MIN_KEY_LENGTH, Config, ConfigError, load_config
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.lockout import lock_seconds
 from gql.domain.properties import check_custom_fields
 from gql.domain.ratelimit import LIMITS, Limit, bucket_key
-from gql.domain.settings import RegistrationSettings
+from gql.domain.registration_settings import RegistrationSettings
 from gql.http import client_address
 
 # Keys long enough for production (MIN_KEY_LENGTH), so each test changes only what it tests.
@@ -27,35 +27,35 @@ BASE = {
     ("value", "scale"), [("off", 0.0), ("0", 0.0), ("false", 0.0), ("on", 1.0), ("", 1.0), ("2", 2.0), ("0.5", 0.5)]
 )
 def test_rate_limit_setting(value: str, scale: float) -> None:
-    assert load_settings({**BASE, "MEMBERS_RATE_LIMITS": value}).rate_limit_scale == scale
+    assert load_config({**BASE, "MEMBERS_RATE_LIMITS": value}).rate_limit_scale == scale
 
 
 @pytest.mark.parametrize("bad", ["sometimes", "-1", "1e9"])
 def test_bad_rate_limit_setting(bad: str) -> None:
     with pytest.raises(ConfigError):
-        load_settings({**BASE, "MEMBERS_RATE_LIMITS": bad})
+        load_config({**BASE, "MEMBERS_RATE_LIMITS": bad})
 
 
 def test_defaults_by_environment() -> None:
-    development = load_settings({**BASE})
-    production = load_settings({**BASE, "MEMBERS_ENV": "production"})
+    development = load_config({**BASE})
+    production = load_config({**BASE, "MEMBERS_ENV": "production"})
     assert development.introspection and not production.introspection
     assert production.rate_limit_scale == 1.0 and production.cors_origins == () and production.trusted_proxies == ()
     assert (production.lockout_threshold, production.lockout_seconds, production.lockout_max_seconds) == (10, 60, 900)
     assert (production.max_body_bytes, production.max_tokens, production.max_list_items) == (100_000, 1000, 100)
-    assert load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_INTROSPECTION": "on"}).introspection
-    assert load_settings({**BASE, "MEMBERS_CORS_ORIGINS": "https://a.example, https://b.example"}).cors_origins == (
+    assert load_config({**BASE, "MEMBERS_ENV": "production", "MEMBERS_INTROSPECTION": "on"}).introspection
+    assert load_config({**BASE, "MEMBERS_CORS_ORIGINS": "https://a.example, https://b.example"}).cors_origins == (
         "https://a.example",
         "https://b.example",
     )
     with pytest.raises(ConfigError):
-        load_settings({**BASE, "MEMBERS_TRUSTED_PROXIES": "not-an-ip"})
+        load_config({**BASE, "MEMBERS_TRUSTED_PROXIES": "not-an-ip"})
     with pytest.raises(ConfigError):
-        load_settings({**BASE, "MEMBERS_LOCKOUT_THRESHOLD": "101"})  # never more than 100 free guesses
+        load_config({**BASE, "MEMBERS_LOCKOUT_THRESHOLD": "101"})  # never more than 100 free guesses
 
 
 def test_lock_durations_double_up_to_the_maximum() -> None:
-    config = Settings()
+    config = Config()
     assert [lock_seconds(config, n) for n in (1, 9)] == [0, 0]
     assert [lock_seconds(config, n) for n in range(10, 17)] == [60, 120, 240, 480, 900, 900, 900]
     assert lock_seconds(config, 10_000) == 900
@@ -100,10 +100,10 @@ def test_min_key_length_is_32() -> None:
 @pytest.mark.parametrize("length", [1, 31])
 def test_production_refuses_a_short_admin_api_key(length: int) -> None:
     with pytest.raises(ConfigError) as refused:
-        load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * length})
+        load_config({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * length})
     assert "MEMBERS_ADMIN_API_KEY" in str(refused.value) and "32" in str(refused.value)
     assert (
-        load_settings({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * 32}).environment
+        load_config({**BASE, "MEMBERS_ENV": "production", "MEMBERS_ADMIN_API_KEY": "k" * 32}).environment
         == "production"
     )
 
@@ -111,22 +111,22 @@ def test_production_refuses_a_short_admin_api_key(length: int) -> None:
 @pytest.mark.parametrize("environment", ["production", "development", "test"])
 def test_a_short_secret_key_is_refused_everywhere(environment: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        load_settings({**BASE, "MEMBERS_ENV": environment, "MEMBERS_SECRET_KEY": "s"})
+        load_config({**BASE, "MEMBERS_ENV": environment, "MEMBERS_SECRET_KEY": "s"})
     assert "MEMBERS_SECRET_KEY" in str(refused.value) and "32" in str(refused.value)
 
 
 def test_a_short_admin_api_key_is_allowed_outside_production() -> None:
     # Development and test setups may pick any key; only production insists on a long one.
     for environment in ("development", "test"):
-        assert load_settings({**BASE, "MEMBERS_ENV": environment, "MEMBERS_ADMIN_API_KEY": "k"}).admin_api_key == "k"
+        assert load_config({**BASE, "MEMBERS_ENV": environment, "MEMBERS_ADMIN_API_KEY": "k"}).admin_api_key == "k"
 
 
 def test_development_without_keys_generates_long_enough_ones(tmp_path: Path) -> None:
-    config = load_settings({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
+    config = load_config({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
     assert config.admin_api_key_generated and len(config.admin_api_key) >= MIN_KEY_LENGTH
     assert len(config.secret_key) >= MIN_KEY_LENGTH
     # The secret is kept beside the database, so the next start signs with the same key.
-    again = load_settings({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
+    again = load_config({"MEMBERS_DATABASE_URL": f"sqlite://{tmp_path / 'members.sqlite3'}"})
     assert again.secret_key == config.secret_key
 
 

@@ -15,7 +15,7 @@ from tortoise.contrib.test import truncate_all_models
 from tortoise.transactions import in_transaction as tortoise_transaction
 
 from gql.app import create_app
-from gql.config import Settings
+from gql.config import Config
 from gql.db.models import Member, OutboxMessage
 from gql.db.transactions import in_transaction
 from gql.domain.outbox import queue_email
@@ -88,7 +88,7 @@ def test_the_domain_opens_transactions_only_through_the_helper() -> None:
 
 
 @pytest_asyncio.fixture
-async def slow_polling_app(settings: Settings, mailbox: Mailbox) -> AsyncIterator[Starlette]:
+async def slow_polling_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
     configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=60, public_url="http://testserver")
     application = create_app(configured, apply_migrations=False)

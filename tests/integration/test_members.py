@@ -232,7 +232,7 @@ async def settings_with_manual(settings):  # type: ignore[no-untyped-def]
     application = create_app(with_defaults(settings, approval="MANUAL"), apply_migrations=False)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
-        return (await application.state.services.settings.get()).approval
+        return (await application.state.services.registration_settings.get()).approval
 
 
 async def test_fifty_concurrent_registrations_of_one_identity(gql: GraphQLClient) -> None:
@@ -311,3 +311,26 @@ async def test_node_and_nodes_refetch_what_the_caller_may_see(gql: GraphQLClient
     assert one["data"]["node"] == {"__typename": "MemberEvent", "id": event_id}
     hidden = await gql.anonymous("query ($id: ID!) { node(id: $id) { id } }", {"id": event_id})
     assert hidden["data"]["node"] is None  # events are the backend's
+
+
+async def test_a_settings_update_is_audited_with_what_changed(gql: GraphQLClient) -> None:
+    from gql.db.models import AuditEvent
+
+    await settings(gql, approval="MANUAL", enabled=True)  # enabled was already true: not a change
+    [event] = await AuditEvent.all()
+    assert (event.kind, event.actor, event.actor_member_id) == ("SETTINGS_UPDATED", "backend", None)
+    assert event.data == {"fields": ["approval"]}
+
+
+async def test_a_setting_the_stored_row_lacks_takes_its_declared_default(gql: GraphQLClient, services) -> None:
+    from gql.db.models import RegistrationSettingsRow
+
+    await settings(gql, approval="MANUAL")
+    row = await RegistrationSettingsRow.get(id=1)
+    row.data = {"approval": "MANUAL"}  # as a row written before the other settings were declared
+    await row.save()
+    services.registration_settings.forget()
+    stored = (await gql.backend("{ registrationSettings { enabled approval dynamicProperties identityProperty } }"))[
+        "data"
+    ]["registrationSettings"]
+    assert stored == {"enabled": True, "approval": "MANUAL", "dynamicProperties": True, "identityProperty": "email"}

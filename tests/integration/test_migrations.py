@@ -54,8 +54,8 @@ async def before() -> None:
         # Confirmation is off, yet the member is still marked as waiting for it.
         f"UPDATE member SET confirm_jti = 'waiting' WHERE id = '{MEMBER}';"
         f"INSERT INTO registration_settings (id, enabled, approval, email_confirmation, dynamic_properties, "
-        f"identity_property, declared_properties, updated_at) VALUES (1, TRUE, 'AUTOMATIC', FALSE, TRUE, 'email', "
-        f"'[]', '2026-01-01 00:00:00+00:00');"
+        f"identity_property, declared_properties, updated_at) VALUES (1, TRUE, 'MANUAL', FALSE, FALSE, 'email', "
+        f"'[{{\"name\": \"nick\", \"required\": true, \"maxLength\": 20}}]', '2026-01-01 00:00:00+00:00');"
         + "".join(
             f"INSERT INTO outbox (id, kind, recipient, subject, body_text, body_html, status, attempts, "
             f"next_attempt_at, created_at) VALUES ('{mail_id}', 'email', 'kept@example.com', 's', '{body}', "
@@ -75,6 +75,10 @@ async def after() -> None:
     contacts = await db.execute_query_dict("SELECT id, email_key, first_name FROM contact ORDER BY id")
     mails = await db.execute_query_dict("SELECT id, status, body_text, body_html FROM outbox ORDER BY id")
     revoked = await db.execute_query_dict("SELECT COUNT(*) AS n FROM revoked_session")
+    from gql.domain.settings_store import RegistrationSettingsStore
+    from gql.domain.registration_settings import RegistrationSettings
+    stored = (await RegistrationSettingsStore(RegistrationSettings()).get()).to_json()
+    audit_table = await db.execute_query_dict("SELECT COUNT(*) AS n FROM audit_event")
     try:
         await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
         session_table = True
@@ -87,6 +91,8 @@ async def after() -> None:
         "mails": [{k: str(v) if v is not None else None for k, v in m.items()} for m in mails],
         "revoked": revoked[0]["n"],
         "session_table": session_table,
+        "settings": stored,
+        "audit_events": audit_table[0]["n"],
     }))
 
 asyncio.run(before())
@@ -156,6 +162,16 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
     ]
     # Sessions of the old kind (a stored token hash) end: their members log in again once.
     assert result["session_table"] is False and result["revoked"] == 0
+    # The settings row's columns became one JSON object (0005), every value carried over.
+    assert result["settings"] == {
+        "enabled": True,
+        "approval": "MANUAL",
+        "email_confirmation": False,
+        "dynamic_properties": False,
+        "identity_property": "email",
+        "declared_properties": [{"name": "nick", "required": True, "maxLength": 20}],
+    }
+    assert result["audit_events"] == 0
 
 
 INDEXES = r"""
@@ -248,7 +264,7 @@ async def before() -> None:
 async def after() -> None:
     await migrate_all(url)
     await Tortoise.init(config=tortoise_config(url))
-    from gql.config import Settings
+    from gql.config import Config
     from gql.db.models import Member
     from gql.domain import lockout
     from gql.domain.services import Services
@@ -260,7 +276,7 @@ async def after() -> None:
     )
     members = await db.execute_query_dict("SELECT email_key FROM member")
     # The carried-over rows under the new rules, with the default lockout (10 failures, 60 s doubling, 15 min).
-    services = Services.from_settings(Settings(database_url=url, secret_key="s" * 40, bcrypt_cost=4))
+    services = Services.from_config(Config(database_url=url, secret_key="s" * 40, bcrypt_cost=4))
     member = await Member.get(id=MEMBER)
     waits = {
         address: await lockout.seconds_locked(services, member, ACCOUNT, address)

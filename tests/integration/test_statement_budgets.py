@@ -15,7 +15,7 @@ import pytest_asyncio
 from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
-from gql.config import Settings
+from gql.config import Config
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.integration.documents import CURRENT_MEMBER, LOGIN, REGISTER
 
@@ -28,11 +28,11 @@ def summary(statements: list[str]) -> list[str]:
 
 
 @pytest_asyncio.fixture
-async def limited_gql(settings: Settings) -> AsyncIterator[GraphQLClient]:
+async def limited_gql(settings: Config) -> AsyncIterator[GraphQLClient]:
     application = create_app(replace(settings, rate_limit_scale=1.0, settings_cache_seconds=60), apply_migrations=False)
     async with application.router.lifespan_context(application):
         await truncate_all_models()
-        application.state.services.settings.forget()
+        application.state.services.registration_settings.forget()
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             client = GraphQLClient(http)

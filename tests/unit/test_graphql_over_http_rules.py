@@ -15,7 +15,7 @@ from strawberry.types import ExecutionResult
 from gql.api.persisted_queries import LruStore, Mode, PersistedQueries, PersistedQueryError, load_manifest
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
 from gql.compression import accepts_gzip
-from gql.config import ConfigError, load_settings
+from gql.config import ConfigError, load_config
 from gql.domain.errors import ErrorCode
 
 BASE = {"MEMBERS_ADMIN_API_KEY": "k" * 32, "MEMBERS_SECRET_KEY": "s" * 40, "MEMBERS_DATABASE_URL": "sqlite:///tmp/x.db"}
@@ -110,13 +110,13 @@ def test_the_manifest_must_map_sha256_hashes_to_documents(tmp_path: Path) -> Non
 
 
 def test_persisted_query_settings() -> None:
-    assert load_settings(BASE).persisted_queries == "apq"
-    assert load_settings({**BASE, "MEMBERS_PERSISTED_QUERIES": "OFF"}).persisted_queries == "off"
+    assert load_config(BASE).persisted_queries == "apq"
+    assert load_config({**BASE, "MEMBERS_PERSISTED_QUERIES": "OFF"}).persisted_queries == "off"
     with pytest.raises(ConfigError, match="apq, safelist or off"):
-        load_settings({**BASE, "MEMBERS_PERSISTED_QUERIES": "sometimes"})
+        load_config({**BASE, "MEMBERS_PERSISTED_QUERIES": "sometimes"})
     with pytest.raises(ConfigError, match="MEMBERS_PERSISTED_QUERIES_MANIFEST"):
-        load_settings({**BASE, "MEMBERS_PERSISTED_QUERIES": "safelist"})
-    safelist = load_settings(
+        load_config({**BASE, "MEMBERS_PERSISTED_QUERIES": "safelist"})
+    safelist = load_config(
         {**BASE, "MEMBERS_PERSISTED_QUERIES": "safelist", "MEMBERS_PERSISTED_QUERIES_MANIFEST": "/srv/pd.json"}
     )
     assert (safelist.persisted_queries, safelist.persisted_queries_manifest) == ("safelist", "/srv/pd.json")

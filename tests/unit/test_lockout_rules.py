@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from gql.config import Settings
+from gql.config import Config
 from gql.domain.errors import ErrorCode
 from gql.domain.lockout import account_lock_seconds, account_of, lock_seconds, locked_error
 
-CONFIG = Settings(lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=500, lockout_addresses=4)
+CONFIG = Config(lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=500, lockout_addresses=4)
 
 
 def test_an_address_locks_at_the_threshold_and_each_further_failure_doubles_up_to_the_maximum() -> None:
@@ -22,7 +22,7 @@ def test_the_account_locks_for_everyone_only_once_enough_addresses_are_locked_ou
 
 
 def test_a_lock_never_exceeds_a_maximum_shorter_than_its_first_length() -> None:
-    tight = Settings(lockout_threshold=1, lockout_seconds=60, lockout_max_seconds=30, lockout_addresses=1)
+    tight = Config(lockout_threshold=1, lockout_seconds=60, lockout_max_seconds=30, lockout_addresses=1)
     assert lock_seconds(tight, 1) == account_lock_seconds(tight, 1) == 30
 
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gql.config import Settings
+from gql.config import Config
 from gql.domain.caller import BACKEND, anonymous
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.ratelimit import Decision, Limit, RateLimits, Unlimited, bucket_key, decide, refilled
@@ -37,7 +37,7 @@ def test_bucket_keys_name_the_limit_and_hide_personal_subjects() -> None:
 
 
 def test_off_means_no_backend_call_and_every_request_allowed() -> None:
-    limits = RateLimits(Settings(rate_limit_scale=0))
+    limits = RateLimits(Config(rate_limit_scale=0))
     assert not limits.enabled and isinstance(limits.backend, Unlimited)
     assert asyncio.run(limits.hit("login", "198.51.100.7")) == Decision(True)
 
@@ -63,7 +63,7 @@ class Counting:
 
 def test_an_operation_that_mails_spends_the_mailbox_buckets_too_and_the_backend_none() -> None:
     backend = Counting(tokens=1)
-    limits = RateLimits(Settings(rate_limit_scale=1), backend=backend)
+    limits = RateLimits(Config(rate_limit_scale=1), backend=backend)
     caller = anonymous("198.51.100.7")
     asyncio.run(limits.take("requestPasswordReset", caller, mailbox=" Kate@Example.com "))
     assert backend.taken == [
@@ -76,7 +76,7 @@ def test_an_operation_that_mails_spends_the_mailbox_buckets_too_and_the_backend_
 
 
 def test_an_empty_bucket_is_3207_with_retry_after() -> None:
-    limits = RateLimits(Settings(rate_limit_scale=1), backend=Counting(tokens=0))
+    limits = RateLimits(Config(rate_limit_scale=1), backend=Counting(tokens=0))
     with pytest.raises(DomainError) as refused:
         asyncio.run(limits.take("login", anonymous("198.51.100.7")))
     assert refused.value.code is ErrorCode.RATE_LIMITED and refused.value.details == {"retry_after": 7}

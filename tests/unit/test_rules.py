@@ -17,7 +17,7 @@ from gql.domain.identity import checked_email, normalise
 from gql.domain.passwords import PasswordHasher, _prehash, check_policy
 from gql.domain.profiles import base_slug, nickname_for, slug_candidates
 from gql.domain.properties import check_custom_fields
-from gql.domain.settings import DeclaredProperty, RegistrationSettings, _validated
+from gql.domain.registration_settings import DeclaredProperty, RegistrationSettings, validated
 from gql.domain.tokens import Purpose, SessionTokens, SignedTokens
 
 SECRET = "unit-secret-key-0123456789-0123456789-abcdef"
@@ -34,7 +34,7 @@ def settings(**changes) -> RegistrationSettings:  # type: ignore[no-untyped-def]
         enabled=True, approval="AUTOMATIC", email_confirmation=False, dynamic_properties=True, identity_property="email"
     )
     base.update(changes)
-    return _validated(RegistrationSettings(**base))
+    return validated(RegistrationSettings(**base))
 
 
 class TestIdentity:

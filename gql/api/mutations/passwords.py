@@ -18,6 +18,7 @@ from gql.api.types.payloads import (
 from gql.domain import password_reset
 from gql.domain.errors import ErrorCode as C
 from gql.domain.passwords import MAX_LENGTH, MIN_LENGTH
+from gql.domain.policy import PASSWORD_LINK_LIFETIME, spoken
 
 NewPassword = Annotated[
     str, strawberry.argument(description=f"{MIN_LENGTH} to {MAX_LENGTH} printable ASCII characters.")
@@ -67,7 +68,7 @@ ChangePasswordResult = result_union(
 class PasswordMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
-        description="Backend only. Email the member a link to set its password (3 hours, once).",
+        description=f"Backend only. Email the member a link to set its password ({spoken(PASSWORD_LINK_LIFETIME)}, once).",
     )
     async def send_set_password_email(self, info: Info[Context, None], email: Email) -> SendSetPasswordEmailResult:
         context = info.context

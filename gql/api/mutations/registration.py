@@ -11,6 +11,7 @@ from gql.api.types.payloads import RegisterPayload
 from gql.api.types.registration import RegistrationOptions
 from gql.domain import registration
 from gql.domain.errors import ErrorCode as C
+from gql.domain.policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 
 RegisterResult = result_union(
     "RegisterResult",
@@ -51,7 +52,12 @@ class RegistrationMutations:
             str | None, strawberry.argument(description="The login email (required when it is the identity).")
         ] = None,
         *,
-        password: Annotated[str, strawberry.argument(description="4 to 100 printable ASCII characters.")],
+        password: Annotated[
+            str,
+            strawberry.argument(
+                description=f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} printable ASCII characters."
+            ),
+        ],
         options: Annotated[
             RegistrationOptions | None, strawberry.argument(description="Contact details, privacy, guest to convert.")
         ] = None,

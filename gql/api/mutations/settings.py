@@ -8,8 +8,8 @@ from strawberry.types import Info
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
 from gql.api.types.payloads import UpdateRegistrationSettingsPayload
-from gql.api.types.settings import RegistrationSettings, RegistrationSettingsInput
-from gql.domain import settings
+from gql.api.types.settings import RegistrationSettingsInput, changes_to_domain, settings_from_domain
+from gql.domain import settings_store
 from gql.domain.errors import ErrorCode as C
 
 UpdateRegistrationSettingsResult = result_union(
@@ -31,8 +31,10 @@ class SettingsMutations:
     async def update_registration_settings(
         self,
         info: Info[Context, None],
-        input: Annotated[RegistrationSettingsInput, strawberry.argument(description="What to change.")],
+        input: Annotated[RegistrationSettingsInput, strawberry.argument(description="What to change.")],  # type: ignore[valid-type]
     ) -> UpdateRegistrationSettingsResult:
         context = info.context
-        updated = await settings.update_settings(context.services, await context.caller(), input.to_domain())
-        return UpdateRegistrationSettingsPayload(settings=RegistrationSettings.from_domain(updated))
+        updated = await settings_store.update_registration_settings(
+            context.services, await context.caller(), changes_to_domain(input)
+        )
+        return UpdateRegistrationSettingsPayload(settings=settings_from_domain(updated))

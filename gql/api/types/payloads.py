@@ -16,6 +16,7 @@ from gql.api.types.enums import RegistrationStatus
 from gql.api.types.member import Member
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import registration
+from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
 from gql.domain.records import MemberRecord
 from gql.domain.sessions import SessionGrant
 
@@ -54,7 +55,8 @@ class EmailPayload:
 class RegisterPayload(MemberPayload):
     status: RegistrationStatus = strawberry.field(description="What the registration ended in.")  # type: ignore[valid-type]
     approval_token: str | None = strawberry.field(
-        description="Signed, single use, valid 30 hours; set when the status is PENDING and only for backend "
+        description=f"Signed, single use, valid {spoken(APPROVAL_TOKEN_LIFETIME)}; set when the status is PENDING "
+        "and only for backend "
         "(X-Api-Key) callers, so page code never approves itself."
     )
     session_token: str | None = strawberry.field(description="Set when the status is ACTIVE.")
@@ -124,7 +126,7 @@ class ResendEmailConfirmationPayload(EmailPayload):
     pass
 
 
-@strawberry.type(description="A set-password link is on its way (3 hours, once).")
+@strawberry.type(description=f"A set-password link is on its way ({spoken(PASSWORD_LINK_LIFETIME)}, once).")
 class SendSetPasswordEmailPayload(EmailPayload):
     pass
 

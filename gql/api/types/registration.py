@@ -7,7 +7,7 @@ import strawberry
 from gql.api.scalars import JSON
 from gql.api.types.enums import PrivacyStatus
 from gql.domain import contacts, registration
-from gql.domain.settings import DEFAULT_VALUE_LIMIT, MAX_VALUE_LIMIT
+from gql.domain.registration_settings import DEFAULT_VALUE_LIMIT, MAX_VALUE_LIMIT
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 
 

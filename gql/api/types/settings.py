@@ -1,9 +1,19 @@
+"""The registration settings in the schema: ``RegistrationSettings`` and its partial-update input
+``RegistrationSettingsInput``, both made from the one declaration of the settings
+(``gql/domain/registration_settings.py``): every field of the dataclass becomes a field of the
+type, with its description, and an optional field of the input. A setting added there appears
+here without a line written.
+"""
+
 from __future__ import annotations
+
+import dataclasses
+from typing import Any, get_type_hints
 
 import strawberry
 
 from gql.api.types.enums import ApprovalMode
-from gql.domain import settings as domain
+from gql.domain import registration_settings as domain
 from gql.domain.statuses import ApprovalMode as DomainApprovalMode
 
 
@@ -18,29 +28,6 @@ class DeclaredProperty:
         return cls(name=prop.name, required=prop.required, max_length=prop.max_length)
 
 
-@strawberry.type(description="How registration works on this site (Backendless's registration settings).")
-class RegistrationSettings:
-    enabled: bool = strawberry.field(description="When false, register fails with 3009.")
-    approval: ApprovalMode = strawberry.field(description="How new members are approved.")  # type: ignore[valid-type]
-    email_confirmation: bool = strawberry.field(
-        description="When true, a member gets no session until it follows the emailed confirmation link."
-    )
-    dynamic_properties: bool = strawberry.field(description="When false, undeclared custom fields fail with 3010.")
-    identity_property: str = strawberry.field(description='"email" or a declared property members log in with.')
-    declared_properties: list[DeclaredProperty] = strawberry.field(description="The custom fields the site declares.")
-
-    @classmethod
-    def from_domain(cls, s: domain.RegistrationSettings) -> RegistrationSettings:
-        return cls(
-            enabled=s.enabled,
-            approval=ApprovalMode[s.approval.name],
-            email_confirmation=s.email_confirmation,
-            dynamic_properties=s.dynamic_properties,
-            identity_property=s.identity_property,
-            declared_properties=[DeclaredProperty.from_domain(p) for p in s.declared_properties],
-        )
-
-
 @strawberry.input(description="A custom field to declare.")
 class DeclaredPropertyInput:
     name: str = strawberry.field(description="A letter, then up to 63 letters, digits, '_' or '-'.")
@@ -53,29 +40,67 @@ class DeclaredPropertyInput:
         return domain.DeclaredProperty(name=self.name, required=self.required, max_length=self.max_length)
 
 
-@strawberry.input(description="A partial update: omitted fields stay as they are.")
-class RegistrationSettingsInput:
-    enabled: bool | None = strawberry.field(default=None, description="Whether registration is open.")
-    approval: ApprovalMode | None = strawberry.field(default=None, description="How new members are approved.")  # type: ignore[valid-type]
-    email_confirmation: bool | None = strawberry.field(default=None, description="Whether emails must be confirmed.")
-    dynamic_properties: bool | None = strawberry.field(
-        default=None, description="Whether undeclared custom fields are kept."
-    )
-    identity_property: str | None = strawberry.field(
-        default=None, description='"email" or a declared property; changes only while there are no members (3021).'
-    )
-    declared_properties: list[DeclaredPropertyInput] | None = strawberry.field(
-        default=None, description="Replaces the whole list when given."
+# How each kind of setting appears in the schema, and how a value crosses between the two sides.
+_SCHEMA_TYPES: dict[Any, tuple[Any, Any]] = {
+    bool: (bool, bool),
+    str: (str, str),
+    DomainApprovalMode: (ApprovalMode, ApprovalMode),
+    tuple[domain.DeclaredProperty, ...]: (list[DeclaredProperty], list[DeclaredPropertyInput]),
+}
+_TO_SCHEMA = {
+    DomainApprovalMode: lambda value: ApprovalMode[value.name],
+    tuple[domain.DeclaredProperty, ...]: lambda value: [DeclaredProperty.from_domain(p) for p in value],
+}
+_TO_DOMAIN = {
+    DomainApprovalMode: lambda value: DomainApprovalMode[value.name],
+    tuple[domain.DeclaredProperty, ...]: lambda value: tuple(p.to_domain() for p in value),
+}
+_KINDS = get_type_hints(domain.RegistrationSettings)
+_FIELDS = dataclasses.fields(domain.RegistrationSettings)
+
+
+def _output_type() -> type:
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    for item in _FIELDS:
+        namespace["__annotations__"][item.name] = _SCHEMA_TYPES[_KINDS[item.name]][0]
+        namespace[item.name] = strawberry.field(description=item.metadata["description"])
+    return strawberry.type(
+        type("RegistrationSettings", (), namespace),
+        description="How registration works on this site (Backendless's registration settings).",
     )
 
-    def to_domain(self) -> domain.SettingsChange:
-        return domain.SettingsChange(
-            enabled=self.enabled,
-            approval=DomainApprovalMode[self.approval.name] if self.approval else None,
-            email_confirmation=self.email_confirmation,
-            dynamic_properties=self.dynamic_properties,
-            identity_property=self.identity_property,
-            declared_properties=None
-            if self.declared_properties is None
-            else tuple(p.to_domain() for p in self.declared_properties),
-        )
+
+def _input_type() -> type:
+    namespace: dict[str, Any] = {"__annotations__": {}, "__module__": __name__}
+    for item in _FIELDS:
+        namespace["__annotations__"][item.name] = _SCHEMA_TYPES[_KINDS[item.name]][1] | None
+        namespace[item.name] = strawberry.field(default=None, description=item.metadata["description"])
+    return strawberry.input(
+        type("RegistrationSettingsInput", (), namespace),
+        description="A partial update: omitted (or null) settings stay as they are; a list given replaces the "
+        "whole list.",
+    )
+
+
+RegistrationSettings: Any = _output_type()
+RegistrationSettingsInput: Any = _input_type()
+
+
+def settings_from_domain(settings: domain.RegistrationSettings) -> Any:
+    values = {}
+    for item in _FIELDS:
+        value = getattr(settings, item.name)
+        convert = _TO_SCHEMA.get(_KINDS[item.name])
+        values[item.name] = convert(value) if convert else value
+    return RegistrationSettings(**values)
+
+
+def changes_to_domain(update: Any) -> dict[str, Any]:
+    """The settings an input gives (the others are left out: they stay as they are)."""
+    changes = {}
+    for item in _FIELDS:
+        value = getattr(update, item.name)
+        if value is not None:
+            convert = _TO_DOMAIN.get(_KINDS[item.name])
+            changes[item.name] = convert(value) if convert else value
+    return changes

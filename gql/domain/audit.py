@@ -1,0 +1,35 @@
+"""The audit of changes that are not about one member (the registration settings; later roles,
+badges and API keys), written in the change's transaction with who made it. A member's own
+trail is ``gql/domain/events.py``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from gql.db.models import AuditEvent
+from gql.domain.caller import Caller
+from gql.domain.statuses import Described
+
+if TYPE_CHECKING:
+    from gql.domain.services import Services
+
+
+class AuditKind(Described):
+    """What changed."""
+
+    SETTINGS_UPDATED = "SETTINGS_UPDATED", "The registration settings were changed (data.fields names which)."
+
+
+async def audit(
+    services: Services, connection: BaseDBAsyncClient | None, caller: Caller, kind: AuditKind, **data: Any
+) -> AuditEvent:
+    return await AuditEvent.create(
+        kind=kind.value,
+        actor=caller.kind.value,
+        actor_member_id=caller.member_id,
+        data=data,
+        created_at=services.clock.now(),
+        using_db=connection,
+    )

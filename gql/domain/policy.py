@@ -1,0 +1,24 @@
+"""The policy numbers that rules, messages, pages, error descriptions and the schema quote:
+each declared once here, everything else reads it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+# Passwords (the seed: 4 to 100 ASCII characters).
+PASSWORD_MIN_LENGTH = 4
+PASSWORD_MAX_LENGTH = 100
+
+# How long each kind of token or emailed link works.
+APPROVAL_TOKEN_LIFETIME = timedelta(hours=30)
+CONFIRMATION_LINK_LIFETIME = timedelta(hours=48)
+PASSWORD_LINK_LIFETIME = timedelta(hours=3)
+
+
+def spoken(lifetime: timedelta) -> str:
+    """``timedelta(hours=3)`` → "3 hours", as messages say it."""
+    hours = int(lifetime.total_seconds() // 3600)
+    if hours * 3600 == lifetime.total_seconds():
+        return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    minutes = int(lifetime.total_seconds() // 60)
+    return f"{minutes} minutes"
