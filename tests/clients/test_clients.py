@@ -48,7 +48,9 @@ def _unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-def _run(argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(
+    argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         argv,
         cwd=cwd,
@@ -107,7 +109,10 @@ def node_project() -> Iterator[Path]:
 # --- GraphQL Code Generator and tsc --strict (no server) ----------------------------------
 
 
-def _typecheck(project: Path, workdir: Path, schema: Path) -> tuple[subprocess.CompletedProcess[str], subprocess.CompletedProcess[str] | None]:
+Completed = subprocess.CompletedProcess[str]
+
+
+def _typecheck(project: Path, workdir: Path, schema: Path) -> tuple[Completed, Completed | None]:
     """Codegen over the operations with `schema`, then tsc; tsc is None when codegen failed."""
     for source in SOURCES:
         target = workdir / source
@@ -154,7 +159,8 @@ BREAKS = {
     "a new ErrorReason": (
         [(r"^(enum ErrorReason \{\n)", r'\1  """A reason no client knows yet."""\n  BRAND_NEW_REASON\n\n')],
         "tsc",
-        r"src/client\.ts\(\d+,\d+\): error TS2345: Argument of type '\"BRAND_NEW_REASON\"' is not assignable to parameter of type 'never'",
+        r"src/client\.ts\(\d+,\d+\): error TS2345: "
+        r"Argument of type '\"BRAND_NEW_REASON\"' is not assignable to parameter of type 'never'",
     ),
     # A new member of LoginResult: the switch over its __typename does not handle it.
     "a new error type in LoginResult": (
