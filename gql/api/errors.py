@@ -163,5 +163,5 @@ class ErrorsAsData(FieldExtension):
             if services is not None and services.config.environment == "test":
                 # Under test, a code the field's union does not list is a bug in the union (or in
                 # the rule): fail loudly instead of answering a request-level error.
-                raise UnlistedErrorCode(f"{info.field_name} raised {exc.code.name}, which its union does not list")
+                raise UnlistedErrorCode(f"{info.field_name} raised {exc.code.name}, which its union does not list") from exc
             raise request_error(exc) from exc

@@ -13,8 +13,9 @@ from gql.api.types.member_connection import MemberConnection
 from gql.api.types.member_filter import MemberFilter, MemberSort
 from gql.api.types.node import Node
 from gql.api.types.settings import RegistrationSettings, settings_from_domain
-from gql.domain import events, members
+from gql.domain import access, events, members, settings_store
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from gql.domain.permissions import Permission
 
 First = Annotated[
     int | None,
@@ -78,8 +79,10 @@ class Queries:
 
     @strawberry.field(description="Backend only (null with error 3029 otherwise). How registration works.")
     async def registration_settings(self, info: Info[Context, None]) -> RegistrationSettings | None:  # type: ignore[valid-type]
-        (await info.context.caller()).require_backend()
-        return settings_from_domain(await info.context.services.registration_settings.get())
+        context = info.context
+        return settings_from_domain(
+            await settings_store.read_registration_settings(context.services, await context.caller())
+        )
 
     @strawberry.field(
         description="Backend only. A member's audit trail, oldest first (`last` for the newest). Null, with an error "
@@ -125,7 +128,7 @@ async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]
     views = await members.get_members(caller, ids)
     found: list[Node | None] = [any_member(view) if view is not None else None for view in views]
     missing = [i for i, node in enumerate(found) if node is None]
-    if missing and caller.is_backend:
+    if missing and await access.can(caller, Permission.EVENTS_READ):
         records = await events.get_events(caller, [ids[i] for i in missing])
         for i, event in zip(missing, records, strict=True):
             found[i] = MemberEvent.from_domain(event) if event is not None else None

@@ -12,6 +12,7 @@ from tortoise.exceptions import IntegrityError
 from gql.db.errors import violated_column
 from gql.db.models import Contact, Member
 from gql.db.transactions import in_transaction
+from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, check_contact, detach_contact, save_contact
@@ -20,6 +21,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.lookup import find_by_id, member_by_id, not_found
 from gql.domain.password_reset import send_password_link
+from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for
 from gql.domain.properties import check_custom_fields, check_length
 from gql.domain.records import MemberRecord
@@ -27,7 +29,7 @@ from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
 from gql.domain.statuses import MemberStatus, PrivacyStatus
 from gql.domain.tokens import new_jti
-from gql.domain.visibility import sees_everything_of, view_for
+from gql.domain.visibility import view_for
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 
@@ -107,12 +109,15 @@ def _profile_changes(member: Member, update: MemberUpdate) -> list[str]:
 async def _member_to_change(caller: Caller, member_id: str) -> Member:
     """The member ``caller`` wants to change. A member the caller may not see answers exactly as
     one that does not exist (3030), so the answer never tells who exists; one it may see but
-    not change is 3029."""
+    not change is 3029 (the member itself and MEMBERS_UPDATE may change it)."""
+    await access.grants_of(caller)
     member = await find_by_id(member_id)
     if member is None or view_for(caller, member) is None:
         raise not_found()
-    if not sees_everything_of(caller, member):
-        raise DomainError(ErrorCode.NOT_ALLOWED)
+    if not (caller.is_member(member.id) or access.holds(caller, Permission.MEMBERS_UPDATE)):
+        raise DomainError(
+            ErrorCode.NOT_ALLOWED, "Only the member itself, or a holder of MEMBERS_UPDATE, may change it."
+        )
     return member
 
 
@@ -140,7 +145,7 @@ async def update_member(services: Services, caller: Caller, member_id: str, upda
 
 
 async def change_login_email(services: Services, caller: Caller, member_id: str, new_email: str) -> MemberRecord:
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_UPDATE)
     member = await member_by_id(member_id, argument="memberId")
     email = checked_email(new_email)
     settings = await services.registration_settings.get()
@@ -165,7 +170,7 @@ async def delete_member(services: Services, caller: Caller, member_id: str) -> M
     """Remove the member with its sessions and tokens (held on the row). The contact stays for
     the site, detached from the address: no later registrant of that email ever receives it.
     Returns the member as it was just before."""
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_DELETE)
     member = await member_by_id(member_id)
     async with in_transaction() as connection:
         await Member.filter(id=member.id).using_db(connection).delete()
@@ -182,7 +187,7 @@ async def create_member(
     privacy_status: PrivacyStatus = PrivacyStatus.PRIVATE,
 ) -> MemberRecord:
     """An invited member: approved, no password yet, and a set-password email on its way."""
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_CREATE)
     address = checked_email(email)
     settings = await services.registration_settings.get()
     custom = check_custom_fields(settings, contact.custom_fields)

@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 
 from gql.db.models import Member
 from gql.db.transactions import in_transaction
-from gql.domain import lockout
+from gql.domain import access, lockout
 from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode
@@ -22,6 +22,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.links import open_link, unchanged
 from gql.domain.lookup import member_by_email, member_by_id
 from gql.domain.outbox import queue_email
+from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, end_sessions, start_session
@@ -56,8 +57,10 @@ async def approve_by_token(services: Services, caller: Caller, token: str) -> Se
 async def approve_by_email(services: Services, caller: Caller, email: str) -> SessionGrant:
     """Approve a pending member or unblock a blocked one (and lift any lockout), then open a
     session for it — unless its email still waits for confirmation (3087, the change stands)."""
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_APPROVE)
     member = await member_by_email(email)
+    if member.status is MemberStatus.BLOCKED:
+        await access.require(caller, Permission.MEMBERS_BLOCK)  # it also unblocks
     async with in_transaction() as connection:
         if member.status in (MemberStatus.PENDING, MemberStatus.BLOCKED):
             await _approve(services, caller, connection, member, by="email")
@@ -68,7 +71,7 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
 async def approve_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
     """Approve a pending member (the approval mail goes out). Approving an approved member or a
     guest changes nothing; a blocked member must be unblocked (3000)."""
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_APPROVE)
     member = await member_by_id(member_id)
     if member.status is MemberStatus.BLOCKED:
         raise DomainError(ErrorCode.LOGIN_DISABLED, "The member is blocked: unblock it instead.", property="id")
@@ -80,7 +83,7 @@ async def approve_member(services: Services, caller: Caller, member_id: str) -> 
 
 async def unblock_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
     """Unblock a blocked member and lift its lockout; it logs in again (its old sessions stay ended)."""
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_BLOCK)
     member = await member_by_id(member_id)
     async with in_transaction() as connection:
         if member.status is MemberStatus.BLOCKED:
@@ -108,12 +111,12 @@ async def _approve(
 
 
 async def block_by_email(services: Services, caller: Caller, email: str) -> MemberRecord:
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_BLOCK)
     return await _block(services, caller, await member_by_email(email))
 
 
 async def block_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_BLOCK)
     return await _block(services, caller, await member_by_id(member_id))
 
 

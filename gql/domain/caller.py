@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.permissions import Grants
 from gql.domain.statuses import Described
 
 
@@ -16,6 +17,13 @@ class CallerKind(Described):
     ANONYMOUS = "anonymous", "Page code without a session."
     MEMBER = "member", "A signed-in member (Authorization: Bearer)."
     BACKEND = "backend", "The backend (X-Api-Key)."
+
+
+@dataclass(eq=False)
+class GrantsHolder:
+    """What a caller holds, once read (``gql.domain.access.grants_of``); shared by copies of it."""
+
+    value: Grants | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,8 @@ class Caller:
     # The client address rate limits and the lockout count against (IPv6 per /64), as the
     # HTTP layer found it (gql/http.py, client_address); "unknown" when there is none.
     address: str = "unknown"
+    # Filled by gql.domain.access on first use: a backend key's or a member's roles' grants.
+    grants: GrantsHolder = field(default_factory=GrantsHolder, compare=False, repr=False)
 
     @property
     def is_backend(self) -> bool:
@@ -35,10 +45,6 @@ class Caller:
 
     def is_member(self, member_id: uuid.UUID) -> bool:
         return self.kind is CallerKind.MEMBER and self.member_id == member_id
-
-    def require_backend(self) -> None:
-        if not self.is_backend:
-            raise DomainError(ErrorCode.NOT_ALLOWED, "Only the backend (X-Api-Key) may do this.")
 
     def require_member(self) -> uuid.UUID:
         if self.kind is not CallerKind.MEMBER or self.member_id is None:

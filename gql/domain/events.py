@@ -13,11 +13,13 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import MemberEvent
+from gql.domain import access
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.cursors import Cursors, Listing
 from gql.domain.lookup import parse_id
 from gql.domain.outbox import queue_webhook
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
+from gql.domain.permissions import Permission
 from gql.domain.services import Services
 from gql.domain.statuses import Described
 
@@ -96,6 +98,11 @@ class EventRecord:
         )
 
 
+async def require_reader(caller: Caller) -> None:
+    """Who may read audit trails (memberEvents, the events subscription): EVENTS_READ."""
+    await access.require(caller, Permission.EVENTS_READ)
+
+
 def _keyset(member_id: uuid.UUID) -> Keyset:
     """Events cursors are bound to the member whose trail they page through."""
     return Keyset("created_at", False, Listing(("memberEvents", str(member_id), "CREATED_DATE", "ASC"), datetime))
@@ -103,7 +110,7 @@ def _keyset(member_id: uuid.UUID) -> Keyset:
 
 async def list_events(caller: Caller, cursors: Cursors, member_id: str, request: PageRequest) -> Page[EventRecord]:
     """A member's audit trail, oldest first (``last`` gives the newest); one SELECT a page."""
-    caller.require_backend()
+    await require_reader(caller)
     parsed = parse_id(member_id)
     query = MemberEvent.filter(member_id=parsed) if parsed is not None else MemberEvent.filter(id__in=[])
     rows, encoded, has_next, has_previous = await keyset_page(
@@ -119,7 +126,7 @@ async def list_events(caller: Caller, cursors: Cursors, member_id: str, request:
 
 async def get_events(caller: Caller, event_ids: list[str]) -> list[EventRecord | None]:
     """Events by id in one SELECT (backend only), in the order asked; None for each unknown id."""
-    caller.require_backend()
+    await require_reader(caller)
     check_page_size(len(event_ids), "ids")
     parsed = [parse_id(value) for value in event_ids]
     wanted = [value for value in parsed if value is not None]

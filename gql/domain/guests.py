@@ -12,11 +12,13 @@ from tortoise.expressions import Q
 
 from gql.db.models import Contact, Member
 from gql.db.transactions import in_transaction
+from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.lookup import find_by_id
+from gql.domain.permissions import Permission
 from gql.domain.profiles import with_free_slug
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
@@ -61,7 +63,10 @@ async def convertible(caller: Caller, guest_id: str) -> Member:
     One answer for every refusal (a malformed id included), so it never tells a guest's id from any other id.
     """
     guest = await find_by_id(guest_id)
-    if guest is None or not guest.is_guest or not (caller.is_backend or caller.is_member(guest.id)):
+    may = caller.is_member(guest.id) if guest is not None else False
+    if guest is not None and not may:
+        may = await access.can(caller, Permission.MEMBERS_CREATE)
+    if guest is None or not guest.is_guest or not may:
         raise _not_convertible("Only a guest's own session may convert that guest.")
     return guest
 

@@ -8,11 +8,14 @@ from datetime import datetime
 from tortoise.queryset import QuerySet
 
 from gql.db.models import Member
+from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.cursors import Cursors, Listing
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.lookup import parse_id
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
+from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord, MemberView
 from gql.domain.statuses import Described, MemberStatus, PrivacyStatus
 from gql.domain.visibility import PUBLICLY_VISIBLE, view_for
@@ -51,6 +54,7 @@ async def get_member(caller: Caller, member_id: str) -> MemberView | None:
     parsed = parse_id(member_id)
     if parsed is None:
         return None
+    await access.grants_of(caller)
     member = await Member.filter(id=parsed).select_related("contact").first()
     return view_for(caller, member) if member else None
 
@@ -58,6 +62,7 @@ async def get_member(caller: Caller, member_id: str) -> MemberView | None:
 async def get_members(caller: Caller, member_ids: list[str]) -> list[MemberView | None]:
     """Several members in one SELECT, in the order asked; None for each absent, hidden or malformed id."""
     check_page_size(len(member_ids), "ids")
+    await access.grants_of(caller)
     parsed = [parse_id(value) for value in member_ids]
     wanted = [value for value in parsed if value is not None]
     rows = {row.id: row for row in await Member.filter(id__in=wanted).select_related("contact")} if wanted else {}
@@ -80,11 +85,14 @@ def keyset_for(sort: MemberSort) -> Keyset:
 
 def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
     query = Member.all()
-    if not caller.is_backend:
+    if not access.holds(caller, Permission.MEMBERS_READ):
         # Others see PUBLIC, APPROVED members only; the filter runs in SQL on an index.
         query = query.filter(PUBLICLY_VISIBLE)
     if flt.email_prefix is not None:
-        caller.require_backend()  # hidden emails must not be probed by prefix
+        if not access.holds(caller, Permission.MEMBERS_READ):  # hidden emails must not be probed by prefix
+            raise DomainError(
+                ErrorCode.NOT_ALLOWED, "emailPrefix needs the permission MEMBERS_READ.", property="filter"
+            )
         query = query.filter(email_key__startswith=normalise(flt.email_prefix))
     if flt.status is not None:
         query = query.filter(status=flt.status)
@@ -99,6 +107,7 @@ async def list_members(
     caller: Caller, cursors: Cursors, request: PageRequest, flt: MemberFilter, sort: MemberSort
 ) -> Page[MemberView]:
     """One page of the members the caller may see; one SELECT (the contact comes by JOIN)."""
+    await access.grants_of(caller)
     base = _filtered(caller, flt)
     rows, encoded, has_next, has_previous = await keyset_page(
         base, keyset_for(sort), request, cursors, related=("contact",)

@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 
 from gql.db.models import Member
 from gql.db.transactions import in_transaction
-from gql.domain import lockout
+from gql.domain import access, lockout
 from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.contacts import claim_contact
@@ -19,6 +19,7 @@ from gql.domain.links import new_link, open_link, unchanged
 from gql.domain.lookup import find_by_email, find_by_id, member_by_email
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
+from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, end_sessions, sign_in_refusal, start_session
@@ -33,7 +34,7 @@ async def send_password_link(services: Services, connection: BaseDBAsyncClient, 
 
 
 async def send_set_password_email(services: Services, caller: Caller, email: str) -> None:
-    caller.require_backend()
+    await access.require(caller, Permission.MEMBERS_UPDATE)
     member = await member_by_email(email)
     async with in_transaction() as connection:
         await send_password_link(services, connection, member, "set_password")

@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import Contact, Member
 from gql.db.transactions import in_transaction
-from gql.domain import guests, links
+from gql.domain import access, guests, links
 from gql.domain.caller import Caller
 from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, check_contact, save_contact
@@ -25,6 +25,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.passwords import check_policy
+from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for, with_free_slug
 from gql.domain.properties import check_custom_fields
 from gql.domain.records import MemberRecord
@@ -165,14 +166,15 @@ async def _write(
     return member
 
 
-def _result(services: Services, caller: Caller, member: Member) -> Registration:
-    """ACTIVE with a session when the member may hold one; else why not, and (to the backend) the approval token."""
+def _result(services: Services, caller: Caller, member: Member, may_approve: bool) -> Registration:
+    """ACTIVE with a session when the member may hold one; else why not, and (to a caller that may
+    approve: the seed keeps tokens hidden from page code) the approval token."""
     record_ = MemberRecord.of(member)  # the registrant's own record
     if sign_in_refusal(member) is None:
         return Registration(RegistrationStatus.ACTIVE, record_, session_token=start_session(services, member))
     if member.status is MemberStatus.APPROVED:
         return Registration(RegistrationStatus.EMAIL_CONFIRMATION_PENDING, record_)
-    token = links.issue(services, Purpose.APPROVE, member) if caller.is_backend and member.approval_jti else None
+    token = links.issue(services, Purpose.APPROVE, member) if may_approve and member.approval_jti else None
     return Registration(RegistrationStatus.PENDING, record_, approval_token=token)
 
 
@@ -186,4 +188,4 @@ async def register(
     fields = await _new_member_fields(services, caller, settings, email, password, options, custom)
     with identity_is_unique(settings.identity_property):
         member = await _write(services, caller, fields, guest, options, custom)
-    return _result(services, caller, member)
+    return _result(services, caller, member, await access.can(caller, Permission.MEMBERS_APPROVE))

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from gql.db.models import Member, RegistrationSettingsRow
 from gql.db.transactions import in_transaction
+from gql.domain import access
 from gql.domain.audit import AuditKind, audit
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.permissions import Permission
 from gql.domain.registration_settings import RegistrationSettings, validated
 
 if TYPE_CHECKING:
@@ -69,7 +71,7 @@ async def update_registration_settings(
     services: Services, caller: Caller, changes: Mapping[str, Any]
 ) -> RegistrationSettings:
     """The backend's partial update of the registration settings: omitted settings stay as they are."""
-    caller.require_backend()
+    await access.require(caller, Permission.SETTINGS_MANAGE)
     async with in_transaction() as connection:
         before, after = await services.registration_settings.update(changes)
         if before.email_confirmation and not after.email_confirmation:
@@ -83,3 +85,8 @@ async def update_registration_settings(
         changed = [f.name for f in dataclasses.fields(after) if getattr(before, f.name) != getattr(after, f.name)]
         await audit(services, connection, caller, AuditKind.SETTINGS_UPDATED, fields=changed)
     return after
+
+
+async def read_registration_settings(services: Services, caller: Caller) -> RegistrationSettings:
+    await access.require(caller, Permission.SETTINGS_MANAGE)
+    return await services.registration_settings.get()

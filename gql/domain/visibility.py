@@ -10,7 +10,9 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from gql.db.models import Member
+from gql.domain import access
 from gql.domain.caller import Caller
+from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord, MemberView, PublicMemberRecord
 from gql.domain.statuses import MemberStatus, PrivacyStatus
 
@@ -19,7 +21,8 @@ PUBLICLY_VISIBLE = Q(privacy_status=PrivacyStatus.PUBLIC, status=MemberStatus.AP
 
 
 def sees_everything_of(caller: Caller, member: Member) -> bool:
-    return caller.is_backend or caller.is_member(member.id)
+    """The member itself, and whoever holds MEMBERS_READ (its grants read by ``access.grants_of``)."""
+    return caller.is_member(member.id) or access.holds(caller, Permission.MEMBERS_READ)
 
 
 def view_for(caller: Caller, member: Member) -> MemberView | None:
