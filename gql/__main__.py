@@ -1,4 +1,4 @@
-"""Command line: ``python -m gql serve | migrate | export-schema``."""
+"""Command line: ``python -m gql serve | migrate | export-schema | create-api-key``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument(
         "--possible-types", type=Path, help="also write Apollo Client's possibleTypes (unions and interfaces) here"
     )
+    key = commands.add_parser(
+        "create-api-key", help="make a scoped API key (printed once), e.g. the first one of a new deployment"
+    )
+    key.add_argument("--name", required=True, help="what the key is for")
+    key.add_argument("--permission", action="append", default=[], help="a permission it holds (repeat), e.g. MEMBERS_READ")
+    key.add_argument("--all", action="store_true", help="every permission")
+    key.add_argument("--site-permission", action="append", default=[], help="a site permission it carries (repeat)")
     args = parser.parse_args(argv)
 
     if args.command == "export-schema":
@@ -44,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
 
+    if args.command == "create-api-key":
+        return asyncio.run(_create_api_key(config, args))
+
     if args.command == "migrate":
         from gql.db.setup import migrate
 
@@ -64,6 +74,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     uvicorn.run(app, host=config.host, port=config.port, log_level="info", proxy_headers=False)
+    return 0
+
+
+async def _create_api_key(config: object, args: argparse.Namespace) -> int:
+    from tortoise import Tortoise
+
+    from gql.db.setup import tortoise_config
+    from gql.domain.api_keys import make_key
+    from gql.domain.errors import DomainError
+    from gql.domain.permissions import EVERY_PERMISSION, Grants, Permission, checked_site_permissions
+    from gql.domain.services import Services
+
+    try:
+        permissions = EVERY_PERMISSION if args.all else frozenset(Permission(p.upper()) for p in args.permission)
+        grants = Grants(permissions, checked_site_permissions(args.site_permission))
+    except (ValueError, DomainError) as exc:
+        known = ", ".join(p.value for p in Permission)
+        print(f"error: {exc} (permissions: {known})", file=sys.stderr)
+        return 2
+    if not grants.permissions and not grants.site_permissions:
+        print("error: give --permission (repeat) or --all", file=sys.stderr)
+        return 2
+    await Tortoise.init(config=tortoise_config(config.database_url))  # type: ignore[attr-defined]
+    try:
+        made = await make_key(Services.from_config(config), args.name, grants)  # type: ignore[arg-type]
+    finally:
+        await Tortoise.close_connections()
+    print(f"API key {made.record.name!r} ({made.record.prefix}), shown once — send it as X-Api-Key:")
+    print(made.key)
     return 0
 
 

@@ -41,6 +41,7 @@ from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.domain.errors import ErrorCode
 from gql.domain.links import PATHS
+from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose
 from gql.http import error_response, install_log_filters
@@ -226,9 +227,9 @@ def create_app(
         if run_migrations:
             await migrate(config.database_url)
         async with RegisterTortoise(app, config=tortoise_config(config.database_url)):
-            await (
-                services.registration_settings.get()
-            )  # creates the settings row from the env defaults on a fresh database
+            # A fresh database gets its settings row from the env defaults, and its built-in roles.
+            await services.registration_settings.get()
+            await ensure_built_in_roles()
             worker = OutboxWorker(services)
             delivery = asyncio.create_task(worker.run(), name="outbox-worker") if run_worker else None
             _banner(config)

@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gql.api.errors import ERROR_TYPES
 from gql.api.extensions import build_extensions
+from gql.api.mutations.access import AccessMutations
 from gql.api.mutations.approval import ApprovalMutations
 from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.members import MemberMutations
@@ -38,6 +39,7 @@ class Mutation(
     PasswordMutations,
     MemberMutations,
     SettingsMutations,
+    AccessMutations,
 ):
     pass
 

@@ -26,6 +26,7 @@ from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
 from gql.config import Config
+from gql.domain.roles import ensure_built_in_roles
 from gql.db.setup import migrate
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.services import Services
@@ -94,6 +95,7 @@ async def app(settings: Config) -> AsyncIterator[Starlette]:
         await truncate_all_models()
         application.state.services.registration_settings.forget()
         await application.state.services.registration_settings.get()
+        await ensure_built_in_roles()
         yield application
 
 

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gql.domain.caller import Caller, CallerKind, anonymous
+from gql.api.loaders import Loaders
+from gql.domain import api_keys
+from gql.domain.caller import Caller, CallerKind, GrantsHolder, anonymous
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.services import Services
 from gql.domain.sessions import caller_for_session
 from gql.http import client_address
@@ -25,6 +28,8 @@ class Context:
     request: Request
     response: Response | None
     services: Services
+    # The X-Api-Key sent, if any: checked once by ApiKeyGuard (check_api_key) before anything runs.
+    api_key: str | None = field(default=None, repr=False)
     api_key_rejected: bool = False
     # True when the request carries an X-Api-Key at all (right or wrong): ApiKeyGuard limits those.
     api_key_sent: bool = False
@@ -32,15 +37,12 @@ class Context:
     # Where the request comes from, as rate limits and the lockout count it.
     address: str = "unknown"
     _caller: Caller | None = field(default=None, repr=False)
+    # Batch loaders of this request (roles, badges, counts): one statement per kind per request.
+    loaders: Loaders = field(default_factory=Loaders, repr=False)
 
     @classmethod
     def from_request(cls, request: Request, response: Response | None, services: Services) -> Context:
         api_key = request.headers.get("x-api-key")
-        rejected = False
-        is_backend = False
-        if api_key is not None:
-            is_backend = hmac.compare_digest(api_key.encode(), services.config.admin_api_key.encode())
-            rejected = not is_backend
         authorization = request.headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -49,16 +51,33 @@ class Context:
             request=request,
             response=response,
             services=services,
-            api_key_rejected=rejected,
+            api_key=api_key,
             api_key_sent=api_key is not None,
             bearer_token=bearer,
             address=address,
         )
-        if is_backend:
-            context._caller = Caller(CallerKind.BACKEND, address=address)
         return context
 
+    async def check_api_key(self) -> bool:
+        """Resolve the X-Api-Key, if one was sent: ``MEMBERS_ADMIN_API_KEY`` (every permission) or a
+        stored scoped key (its own). False, and ``api_key_rejected``, for any other key."""
+        if self.api_key is None or self._caller is not None or self.api_key_rejected:
+            return not self.api_key_rejected
+        if hmac.compare_digest(self.api_key.encode(), self.services.config.admin_api_key.encode()):
+            self._caller = Caller(CallerKind.BACKEND, address=self.address)
+            return True
+        found = await api_keys.key_grants(self.services, self.api_key)
+        if found is None:
+            self.api_key_rejected = True
+            return False
+        key_id, grants = found
+        self._caller = Caller(CallerKind.BACKEND, address=self.address, api_key_id=key_id, grants=GrantsHolder(grants))
+        return True
+
     async def caller(self) -> Caller:
+        if self.api_key is not None and not await self.check_api_key():
+            # ApiKeyGuard refuses such requests before anything runs; never answer as anybody.
+            raise DomainError(ErrorCode.INVALID_API_KEY)
         if self._caller is None:
             found = (
                 await caller_for_session(self.services, self.bearer_token, self.address) if self.bearer_token else None

@@ -111,6 +111,12 @@ NoAccountWithEmailError = _error_type(ErrorCode.NO_ACCOUNT_WITH_EMAIL, "NoAccoun
 SlugTakenError = _error_type(ErrorCode.SLUG_TAKEN, "SlugTakenError")
 AccountLockedError = _error_type(ErrorCode.ACCOUNT_LOCKED, "AccountLockedError")
 RateLimitedError = _error_type(ErrorCode.RATE_LIMITED, "RateLimitedError")
+RoleNotFoundError = _error_type(ErrorCode.ROLE_NOT_FOUND, "RoleNotFoundError")
+RoleNameTakenError = _error_type(ErrorCode.ROLE_NAME_TAKEN, "RoleNameTakenError")
+BadgeNotFoundError = _error_type(ErrorCode.BADGE_NOT_FOUND, "BadgeNotFoundError")
+BuiltInRoleError = _error_type(ErrorCode.BUILT_IN_ROLE, "BuiltInRoleError")
+CannotGrantError = _error_type(ErrorCode.CANNOT_GRANT, "CannotGrantError")
+ApiKeyNotFoundError = _error_type(ErrorCode.API_KEY_NOT_FOUND, "ApiKeyNotFoundError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
@@ -163,5 +169,7 @@ class ErrorsAsData(FieldExtension):
             if services is not None and services.config.environment == "test":
                 # Under test, a code the field's union does not list is a bug in the union (or in
                 # the rule): fail loudly instead of answering a request-level error.
-                raise UnlistedErrorCode(f"{info.field_name} raised {exc.code.name}, which its union does not list") from exc
+                raise UnlistedErrorCode(
+                    f"{info.field_name} raised {exc.code.name}, which its union does not list"
+                ) from exc
             raise request_error(exc) from exc

@@ -52,6 +52,9 @@ class ApiKeyGuard(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        check = getattr(context, "check_api_key", None)
+        if check is not None:
+            await check()
         limits = getattr(getattr(context, "services", None), "rate_limits", None)
         if getattr(context, "api_key_sent", False) and limits is not None and limits.enabled:
             # A wrong key spends a token; the right one only looks (one statement either way).

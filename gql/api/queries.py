@@ -7,13 +7,17 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.types.any_member import AnyMember
+from gql.api.types.api_key import ApiKey
+from gql.api.types.badge import Badge
 from gql.api.types.event import MemberEvent, MemberEventConnection
 from gql.api.types.member import Member, any_member
 from gql.api.types.member_connection import MemberConnection
 from gql.api.types.member_filter import MemberFilter, MemberSort
 from gql.api.types.node import Node
+from gql.api.types.role import Role
 from gql.api.types.settings import RegistrationSettings, settings_from_domain
-from gql.domain import access, events, members, settings_store
+from gql.domain import access, api_keys, badges, events, members, roles, settings_store
+from gql.domain.caller import CallerKind
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 from gql.domain.permissions import Permission
 
@@ -105,6 +109,30 @@ class Queries:
         )
         return MemberEventConnection.from_domain(page)
 
+    @strawberry.field(
+        description="Every role, built-in ones first (Wix getRoles; Backendless roles). For any signed-in member or "
+        "backend key (3028 otherwise)."
+    )
+    async def roles(self, info: Info[Context, None]) -> list[Role]:
+        return [Role.from_domain(role) for role in await roles.list_roles(await info.context.caller())]
+
+    @strawberry.field(description="Every badge (public, as on Wix).")
+    async def badges(self, info: Info[Context, None]) -> list[Badge]:
+        return [Badge.from_domain(badge) for badge in await badges.list_badges()]
+
+    @strawberry.field(description="A badge by id, or null.")
+    async def badge(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The badge's id.")],
+    ) -> Badge | None:
+        found = await badges.get_badge(str(id))
+        return Badge.from_domain(found) if found else None
+
+    @strawberry.field(description="API_KEYS_MANAGE. The scoped API keys (never their secrets), oldest first.")
+    async def api_keys(self, info: Info[Context, None]) -> list[ApiKey] | None:
+        return [ApiKey.from_domain(key) for key in await api_keys.list_api_keys(await info.context.caller())]
+
     @strawberry.field(description="Any object by its id, as the caller may see it; null when absent or hidden.")
     async def node(
         self, info: Info[Context, None], id: Annotated[strawberry.ID, strawberry.argument(description="A UUID.")]
@@ -132,4 +160,14 @@ async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]
         records = await events.get_events(caller, [ids[i] for i in missing])
         for i, event in zip(missing, records, strict=True):
             found[i] = MemberEvent.from_domain(event) if event is not None else None
+    missing = [i for i, node in enumerate(found) if node is None]
+    if missing:
+        wanted = {ids[i] for i in missing}
+        others: dict[str, Node] = {
+            str(b.id): Badge.from_domain(b) for b in await badges.list_badges() if str(b.id) in wanted
+        }
+        if caller.kind is not CallerKind.ANONYMOUS:
+            others |= {str(r.id): Role.from_domain(r) for r in await roles.list_roles(caller) if str(r.id) in wanted}
+        for i in missing:
+            found[i] = others.get(ids[i])
     return found

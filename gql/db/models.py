@@ -202,3 +202,92 @@ class AuditEvent(Model):
     class Meta:
         table = "audit_event"
         indexes = (Index(fields=("created_at", "id"), name="ix_audit_event_created"),)
+
+
+class Role(Model):
+    # A role a site defines (Wix authorization, Backendless security roles). ``system`` rows are
+    # the built-in ``admin`` and the computed roles (gql/domain/roles.py), made by migration 0007.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = fields.CharField(max_length=64)
+    # Case-folded name: unique, so "Editors" and "editors" cannot both exist.
+    name_key = fields.CharField(max_length=64, unique=True)
+    title = fields.CharField(max_length=200)
+    description = fields.CharField(max_length=2000, default="")
+    color = fields.CharField(max_length=32, null=True)
+    permissions = fields.JSONField(default=list)  # Permission names
+    site_permissions = fields.JSONField(default=list)
+    system = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "role"
+
+
+class MemberRole(Model):
+    # A role assigned to a member; gone with either.
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="role_links", on_delete=fields.CASCADE
+    )
+    role: fields.ForeignKeyRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="member_links", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_role"
+        unique_together = (("member", "role"),)
+        indexes = (Index(fields=("role_id", "member_id"), name="ix_member_role_role"),)
+
+
+class Badge(Model):
+    # A badge (Wix badges), shown on members' public profiles; a badge with a role grants it.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    title = fields.CharField(max_length=200)
+    slug = fields.CharField(max_length=100, unique=True)
+    description = fields.CharField(max_length=2000, default="")
+    background_color = fields.CharField(max_length=32, null=True)
+    text_color = fields.CharField(max_length=32, null=True)
+    icon = fields.CharField(max_length=2000, null=True)
+    role: fields.ForeignKeyNullableRelation[Role] = fields.ForeignKeyField(
+        "models.Role", related_name="badges", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "badge"
+
+
+class MemberBadge(Model):
+    id = fields.BigIntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="badge_links", on_delete=fields.CASCADE
+    )
+    badge: fields.ForeignKeyRelation[Badge] = fields.ForeignKeyField(
+        "models.Badge", related_name="member_links", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "member_badge"
+        unique_together = (("member", "badge"),)
+        indexes = (Index(fields=("badge_id", "member_id"), name="ix_member_badge_badge"),)
+
+
+class ApiKey(Model):
+    # A scoped backend key: found by its public prefix, checked by its secret's hash (never stored
+    # in clear), holding its own permissions.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = fields.CharField(max_length=200)
+    prefix = fields.CharField(max_length=16, unique=True)
+    secret_hash = fields.CharField(max_length=64)
+    permissions = fields.JSONField(default=list)
+    site_permissions = fields.JSONField(default=list)
+    created_by_member_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_key"

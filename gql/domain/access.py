@@ -9,9 +9,18 @@ on the caller.
 
 from __future__ import annotations
 
+import json
+import uuid
+
+from gql.db.grants import roles_held
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.permissions import EVERYTHING, NOTHING, Grants, Permission
+from gql.domain.permissions import EVERYTHING, NOTHING, BuiltInRole, Grants, Permission, grants_of_role
+
+
+def _listed(value: object) -> list[str]:
+    """A JSON list column as a raw query returns it (text on SQLite)."""
+    return json.loads(value) if isinstance(value, str) else list(value or [])  # type: ignore[call-overload]
 
 
 async def grants_of(caller: Caller) -> Grants:
@@ -20,7 +29,9 @@ async def grants_of(caller: Caller) -> Grants:
     if cached is not None:
         return cached
     if caller.kind is CallerKind.BACKEND:
-        grants = EVERYTHING
+        grants = EVERYTHING  # MEMBERS_ADMIN_API_KEY (a scoped key arrives with its grants filled in)
+    elif caller.kind is CallerKind.MEMBER and caller.member_id is not None:
+        grants = await member_grants(caller.member_id)
     else:
         grants = NOTHING
     caller.grants.value = grants
@@ -48,3 +59,11 @@ async def require(caller: Caller, *permissions: Permission) -> None:
             ErrorCode.NOT_ALLOWED,
             f"This needs the permission {', '.join(p.value for p in missing)} (a backend key, or a role that grants it).",
         )
+
+
+async def member_grants(member_id: uuid.UUID) -> Grants:
+    """What a member holds through its roles: assigned, computed, and its badges' (one SELECT)."""
+    grants = NOTHING
+    for role in await roles_held(member_id, BuiltInRole.AUTHENTICATED_USER.value, BuiltInRole.GUEST_USER.value):
+        grants |= grants_of_role(role["name"], _listed(role["permissions"]), _listed(role["site_permissions"]))
+    return grants

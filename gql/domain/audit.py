@@ -20,6 +20,14 @@ class AuditKind(Described):
     """What changed."""
 
     SETTINGS_UPDATED = "SETTINGS_UPDATED", "The registration settings were changed (data.fields names which)."
+    ROLE_CREATED = "ROLE_CREATED", "A role was created."
+    ROLE_UPDATED = "ROLE_UPDATED", "A role was changed (data.fields names what)."
+    ROLE_DELETED = "ROLE_DELETED", "A role was deleted (its assignments with it)."
+    BADGE_CREATED = "BADGE_CREATED", "A badge was created."
+    BADGE_UPDATED = "BADGE_UPDATED", "A badge was changed (data.fields names what)."
+    BADGE_DELETED = "BADGE_DELETED", "A badge was deleted (its assignments with it)."
+    API_KEY_CREATED = "API_KEY_CREATED", "An API key was created (data.permissions lists what it holds)."
+    API_KEY_REVOKED = "API_KEY_REVOKED", "An API key was revoked."
 
 
 async def audit(

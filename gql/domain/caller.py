@@ -38,6 +38,8 @@ class Caller:
     address: str = "unknown"
     # Filled by gql.domain.access on first use: a backend key's or a member's roles' grants.
     grants: GrantsHolder = field(default_factory=GrantsHolder, compare=False, repr=False)
+    # The scoped API key the backend caller used (None for MEMBERS_ADMIN_API_KEY).
+    api_key_id: uuid.UUID | None = None
 
     @property
     def is_backend(self) -> bool:

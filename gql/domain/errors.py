@@ -50,6 +50,12 @@ class ErrorCode(IntEnum):
     RATE_LIMITED = 3207
     UNAVAILABLE = 3208
     INVALID_ARGUMENT = 3209
+    ROLE_NOT_FOUND = 3210
+    ROLE_NAME_TAKEN = 3211
+    BADGE_NOT_FOUND = 3212
+    BUILT_IN_ROLE = 3213
+    CANNOT_GRANT = 3214
+    API_KEY_NOT_FOUND = 3215
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -108,6 +114,12 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.RATE_LIMITED: "Too many requests; retry after the given number of seconds.",
     ErrorCode.UNAVAILABLE: "Temporarily unavailable (database unreachable); safe to retry.",
     ErrorCode.INVALID_ARGUMENT: "An argument is invalid (for example a malformed cursor or a page size outside 0..100).",
+    ErrorCode.ROLE_NOT_FOUND: "No such role.",
+    ErrorCode.ROLE_NAME_TAKEN: "A role with that name exists.",
+    ErrorCode.BADGE_NOT_FOUND: "No such badge.",
+    ErrorCode.BUILT_IN_ROLE: "The built-in roles cannot be changed or deleted this way (and the last admin stays).",
+    ErrorCode.CANNOT_GRANT: "The caller cannot grant a permission it does not hold.",
+    ErrorCode.API_KEY_NOT_FOUND: "No such API key.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

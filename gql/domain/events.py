@@ -38,6 +38,10 @@ class EventKind(Described):
     PROFILE_UPDATED = "PROFILE_UPDATED", "Its profile or contact was updated (data.fields names what)."
     LOGIN_EMAIL_CHANGED = "LOGIN_EMAIL_CHANGED", "Its login email was changed by the backend."
     DELETED = "DELETED", "Deleted by the backend (its contact stays, detached)."
+    ROLE_ASSIGNED = "ROLE_ASSIGNED", "A role was assigned to it (data.role names it)."
+    ROLE_REMOVED = "ROLE_REMOVED", "A role was taken from it (data.role names it)."
+    BADGE_ASSIGNED = "BADGE_ASSIGNED", "A badge was given to it (data.badge names it)."
+    BADGE_REMOVED = "BADGE_REMOVED", "A badge was taken from it (data.badge names it)."
 
 
 async def record(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from gql.db.models import Member
+from gql.db.models import Member, MemberBadge, MemberRole, Role
 from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.cursors import Cursors, Listing
@@ -15,7 +17,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.lookup import parse_id
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
-from gql.domain.permissions import Permission
+from gql.domain.permissions import BuiltInRole, Permission
 from gql.domain.records import MemberRecord, MemberView
 from gql.domain.statuses import Described, MemberStatus, PrivacyStatus
 from gql.domain.visibility import PUBLICLY_VISIBLE, view_for
@@ -41,6 +43,8 @@ class MemberFilter:
     privacy_status: PrivacyStatus | None = None
     nickname_prefix: str | None = None
     email_prefix: str | None = None
+    role_id: str | None = None  # Backendless findByRole: holders of that role (assigned or computed)
+    badge_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,28 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
         query = query.filter(privacy_status=flt.privacy_status)
     if flt.nickname_prefix:
         query = query.filter(nickname_key__startswith=normalise(flt.nickname_prefix))
+    if flt.badge_id is not None:  # badges are public, as on Wix
+        holders = MemberBadge.filter(badge_id=parse_id(flt.badge_id) or uuid.UUID(int=0)).values("member_id")
+        query = query.filter(id__in=Subquery(holders))
     return query
+
+
+async def _with_role(caller: Caller, query: QuerySet[Member], role_id: str) -> QuerySet[Member]:
+    """Members holding a role; who holds which role is for MEMBERS_READ only (roles are not public)."""
+    if not access.holds(caller, Permission.MEMBERS_READ):
+        raise DomainError(ErrorCode.NOT_ALLOWED, "roleId needs the permission MEMBERS_READ.", property="filter")
+    parsed = parse_id(role_id)
+    role = await Role.get_or_none(id=parsed) if parsed is not None else None
+    if role is None:
+        return query.filter(id__in=[])
+    computed = {
+        BuiltInRole.AUTHENTICATED_USER.value: Q(status=MemberStatus.APPROVED, is_guest=False),
+        BuiltInRole.GUEST_USER.value: Q(is_guest=True),
+        BuiltInRole.SOCIAL_USER.value: Q(id__in=[]),
+    }
+    if role.name in computed:
+        return query.filter(computed[role.name])
+    return query.filter(id__in=Subquery(MemberRole.filter(role_id=role.id).values("member_id")))
 
 
 async def list_members(
@@ -109,6 +134,8 @@ async def list_members(
     """One page of the members the caller may see; one SELECT (the contact comes by JOIN)."""
     await access.grants_of(caller)
     base = _filtered(caller, flt)
+    if flt.role_id is not None:
+        base = await _with_role(caller, base, flt.role_id)
     rows, encoded, has_next, has_previous = await keyset_page(
         base, keyset_for(sort), request, cursors, related=("contact",)
     )

@@ -5,6 +5,7 @@ checks in its own code and finds in access tokens)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gql.domain.errors import DomainError, ErrorCode
@@ -45,15 +46,25 @@ class Grants:
 
     permissions: frozenset[Permission] = frozenset()
     site_permissions: frozenset[str] = frozenset()
+    # Every site permission, whatever its name (the backend key and admin): a site's own names
+    # are open-ended, so "all of them" cannot be a list.
+    every_site_permission: bool = False
 
     def __or__(self, other: Grants) -> Grants:
-        return Grants(self.permissions | other.permissions, self.site_permissions | other.site_permissions)
+        return Grants(
+            self.permissions | other.permissions,
+            self.site_permissions | other.site_permissions,
+            self.every_site_permission or other.every_site_permission,
+        )
 
     def covers(self, other: Grants) -> bool:
-        return other.permissions <= self.permissions and other.site_permissions <= self.site_permissions
+        sites = self.every_site_permission or (
+            not other.every_site_permission and other.site_permissions <= self.site_permissions
+        )
+        return other.permissions <= self.permissions and sites
 
 
-EVERYTHING = Grants(EVERY_PERMISSION)
+EVERYTHING = Grants(EVERY_PERMISSION, every_site_permission=True)
 NOTHING = Grants()
 
 
@@ -67,3 +78,20 @@ def checked_site_permissions(values: list[str] | tuple[str, ...]) -> frozenset[s
                 property="sitePermissions",
             )
     return frozenset(values)
+
+
+class BuiltInRole(Described):
+    """The roles every site has (Backendless's system roles, and an administrator)."""
+
+    ADMIN = "admin", "Every permission of this server; cannot be changed or deleted."
+    AUTHENTICATED_USER = "AuthenticatedUser", "Held by every signed-in approved member, without assignment."
+    GUEST_USER = "GuestUser", "Held by every guest, without assignment."
+    SOCIAL_USER = "SocialUser", "Held by every member signed in through an external provider, without assignment."
+
+
+def grants_of_role(name: str, permissions: Iterable[str], site_permissions: Iterable[str]) -> Grants:
+    """What a role grants; ``admin`` grants every permission whatever its row says."""
+    if name == BuiltInRole.ADMIN:
+        return Grants(EVERY_PERMISSION, frozenset(site_permissions), every_site_permission=True)
+    known = {p.value for p in Permission}
+    return Grants(frozenset(Permission(p) for p in permissions if p in known), frozenset(site_permissions))

@@ -37,6 +37,9 @@ VARYING = {
     "createdDate",
     "updatedDate",
     "lastLoginDate",
+    "key",
+    "prefix",
+    "memberIds",
 }
 CAPTURED = ("approvalToken", "sessionToken", "endCursor")
 
@@ -68,11 +71,17 @@ def _compare(expected: Any, actual: Any, path: str) -> None:
         assert expected == actual, f"{path}: README {expected!r}, server {actual!r}"
 
 
+# "<roleId>", "<memberId>", "<badgeId>" in a document: the id of the latest role, member or badge seen.
+OBJECT_IDS = {"role": "roleId", "member": "memberId", "badge": "badgeId"}
+
+
 def _capture(value: Any, seen: dict[str, str]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if key in CAPTURED and isinstance(item, str):
                 seen[key] = item
+            if key in OBJECT_IDS and isinstance(item, dict) and isinstance(item.get("id"), str):
+                seen[OBJECT_IDS[key]] = item["id"]
             _capture(item, seen)
     elif isinstance(value, list):
         for item in value:
@@ -90,7 +99,7 @@ def test_readme_walkthrough_runs_as_documented(start_server: StartServer) -> Non
     seen: dict[str, str] = {}
     for number, match in enumerate(examples(), start=1):
         document = match["document"]
-        for name in ("approvalToken", "endCursor"):
+        for name in ("approvalToken", "endCursor", *OBJECT_IDS.values()):
             if f'"<{name}>"' in document:
                 assert name in seen, f"example {number} needs a {name} from an earlier example"
                 document = document.replace(f'"<{name}>"', json.dumps(seen[name]))

@@ -79,6 +79,7 @@ async def after() -> None:
     from gql.domain.registration_settings import RegistrationSettings
     stored = (await RegistrationSettingsStore(RegistrationSettings()).get()).to_json()
     audit_table = await db.execute_query_dict("SELECT COUNT(*) AS n FROM audit_event")
+    roles = await db.execute_query_dict("SELECT name FROM role WHERE system = TRUE ORDER BY name")
     try:
         await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
         session_table = True
@@ -93,6 +94,7 @@ async def after() -> None:
         "session_table": session_table,
         "settings": stored,
         "audit_events": audit_table[0]["n"],
+        "roles": sorted(row["name"] for row in roles),
     }))
 
 asyncio.run(before())
@@ -172,6 +174,8 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
         "declared_properties": [{"name": "nick", "required": True, "maxLength": 20}],
     }
     assert result["audit_events"] == 0
+    # 0007 makes the built-in roles.
+    assert result["roles"] == ["AuthenticatedUser", "GuestUser", "SocialUser", "admin"]
 
 
 INDEXES = r"""

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
+from strawberry.types import Info
 
 from gql.api.types.node import Node
 from gql.api.types.profile import Profile
+
+if TYPE_CHECKING:
+    from gql.api.types.badge import Badge
 
 
 @strawberry.interface(
@@ -13,3 +20,10 @@ from gql.api.types.profile import Profile
 )
 class AnyMember(Node):
     profile: Profile = strawberry.field(description="What the member shows to others.")
+    member_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The badges the member holds (shown on public profiles too, as on Wix).")
+    async def badges(self, info: Info) -> list[Annotated[Badge, strawberry.lazy("gql.api.types.badge")]]:
+        from gql.api.types.badge import Badge
+
+        return [Badge.from_domain(b) for b in await info.context.loaders.badges_of_member.load(self.member_id)]

@@ -13,6 +13,7 @@ import strawberry
 from gql.domain import members
 from gql.domain.caller import CallerKind
 from gql.domain.events import EventKind
+from gql.domain.permissions import Permission as DomainPermission
 from gql.domain.statuses import ActivityStatus as DomainActivityStatus
 from gql.domain.statuses import ApprovalMode as DomainApprovalMode
 from gql.domain.statuses import Described
@@ -38,6 +39,7 @@ RegistrationStatus = schema_enum(DomainRegistrationStatus)
 MemberSortField = schema_enum(members.SortField, "MemberSortField")
 MemberEventKind = schema_enum(EventKind, "MemberEventKind")
 EventActor = schema_enum(CallerKind, "EventActor")
+Permission = schema_enum(DomainPermission)
 
 
 @strawberry.enum(description="A sort direction.")

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
+from strawberry.types import Info
 
 from gql.api.types.any_member import AnyMember
 from gql.api.types.contact import Contact
-from gql.api.types.enums import ActivityStatus, MemberStatus, PrivacyStatus
+from gql.api.types.enums import ActivityStatus, MemberStatus, Permission, PrivacyStatus
 from gql.api.types.profile import Profile
 from gql.api.types.public_member import PublicMember
+from gql.api.types.role import Role
+from gql.domain import access
+from gql.domain.permissions import Grants
 from gql.domain.records import MemberRecord, MemberView
+from gql.domain.statuses import MemberStatus as DomainMemberStatus
 
 
 @strawberry.type(
@@ -28,11 +34,30 @@ class Member(AnyMember):
     created_date: datetime = strawberry.field(description="When the member registered (or was created).")
     updated_date: datetime = strawberry.field(description="When the member last changed.")
     last_login_date: datetime | None = strawberry.field(description="When the member last logged in with a password.")
+    member_status: strawberry.Private[DomainMemberStatus]
+
+    @strawberry.field(
+        description="Its roles: those assigned, and the computed role it holds (AuthenticatedUser or GuestUser)."
+    )
+    async def roles(self, info: Info) -> list[Role]:
+        found = await info.context.loaders.roles_of_member.load((self.member_id, self.member_status))
+        return [Role.from_domain(role) for role in found]
+
+    @strawberry.field(description="Every permission its roles (and its badges' roles) grant: what it may do here.")
+    async def permissions(self, info: Info) -> list[Permission]:  # type: ignore[valid-type]
+        grants = await _grants(info, self.member_id)
+        return sorted((Permission[p.name] for p in grants.permissions), key=lambda p: p.value)
+
+    @strawberry.field(description="The site's own permissions its roles grant.")
+    async def site_permissions(self, info: Info) -> list[str]:
+        return sorted((await _grants(info, self.member_id)).site_permissions)
 
     @classmethod
     def from_domain(cls, member: MemberRecord) -> Member:
         return cls(
             id=strawberry.ID(str(member.id)),
+            member_id=member.id,
+            member_status=member.status,
             profile=Profile.from_domain(member.profile),
             login_email=member.login_email,
             login_email_verified=member.login_email_verified,
@@ -52,3 +77,11 @@ def any_member(view: MemberView) -> Member | PublicMember:
     if isinstance(view, MemberRecord):
         return Member.from_domain(view)
     return PublicMember.from_domain(view)
+
+
+async def _grants(info: Info, member_id: uuid.UUID) -> Grants:
+    """A member's grants, read once per request (the caller's own come from its caller)."""
+    caller = await info.context.caller()
+    if caller.is_member(member_id):
+        return await access.grants_of(caller)
+    return await access.member_grants(member_id)

@@ -23,9 +23,15 @@ class MemberFilter:
     )
     email_prefix: str | None = strawberry.field(
         default=None,
-        description="Only members whose login email starts with this, case-insensitively. Backend callers only "
+        description="Only members whose login email starts with this, case-insensitively. Needs MEMBERS_READ "
         "(3029 otherwise: hidden emails must not be probed).",
     )
+
+    role_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only holders of this role, assigned or computed (Backendless findByRole; needs MEMBERS_READ).",
+    )
+    badge_id: strawberry.ID | None = strawberry.field(default=None, description="Only holders of this badge.")
 
     def to_domain(self) -> domain.MemberFilter:
         return domain.MemberFilter(
@@ -33,6 +39,8 @@ class MemberFilter:
             privacy_status=DomainPrivacyStatus[self.privacy_status.name] if self.privacy_status else None,
             nickname_prefix=self.nickname_prefix,
             email_prefix=self.email_prefix,
+            role_id=str(self.role_id) if self.role_id is not None else None,
+            badge_id=str(self.badge_id) if self.badge_id is not None else None,
         )
 
 

@@ -12,8 +12,11 @@ from typing import Self
 
 import strawberry
 
+from gql.api.types.api_key import ApiKey
+from gql.api.types.badge import Badge
 from gql.api.types.enums import RegistrationStatus
 from gql.api.types.member import Member
+from gql.api.types.role import Role
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import registration
 from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
@@ -174,3 +177,80 @@ class CreateMemberPayload(MemberPayload):
 @strawberry.type(description="The registration settings after the update.")
 class UpdateRegistrationSettingsPayload:
     settings: RegistrationSettings = strawberry.field(description="Every setting, as stored now.")
+
+
+@strawberry.interface(description="A payload that carries the role the mutation changed.")
+class RolePayload:
+    role: Role = strawberry.field(description="The role after the change (or as it was, when deleted).")
+
+
+@strawberry.type(description="The new role.")
+class CreateRolePayload(RolePayload):
+    pass
+
+
+@strawberry.type(description="The role after the change.")
+class UpdateRolePayload(RolePayload):
+    pass
+
+
+@strawberry.type(description="The role is gone, with its assignments: `role` is how it was.")
+class DeleteRolePayload(RolePayload):
+    pass
+
+
+@strawberry.type(description="The member holds the role (assigning it twice changes nothing).")
+class AssignRolePayload(RolePayload, MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member no longer holds the role (removing a role it lacks changes nothing).")
+class RemoveRolePayload(RolePayload, MemberPayload):
+    pass
+
+
+@strawberry.interface(description="A payload that carries the badge the mutation changed.")
+class BadgePayload:
+    badge: Badge = strawberry.field(description="The badge after the change (or as it was, when deleted).")
+
+
+@strawberry.type(description="The new badge.")
+class CreateBadgePayload(BadgePayload):
+    pass
+
+
+@strawberry.type(description="The badge after the change.")
+class UpdateBadgePayload(BadgePayload):
+    pass
+
+
+@strawberry.type(description="The badge is gone, with its assignments: `badge` is how it was.")
+class DeleteBadgePayload(BadgePayload):
+    pass
+
+
+@strawberry.type(description="The badge is awarded (awarding it twice changes nothing).")
+class AssignBadgePayload(BadgePayload):
+    member_ids: list[strawberry.ID] = strawberry.field(
+        description="Those of the members asked that hold the badge now (unknown ids are left out)."
+    )
+
+
+@strawberry.type(description="The badge is taken back.")
+class RemoveBadgePayload(BadgePayload):
+    member_ids: list[strawberry.ID] = strawberry.field(description="Those of the members asked that no longer hold it.")
+
+
+@strawberry.interface(description="A payload that carries the API key the mutation changed.")
+class ApiKeyPayload:
+    api_key: ApiKey = strawberry.field(description="The key's record (never its secret, but on creation).")
+
+
+@strawberry.type(description="The new key: `key` is shown this once and stored nowhere; keep it safe.")
+class CreateApiKeyPayload(ApiKeyPayload):
+    key: str = strawberry.field(description="The key to send as X-Api-Key.")
+
+
+@strawberry.type(description="The key no longer works: `apiKey` is how it was.")
+class RevokeApiKeyPayload(ApiKeyPayload):
+    pass

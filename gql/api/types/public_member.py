@@ -14,4 +14,4 @@ from gql.domain.records import PublicMemberRecord
 class PublicMember(AnyMember):
     @classmethod
     def from_domain(cls, member: PublicMemberRecord) -> PublicMember:
-        return cls(id=strawberry.ID(str(member.id)), profile=Profile.from_domain(member.profile))
+        return cls(id=strawberry.ID(str(member.id)), member_id=member.id, profile=Profile.from_domain(member.profile))

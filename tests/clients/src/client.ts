@@ -100,6 +100,7 @@ export function advice(reason: ErrorReason): Advice {
     case "VALUE_TOO_LONG":
     case "PASSWORD_POLICY":
     case "SLUG_TAKEN":
+    case "ROLE_NAME_TAKEN":
     case "INVALID_ARGUMENT":
     case "INVALID_CREDENTIALS":
       return "fix-input";
@@ -124,8 +125,13 @@ export function advice(reason: ErrorReason): Advice {
     case "NOT_ALLOWED":
     case "NOT_CONVERTIBLE":
     case "PERSISTED_QUERY_NOT_ALLOWED":
+    case "BUILT_IN_ROLE":
+    case "CANNOT_GRANT":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
+    case "ROLE_NOT_FOUND":
+    case "BADGE_NOT_FOUND":
+    case "API_KEY_NOT_FOUND":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -260,6 +266,14 @@ function verb(kind: MemberEventKind): string {
       return "changed the login email";
     case "DELETED":
       return "deleted";
+    case "ROLE_ASSIGNED":
+      return "was given a role";
+    case "ROLE_REMOVED":
+      return "lost a role";
+    case "BADGE_ASSIGNED":
+      return "was awarded a badge";
+    case "BADGE_REMOVED":
+      return "lost a badge";
     default:
       return assertNever(kind);
   }

@@ -1,0 +1,50 @@
+"""Per-request batch loaders: the roles, badges and counts a page of results asks for are read in
+a fixed number of statements whatever the page size (one batch per kind), not one per item."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from gql.domain import badges, roles
+from gql.domain.badges import BadgeRecord
+from gql.domain.roles import RoleRecord
+from gql.domain.statuses import MemberStatus
+
+
+class Loaders:
+    def __init__(self) -> None:
+        self.roles_of_member: DataLoader[tuple[uuid.UUID, MemberStatus], list[RoleRecord]] = DataLoader(
+            self._roles_of_members
+        )
+        self.badges_of_member: DataLoader[uuid.UUID, list[BadgeRecord]] = DataLoader(self._badges_of_members)
+        self.role: DataLoader[uuid.UUID, RoleRecord | None] = DataLoader(self._roles)
+        self.role_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._role_counts)
+        self.badge_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._badge_counts)
+
+    @staticmethod
+    async def _roles_of_members(keys: list[tuple[uuid.UUID, MemberStatus]]) -> Sequence[list[RoleRecord]]:
+        found = await roles.roles_of_members(keys)
+        return [found[member_id] for member_id, _ in keys]
+
+    @staticmethod
+    async def _badges_of_members(keys: list[uuid.UUID]) -> Sequence[list[BadgeRecord]]:
+        found = await badges.badges_of_members(keys)
+        return [found[key] for key in keys]
+
+    @staticmethod
+    async def _roles(keys: list[uuid.UUID]) -> Sequence[RoleRecord | None]:
+        found = await roles.roles_by_ids(keys)
+        return [found.get(key) for key in keys]
+
+    @staticmethod
+    async def _role_counts(keys: list[uuid.UUID]) -> Sequence[int]:
+        counts = await roles.member_counts(keys)
+        return [counts.get(key, 0) for key in keys]
+
+    @staticmethod
+    async def _badge_counts(keys: list[uuid.UUID]) -> Sequence[int]:
+        counts = await badges.member_counts(keys)
+        return [counts.get(key, 0) for key in keys]
