@@ -1,0 +1,786 @@
+"""Every error a mutation's result union lists is one a request can make it answer (issue 11 §1).
+
+The other direction — every code a mutation raises is listed — is the strict mode of
+``ErrorsAsData`` (gql/api/errors.py): under ``environment == "test"`` an unlisted code fails
+the request, so the whole suite proves it. Here the pairs (mutation, listed code) are read from
+the schema itself, and each pair must have a scenario in ``SCENARIOS`` that drives real requests
+through the app (in-process over ASGI, as the other integration tests do) until the mutation
+answers that error type. A code added to a union without a scenario fails this module; so does a
+scenario left behind for a code that left its union.
+
+Scenarios run one per test, on an emptied database, in an app built from the test settings plus
+the few changes a scenario declares (``Scenario.config``: a small rate-limit scale, a lockout
+threshold, a longer list limit).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from functools import cache, partial
+from typing import Any
+
+import pytest
+from graphql import GraphQLSchema, GraphQLUnionType, get_named_type
+
+from gql.api.errors import ERROR_TYPES
+from gql.config import Config
+from gql.db.models import Member
+from gql.domain.contacts import MAX_LIST_ITEMS
+from gql.domain.errors import ErrorCode
+from gql.domain.errors import ErrorCode as C
+from gql.domain.links import new_link
+from gql.domain.services import Services
+from gql.domain.tokens import Purpose, SignedTokens
+from gql.schema import build_schema
+from tests.conftest import GraphQLClient
+from tests.integration import documents
+
+Result = dict[str, Any]
+Send = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
+
+SCHEMA: GraphQLSchema = build_schema()._schema
+
+# --- the pairs, from the schema ----------------------------------------------------------------
+
+CODE_OF_TYPE: dict[str, ErrorCode] = {cls.__strawberry_definition__.name: code for code, cls in ERROR_TYPES.items()}  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A mutation and one error type its result union lists."""
+
+    mutation: str
+    code: ErrorCode
+    type_name: str
+
+    @property
+    def key(self) -> tuple[str, ErrorCode]:
+        return self.mutation, self.code
+
+    @property
+    def retryable(self) -> bool:
+        return SCHEMA.is_sub_type(SCHEMA.get_type("RetryableError"), SCHEMA.get_type(self.type_name))  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return f"{self.mutation}-{self.code.name}"
+
+
+def result_union(mutation: str) -> GraphQLUnionType:
+    assert SCHEMA.mutation_type is not None
+    union = get_named_type(SCHEMA.mutation_type.fields[mutation].type)
+    assert isinstance(union, GraphQLUnionType), f"{mutation} does not answer a result union"
+    return union
+
+
+def listed_pairs() -> list[Pair]:
+    assert SCHEMA.mutation_type is not None
+    error = SCHEMA.get_type("Error")
+    return [
+        Pair(mutation, CODE_OF_TYPE[member.name], member.name)
+        for mutation in SCHEMA.mutation_type.fields
+        for member in result_union(mutation).types
+        if SCHEMA.is_sub_type(error, member)  # type: ignore[arg-type]
+    ]
+
+
+PAIRS = listed_pairs()
+
+
+def payload_type(mutation: str) -> str:
+    """The one member of the mutation's result union that is not an error."""
+    error = SCHEMA.get_type("Error")
+    [payload] = [t.name for t in result_union(mutation).types if not SCHEMA.is_sub_type(error, t)]  # type: ignore[arg-type]
+    return payload
+
+
+# What each call selects, where the union has a member of that type.
+SELECTIONS = {
+    "Error": "code reason message property",
+    "RetryableError": "retryAfter",
+    "LimitError": "limit",
+    "MemberPayload": "member { id loginEmail profile { slug } }",
+    "SessionPayload": "sessionToken",
+}
+
+
+@cache
+def document(mutation: str) -> str:
+    """``mutation`` with every argument as a variable, selecting what ``SELECTIONS`` names."""
+    assert SCHEMA.mutation_type is not None
+    arguments = SCHEMA.mutation_type.fields[mutation].args
+    members = result_union(mutation).types
+    spreads = " ".join(
+        f"... on {name} {{ {fields} }}"
+        for name, fields in SELECTIONS.items()
+        if any(SCHEMA.is_sub_type(SCHEMA.get_type(name), member) for member in members)  # type: ignore[arg-type]
+    )
+    head = (
+        f"mutation ({', '.join(f'${name}: {arg.type}' for name, arg in arguments.items())})"
+        if arguments
+        else "mutation"
+    )
+    call = f"{mutation}({', '.join(f'{name}: ${name}' for name in arguments)})" if arguments else mutation
+    return f"{head} {{ {call} {{ __typename {spreads} }} }}"
+
+
+# --- the world a scenario acts in --------------------------------------------------------------
+
+ADA, BOB = "ada@example.com", "bob@example.com"
+NOBODY = "nobody@example.com"
+PASSWORD = "wonderland"
+# Signs genuine-looking claims with a key that is not the server's.
+FORGER = SignedTokens("not-the-server-key-but-just-as-long-0123456789abcdef")
+
+
+class Scene:
+    """The app under test, spoken to as page code, a member or the backend would; records every answer."""
+
+    def __init__(self, client: GraphQLClient, services: Services) -> None:
+        self.client = client
+        self.services = services
+        self.answers: list[tuple[str, Result]] = []
+
+    async def _call(self, send: Send, mutation: str, variables: dict[str, Any]) -> Result:
+        body = await send(document(mutation), variables)
+        assert "errors" not in body, body
+        result: Result = body["data"][mutation]
+        self.answers.append((mutation, result))
+        return result
+
+    async def anonymous(self, mutation: str, **variables: Any) -> Result:
+        return await self._call(self.client.anonymous, mutation, variables)
+
+    async def backend(self, mutation: str, **variables: Any) -> Result:
+        return await self._call(self.client.backend, mutation, variables)
+
+    async def as_member(self, session: str, mutation: str, **variables: Any) -> Result:
+        return await self._call(partial(self.client.member, session), mutation, variables)
+
+    async def settings(self, **changes: Any) -> None:
+        if changes:
+            await documents.settings(self.client, **changes)
+
+    async def register(self, email: str | None = ADA, *, backend: bool = False, **options: Any) -> Result:
+        """A registration that succeeds (``RegisterPayload``), with ``options`` as given."""
+        payload = await documents.register(self.client, email, PASSWORD, backend=backend, options=options or None)
+        assert payload["__typename"] == "RegisterPayload", payload
+        return payload
+
+    async def link(
+        self, purpose: Purpose, email: str, *, issued_at: datetime | None = None, signer: SignedTokens | None = None
+    ) -> str:
+        """The token of the member's live link of ``purpose``, as the outbox worker writes it into the mail
+        (optionally issued at another time, or signed with another key)."""
+        recipe = new_link(self.services, purpose, await Member.get(email_key=email))
+        if issued_at is not None:
+            recipe = replace(recipe, issued_at=issued_at)
+        if signer is None:
+            return recipe.token(self.services)
+        return signer.issue(recipe.purpose, recipe.member_id, recipe.jti, recipe.fingerprint, recipe.issued_at)
+
+
+def expect(result: Result, type_name: str) -> Result:
+    """A setup step's answer, which must be ``type_name``."""
+    assert result["__typename"] == type_name, result
+    return result
+
+
+Run = Callable[[Scene], Awaitable[Result]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    run: Run
+    # Changes to the test Config the app is built with (Config field names).
+    config: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --- scenarios about the caller and the member named ------------------------------------------
+
+MemberArgs = Callable[[Result], dict[str, Any]]  # a member (id, loginEmail) → the mutation's variables
+
+
+def by_id(member: Result) -> dict[str, Any]:
+    return {"id": member["id"]}
+
+
+def by_email(member: Result) -> dict[str, Any]:
+    return {"email": member["loginEmail"]}
+
+
+def anonymous_caller(mutation: str, args: MemberArgs) -> Scenario:
+    """Page code without a key asks for a backend-only change to an existing member: 3029."""
+
+    async def run(scene: Scene) -> Result:
+        ada = await scene.register(ADA)
+        return await scene.anonymous(mutation, **args(ada["member"]))
+
+    return Scenario(run)
+
+
+def unknown_member(mutation: str, args: MemberArgs) -> Scenario:
+    """The backend names a member nobody is (another member exists): 3030."""
+
+    async def run(scene: Scene) -> Result:
+        await scene.register(ADA)
+        return await scene.backend(mutation, **args({"id": str(uuid.uuid4()), "loginEmail": NOBODY}))
+
+    return Scenario(run)
+
+
+def blocked_member(mutation: str, args: MemberArgs) -> Scenario:
+    """The backend acts on a blocked member (approveMember: unblock it instead, 3000)."""
+
+    async def run(scene: Scene) -> Result:
+        ada = (await scene.register(ADA))["member"]
+        expect(await scene.backend("blockMember", id=ada["id"]), "BlockMemberPayload")
+        return await scene.backend(mutation, **args(ada))
+
+    return Scenario(run)
+
+
+# --- rate limits --------------------------------------------------------------------------------
+
+# Every per-address bucket holds one token (capacity is at least 1 whatever the scale).
+LIMITED = {"rate_limit_scale": 0.001}
+
+
+def rate_limited(mutation: str, **variables: Any) -> Scenario:
+    """The same anonymous request twice from one address: the first spends the only token, the second is 3207."""
+
+    async def run(scene: Scene) -> Result:
+        first = await scene.anonymous(mutation, **variables)
+        assert first["__typename"] != "RateLimitedError", first
+        return await scene.anonymous(mutation, **variables)
+
+    return Scenario(run, LIMITED)
+
+
+async def change_password_too_often(scene: Scene) -> Result:
+    ada = await scene.register(ADA)
+    session = ada["sessionToken"]
+    wrong = {"currentPassword": "not-the-password", "newPassword": "brand-new-password"}
+    expect(await scene.as_member(session, "changePassword", **wrong), "WrongCurrentPasswordError")
+    return await scene.as_member(session, "changePassword", **wrong)
+
+
+# --- emailed links and the approval token -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkFlow:
+    """How a member comes to hold a live token for a mutation that takes one."""
+
+    purpose: Purpose
+    settings: Mapping[str, Any]  # registration settings under which a registration gets the token
+    variables: Mapping[str, Any] = field(default_factory=dict)  # the mutation's other arguments
+    requested: bool = False  # the member asks for it (requestPasswordReset) after registering
+
+    async def member_with_token(self, scene: Scene) -> Result:
+        await scene.settings(**self.settings)
+        ada = (await scene.register(ADA))["member"]
+        if self.requested:
+            expect(await scene.anonymous("requestPasswordReset", email=ADA), "RequestPasswordResetPayload")
+        return ada
+
+    async def use(self, scene: Scene, mutation: str, token: str) -> Result:
+        return await scene.anonymous(mutation, token=token, **self.variables)
+
+
+LINK_FLOWS: dict[str, LinkFlow] = {
+    "approveByToken": LinkFlow(Purpose.APPROVE, {"approval": "MANUAL"}),
+    "confirmEmail": LinkFlow(Purpose.CONFIRM, {"emailConfirmation": True}),
+    "resetPassword": LinkFlow(Purpose.RESET, {}, {"newPassword": "brand-new-password"}, requested=True),
+}
+
+
+def forged_token(mutation: str) -> Scenario:
+    """The claims of the member's live token, signed with another key: 3201."""
+    flow = LINK_FLOWS[mutation]
+
+    async def run(scene: Scene) -> Result:
+        await flow.member_with_token(scene)
+        return await flow.use(scene, mutation, await scene.link(flow.purpose, ADA, signer=FORGER))
+
+    return Scenario(run)
+
+
+def expired_token(mutation: str) -> Scenario:
+    """The member's live token, issued one lifetime and a minute ago: 3202."""
+    flow = LINK_FLOWS[mutation]
+
+    async def run(scene: Scene) -> Result:
+        await flow.member_with_token(scene)
+        issued = datetime.now(timezone.utc) - flow.purpose.ttl - timedelta(minutes=1)
+        return await flow.use(scene, mutation, await scene.link(flow.purpose, ADA, issued_at=issued))
+
+    return Scenario(run)
+
+
+def used_token(mutation: str) -> Scenario:
+    """The token works once; the second use is 3203."""
+    flow = LINK_FLOWS[mutation]
+
+    async def run(scene: Scene) -> Result:
+        await flow.member_with_token(scene)
+        token = await scene.link(flow.purpose, ADA)
+        first = await flow.use(scene, mutation, token)
+        assert first["__typename"] == payload_type(mutation), first
+        return await flow.use(scene, mutation, token)
+
+    return Scenario(run)
+
+
+def token_of_blocked_member(mutation: str) -> Scenario:
+    """The member was blocked after its token was issued: 3000."""
+    flow = LINK_FLOWS[mutation]
+
+    async def run(scene: Scene) -> Result:
+        await flow.member_with_token(scene)
+        token = await scene.link(flow.purpose, ADA)
+        expect(await scene.backend("blockByEmail", email=ADA), "BlockByEmailPayload")
+        return await flow.use(scene, mutation, token)
+
+    return Scenario(run)
+
+
+def token_of_deleted_member(mutation: str) -> Scenario:
+    """The member was deleted after its token was issued: 3030."""
+    flow = LINK_FLOWS[mutation]
+
+    async def run(scene: Scene) -> Result:
+        ada = await flow.member_with_token(scene)
+        token = await scene.link(flow.purpose, ADA)
+        expect(await scene.backend("deleteMember", id=ada["id"]), "DeleteMemberPayload")
+        return await flow.use(scene, mutation, token)
+
+    return Scenario(run)
+
+
+def token_rate_limited(mutation: str) -> Scenario:
+    return rate_limited(mutation, token="JWS.not.a-token", **LINK_FLOWS[mutation].variables)
+
+
+# --- custom fields against the registration settings --------------------------------------------
+
+HOBBY_REQUIRED = {"declaredProperties": [{"name": "hobby", "required": True}]}
+USERNAME_IDENTITY = {"declaredProperties": [{"name": "username"}], "identityProperty": "username"}
+
+
+@dataclass(frozen=True)
+class PropertyCase:
+    settings: Mapping[str, Any]
+    sent: Any  # the customFields a request sends
+    held: Mapping[str, Any] = field(default_factory=dict)  # what an existing member holds under these settings
+
+
+PROPERTY_CASES: dict[ErrorCode, PropertyCase] = {
+    C.RESERVED_PROPERTY: PropertyCase({}, {"id": "mine"}),
+    C.DUPLICATE_PROPERTY: PropertyCase({}, {"hobby": "chess", "HOBBY": "go"}),
+    C.UNKNOWN_PROPERTY: PropertyCase({"dynamicProperties": False}, {"hobby": "chess"}),
+    C.MISSING_IDENTITY: PropertyCase(USERNAME_IDENTITY, {}, held={"username": "ada"}),
+    C.REQUIRED_PROPERTY_MISSING: PropertyCase(HOBBY_REQUIRED, {}, held={"hobby": "chess"}),
+    C.REQUIRED_PROPERTY_EMPTY: PropertyCase(HOBBY_REQUIRED, {"hobby": "  "}, held={"hobby": "chess"}),
+    C.VALUE_TOO_LONG: PropertyCase(
+        {"declaredProperties": [{"name": "hobby", "maxLength": 5}]}, {"hobby": "chess and go"}
+    ),
+    C.REGISTRATION_ERROR: PropertyCase({}, {"9lives": "a name must start with a letter"}),
+}
+
+
+def property_error(mutation: str, code: ErrorCode) -> Scenario:
+    """``PROPERTY_CASES[code]``'s custom fields, sent to register, createMember or updateMember."""
+    case = PROPERTY_CASES[code]
+
+    async def run(scene: Scene) -> Result:
+        await scene.settings(**case.settings)
+        if mutation == "register":
+            return await scene.anonymous(
+                "register", email=ADA, password=PASSWORD, options={"contactInfo": {"customFields": case.sent}}
+            )
+        if mutation == "createMember":
+            return await scene.backend("createMember", input={"email": ADA, "contactInfo": {"customFields": case.sent}})
+        assert mutation == "updateMember", mutation
+        ada = await scene.register(ADA, contactInfo={"customFields": dict(case.held)})
+        return await scene.backend("updateMember", id=ada["member"]["id"], input={"customFields": case.sent})
+
+    return Scenario(run)
+
+
+# One phone more than a contact may hold. The request-level list limit (Config.max_list_items,
+# default 100) refuses such a list before any mutation runs, so these scenarios raise it: the
+# domain's own limit answers InvalidArgumentError on a server that allows longer lists.
+PHONES = [f"+44 20 7946 {n:04d}" for n in range(MAX_LIST_ITEMS + 1)]
+LONGER_LISTS = {"max_list_items": 2 * MAX_LIST_ITEMS}
+
+
+async def register_too_many_phones(scene: Scene) -> Result:
+    return await scene.anonymous("register", email=ADA, password=PASSWORD, options={"contactInfo": {"phones": PHONES}})
+
+
+async def create_member_too_many_phones(scene: Scene) -> Result:
+    return await scene.backend("createMember", input={"email": ADA, "contactInfo": {"phones": PHONES}})
+
+
+# --- one-off scenarios, by mutation -------------------------------------------------------------
+
+
+async def register_closed(scene: Scene) -> Result:
+    await scene.settings(enabled=False)
+    return await scene.anonymous("register", email=ADA, password=PASSWORD)
+
+
+async def register_empty_password(scene: Scene) -> Result:
+    return await scene.anonymous("register", email=ADA, password="")
+
+
+async def register_weak_password(scene: Scene) -> Result:
+    return await scene.anonymous("register", email=ADA, password="abc")
+
+
+async def register_taken_email(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.anonymous("register", email=ADA.upper(), password=PASSWORD)
+
+
+async def register_bad_email(scene: Scene) -> Result:
+    return await scene.anonymous("register", email="ada at example.com", password=PASSWORD)
+
+
+async def register_someone_elses_guest(scene: Scene) -> Result:
+    guest = expect(await scene.anonymous("loginAsGuest"), "LoginAsGuestPayload")
+    # Another page, without the guest's session, names that guest.
+    return await scene.anonymous("register", email=ADA, password=PASSWORD, options={"guestId": guest["member"]["id"]})
+
+
+async def register_without_email_under_confirmation(scene: Scene) -> Result:
+    await scene.settings(emailConfirmation=True, **USERNAME_IDENTITY)
+    options = {"contactInfo": {"customFields": {"username": "ada"}}}
+    return await scene.anonymous("register", email=None, password=PASSWORD, options=options)
+
+
+async def login_empty(scene: Scene) -> Result:
+    return await scene.anonymous("login", identity="  ", password=PASSWORD)
+
+
+async def login_wrong_password(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.anonymous("login", identity=ADA, password="not-the-password")
+
+
+async def login_blocked(scene: Scene) -> Result:
+    await scene.register(ADA)
+    expect(await scene.backend("blockByEmail", email=ADA), "BlockByEmailPayload")
+    return await scene.anonymous("login", identity=ADA, password=PASSWORD)
+
+
+async def login_pending(scene: Scene) -> Result:
+    await scene.settings(approval="MANUAL")
+    await scene.register(ADA)
+    return await scene.anonymous("login", identity=ADA, password=PASSWORD)
+
+
+async def login_unconfirmed(scene: Scene) -> Result:
+    await scene.settings(emailConfirmation=True)
+    await scene.register(ADA)
+    return await scene.anonymous("login", identity=ADA, password=PASSWORD)
+
+
+LOCKOUT_AFTER_TWO = {"lockout_threshold": 2}
+
+
+async def login_locked_out(scene: Scene) -> Result:
+    await scene.register(ADA)
+    for _ in range(2):
+        expect(await scene.anonymous("login", identity=ADA, password="a-guess"), "InvalidCredentialsError")
+    # Locked out now: even the right password is refused.
+    return await scene.anonymous("login", identity=ADA, password=PASSWORD)
+
+
+async def logout_twice(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    expect(await scene.as_member(session, "logout"), "LogoutPayload")
+    return await scene.as_member(session, "logout")  # the ended session signs nobody in
+
+
+async def guests_closed(scene: Scene) -> Result:
+    await scene.settings(enabled=False)
+    return await scene.anonymous("loginAsGuest")
+
+
+async def approve_by_token_unconfirmed(scene: Scene) -> Result:
+    await scene.settings(approval="MANUAL", emailConfirmation=True)
+    token = (await scene.register(ADA, backend=True))["approvalToken"]
+    assert token, "the backend gets the approval token"
+    return await scene.anonymous("approveByToken", token=token)
+
+
+async def approve_by_email_unconfirmed(scene: Scene) -> Result:
+    await scene.settings(emailConfirmation=True)
+    await scene.register(ADA)
+    return await scene.backend("approveByEmail", email=ADA)
+
+
+async def resend_confirmed(scene: Scene) -> Result:
+    await scene.settings(emailConfirmation=True)
+    await scene.register(ADA)
+    expect(await scene.anonymous("confirmEmail", token=await scene.link(Purpose.CONFIRM, ADA)), "ConfirmEmailPayload")
+    return await scene.anonymous("resendEmailConfirmation", email=ADA)
+
+
+async def resend_without_confirmation(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.anonymous("resendEmailConfirmation", email=ADA)
+
+
+async def resend_to_nobody(scene: Scene) -> Result:
+    await scene.settings(emailConfirmation=True)
+    await scene.register(ADA)
+    return await scene.anonymous("resendEmailConfirmation", email=NOBODY)
+
+
+def reset_with(new_password: str) -> Run:
+    async def run(scene: Scene) -> Result:
+        flow = LINK_FLOWS["resetPassword"]
+        await flow.member_with_token(scene)
+        token = await scene.link(Purpose.RESET, ADA)
+        return await scene.anonymous("resetPassword", token=token, newPassword=new_password)
+
+    return run
+
+
+async def reset_while_pending(scene: Scene) -> Result:
+    await scene.settings(approval="MANUAL")
+    await scene.register(ADA)
+    expect(await scene.anonymous("requestPasswordReset", email=ADA), "RequestPasswordResetPayload")
+    token = await scene.link(Purpose.RESET, ADA)
+    return await scene.anonymous("resetPassword", token=token, newPassword="brand-new-password")
+
+
+async def change_password_anonymously(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.anonymous("changePassword", currentPassword=PASSWORD, newPassword="brand-new-password")
+
+
+def change_password(current: str, new: str) -> Run:
+    async def run(scene: Scene) -> Result:
+        session = (await scene.register(ADA))["sessionToken"]
+        return await scene.as_member(session, "changePassword", currentPassword=current, newPassword=new)
+
+    return run
+
+
+async def update_someone_else(scene: Scene) -> Result:
+    bob = await scene.register(BOB, privacyStatus="PUBLIC")  # Ada may see Bob's public profile...
+    session = (await scene.register(ADA))["sessionToken"]
+    # ...but not change it.
+    return await scene.as_member(session, "updateMember", id=bob["member"]["id"], input={"nickname": "Mallory"})
+
+
+async def update_to_taken_slug(scene: Scene) -> Result:
+    bob = await scene.register(BOB)
+    ada = await scene.register(ADA)
+    taken = bob["member"]["profile"]["slug"]
+    return await scene.backend("updateMember", id=ada["member"]["id"], input={"slug": taken})
+
+
+async def update_blank_nickname(scene: Scene) -> Result:
+    ada = await scene.register(ADA)
+    return await scene.backend("updateMember", id=ada["member"]["id"], input={"nickname": "   "})
+
+
+async def change_login_email_to_bad(scene: Scene) -> Result:
+    ada = await scene.register(ADA)
+    return await scene.backend("changeLoginEmail", memberId=ada["member"]["id"], newEmail="ada@@example.com")
+
+
+async def change_login_email_to_taken(scene: Scene) -> Result:
+    await scene.register(BOB)
+    ada = await scene.register(ADA)
+    return await scene.backend("changeLoginEmail", memberId=ada["member"]["id"], newEmail=BOB)
+
+
+async def create_member_bad_email(scene: Scene) -> Result:
+    return await scene.backend("createMember", input={"email": "ada.example.com"})
+
+
+async def create_member_taken_email(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.backend("createMember", input={"email": ADA})
+
+
+def settings_refused(**changes: Any) -> Run:
+    async def run(scene: Scene) -> Result:
+        return await scene.backend("updateRegistrationSettings", input=changes)
+
+    return run
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("register", C.REGISTRATION_DISABLED): Scenario(register_closed),
+    ("register", C.UNKNOWN_PROPERTY): property_error("register", C.UNKNOWN_PROPERTY),
+    ("register", C.MISSING_PASSWORD): Scenario(register_empty_password),
+    ("register", C.REQUIRED_PROPERTY_MISSING): property_error("register", C.REQUIRED_PROPERTY_MISSING),
+    ("register", C.MISSING_IDENTITY): property_error("register", C.MISSING_IDENTITY),
+    ("register", C.REGISTRATION_ERROR): property_error("register", C.REGISTRATION_ERROR),
+    ("register", C.IDENTITY_TAKEN): Scenario(register_taken_email),
+    ("register", C.RESERVED_PROPERTY): property_error("register", C.RESERVED_PROPERTY),
+    ("register", C.EMAIL_FORMAT): Scenario(register_bad_email),
+    ("register", C.REQUIRED_PROPERTY_EMPTY): property_error("register", C.REQUIRED_PROPERTY_EMPTY),
+    ("register", C.DUPLICATE_PROPERTY): property_error("register", C.DUPLICATE_PROPERTY),
+    ("register", C.VALUE_TOO_LONG): property_error("register", C.VALUE_TOO_LONG),
+    ("register", C.PASSWORD_POLICY): Scenario(register_weak_password),
+    ("register", C.NOT_CONVERTIBLE): Scenario(register_someone_elses_guest),
+    ("register", C.INVALID_ARGUMENT): Scenario(register_too_many_phones, LONGER_LISTS),
+    ("register", C.EMAIL_REQUIRED): Scenario(register_without_email_under_confirmation),
+    ("register", C.RATE_LIMITED): rate_limited("register", email=ADA, password=PASSWORD),
+    ("login", C.EMPTY_CREDENTIALS): Scenario(login_empty),
+    ("login", C.INVALID_CREDENTIALS): Scenario(login_wrong_password),
+    ("login", C.LOGIN_DISABLED): Scenario(login_blocked),
+    ("login", C.PENDING_APPROVAL): Scenario(login_pending),
+    ("login", C.EMAIL_NOT_CONFIRMED): Scenario(login_unconfirmed),
+    ("login", C.ACCOUNT_LOCKED): Scenario(login_locked_out, LOCKOUT_AFTER_TWO),
+    ("login", C.RATE_LIMITED): rate_limited("login", identity=ADA, password=PASSWORD),
+    ("logout", C.NOT_LOGGED_IN): Scenario(logout_twice),
+    ("loginAsGuest", C.REGISTRATION_DISABLED): Scenario(guests_closed),
+    ("loginAsGuest", C.RATE_LIMITED): rate_limited("loginAsGuest"),
+    ("approveByToken", C.TOKEN_INVALID): forged_token("approveByToken"),
+    ("approveByToken", C.TOKEN_EXPIRED): expired_token("approveByToken"),
+    ("approveByToken", C.TOKEN_USED): used_token("approveByToken"),
+    ("approveByToken", C.LOGIN_DISABLED): token_of_blocked_member("approveByToken"),
+    ("approveByToken", C.MEMBER_NOT_FOUND): token_of_deleted_member("approveByToken"),
+    ("approveByToken", C.EMAIL_NOT_CONFIRMED): Scenario(approve_by_token_unconfirmed),
+    ("approveByToken", C.RATE_LIMITED): token_rate_limited("approveByToken"),
+    ("approveByEmail", C.MEMBER_NOT_FOUND): unknown_member("approveByEmail", by_email),
+    ("approveByEmail", C.NOT_ALLOWED): anonymous_caller("approveByEmail", by_email),
+    ("approveByEmail", C.EMAIL_NOT_CONFIRMED): Scenario(approve_by_email_unconfirmed),
+    ("blockByEmail", C.MEMBER_NOT_FOUND): unknown_member("blockByEmail", by_email),
+    ("blockByEmail", C.NOT_ALLOWED): anonymous_caller("blockByEmail", by_email),
+    ("approveMember", C.MEMBER_NOT_FOUND): unknown_member("approveMember", by_id),
+    ("approveMember", C.NOT_ALLOWED): anonymous_caller("approveMember", by_id),
+    ("approveMember", C.LOGIN_DISABLED): blocked_member("approveMember", by_id),
+    ("blockMember", C.MEMBER_NOT_FOUND): unknown_member("blockMember", by_id),
+    ("blockMember", C.NOT_ALLOWED): anonymous_caller("blockMember", by_id),
+    ("unblockMember", C.MEMBER_NOT_FOUND): unknown_member("unblockMember", by_id),
+    ("unblockMember", C.NOT_ALLOWED): anonymous_caller("unblockMember", by_id),
+    ("confirmEmail", C.TOKEN_INVALID): forged_token("confirmEmail"),
+    ("confirmEmail", C.TOKEN_EXPIRED): expired_token("confirmEmail"),
+    ("confirmEmail", C.TOKEN_USED): used_token("confirmEmail"),
+    ("confirmEmail", C.LOGIN_DISABLED): token_of_blocked_member("confirmEmail"),
+    ("confirmEmail", C.MEMBER_NOT_FOUND): token_of_deleted_member("confirmEmail"),
+    ("confirmEmail", C.RATE_LIMITED): token_rate_limited("confirmEmail"),
+    ("resendEmailConfirmation", C.EMAIL_ALREADY_CONFIRMED): Scenario(resend_confirmed),
+    ("resendEmailConfirmation", C.EMAIL_CONFIRMATION_DISABLED): Scenario(resend_without_confirmation),
+    ("resendEmailConfirmation", C.NO_ACCOUNT_WITH_EMAIL): Scenario(resend_to_nobody),
+    ("resendEmailConfirmation", C.RATE_LIMITED): rate_limited("resendEmailConfirmation", email=ADA),
+    ("sendSetPasswordEmail", C.NOT_ALLOWED): anonymous_caller("sendSetPasswordEmail", by_email),
+    ("sendSetPasswordEmail", C.MEMBER_NOT_FOUND): unknown_member("sendSetPasswordEmail", by_email),
+    ("requestPasswordReset", C.RATE_LIMITED): rate_limited("requestPasswordReset", email=ADA),
+    ("resetPassword", C.TOKEN_INVALID): forged_token("resetPassword"),
+    ("resetPassword", C.TOKEN_EXPIRED): expired_token("resetPassword"),
+    ("resetPassword", C.TOKEN_USED): used_token("resetPassword"),
+    ("resetPassword", C.LOGIN_DISABLED): token_of_blocked_member("resetPassword"),
+    ("resetPassword", C.MEMBER_NOT_FOUND): token_of_deleted_member("resetPassword"),
+    ("resetPassword", C.MISSING_PASSWORD): Scenario(reset_with("")),
+    ("resetPassword", C.PASSWORD_POLICY): Scenario(reset_with("é-is-not-ascii")),
+    ("resetPassword", C.PENDING_APPROVAL): Scenario(reset_while_pending),
+    ("resetPassword", C.RATE_LIMITED): token_rate_limited("resetPassword"),
+    ("changePassword", C.NOT_LOGGED_IN): Scenario(change_password_anonymously),
+    ("changePassword", C.WRONG_CURRENT_PASSWORD): Scenario(change_password("not-the-password", "brand-new-password")),
+    ("changePassword", C.MISSING_PASSWORD): Scenario(change_password(PASSWORD, "")),
+    ("changePassword", C.PASSWORD_POLICY): Scenario(change_password(PASSWORD, "abc")),
+    ("changePassword", C.RATE_LIMITED): Scenario(change_password_too_often, LIMITED),
+    ("updateMember", C.NOT_ALLOWED): Scenario(update_someone_else),
+    ("updateMember", C.MEMBER_NOT_FOUND): unknown_member(
+        "updateMember", lambda m: {**by_id(m), "input": {"title": "x"}}
+    ),
+    ("updateMember", C.SLUG_TAKEN): Scenario(update_to_taken_slug),
+    ("updateMember", C.RESERVED_PROPERTY): property_error("updateMember", C.RESERVED_PROPERTY),
+    ("updateMember", C.DUPLICATE_PROPERTY): property_error("updateMember", C.DUPLICATE_PROPERTY),
+    ("updateMember", C.UNKNOWN_PROPERTY): property_error("updateMember", C.UNKNOWN_PROPERTY),
+    ("updateMember", C.REQUIRED_PROPERTY_MISSING): property_error("updateMember", C.REQUIRED_PROPERTY_MISSING),
+    ("updateMember", C.REQUIRED_PROPERTY_EMPTY): property_error("updateMember", C.REQUIRED_PROPERTY_EMPTY),
+    ("updateMember", C.MISSING_IDENTITY): property_error("updateMember", C.MISSING_IDENTITY),
+    ("updateMember", C.VALUE_TOO_LONG): property_error("updateMember", C.VALUE_TOO_LONG),
+    ("updateMember", C.REGISTRATION_ERROR): property_error("updateMember", C.REGISTRATION_ERROR),
+    ("updateMember", C.INVALID_ARGUMENT): Scenario(update_blank_nickname),
+    ("changeLoginEmail", C.NOT_ALLOWED): anonymous_caller(
+        "changeLoginEmail", lambda m: {"memberId": m["id"], "newEmail": NOBODY}
+    ),
+    ("changeLoginEmail", C.MEMBER_NOT_FOUND): unknown_member(
+        "changeLoginEmail", lambda m: {"memberId": m["id"], "newEmail": NOBODY}
+    ),
+    ("changeLoginEmail", C.EMAIL_FORMAT): Scenario(change_login_email_to_bad),
+    ("changeLoginEmail", C.IDENTITY_TAKEN): Scenario(change_login_email_to_taken),
+    ("deleteMember", C.NOT_ALLOWED): anonymous_caller("deleteMember", by_id),
+    ("deleteMember", C.MEMBER_NOT_FOUND): unknown_member("deleteMember", by_id),
+    ("createMember", C.NOT_ALLOWED): anonymous_caller("createMember", lambda m: {"input": {"email": NOBODY}}),
+    ("createMember", C.EMAIL_FORMAT): Scenario(create_member_bad_email),
+    ("createMember", C.IDENTITY_TAKEN): Scenario(create_member_taken_email),
+    ("createMember", C.RESERVED_PROPERTY): property_error("createMember", C.RESERVED_PROPERTY),
+    ("createMember", C.DUPLICATE_PROPERTY): property_error("createMember", C.DUPLICATE_PROPERTY),
+    ("createMember", C.UNKNOWN_PROPERTY): property_error("createMember", C.UNKNOWN_PROPERTY),
+    ("createMember", C.REQUIRED_PROPERTY_MISSING): property_error("createMember", C.REQUIRED_PROPERTY_MISSING),
+    ("createMember", C.REQUIRED_PROPERTY_EMPTY): property_error("createMember", C.REQUIRED_PROPERTY_EMPTY),
+    ("createMember", C.MISSING_IDENTITY): property_error("createMember", C.MISSING_IDENTITY),
+    ("createMember", C.VALUE_TOO_LONG): property_error("createMember", C.VALUE_TOO_LONG),
+    ("createMember", C.REGISTRATION_ERROR): property_error("createMember", C.REGISTRATION_ERROR),
+    ("createMember", C.INVALID_ARGUMENT): Scenario(create_member_too_many_phones, LONGER_LISTS),
+    ("updateRegistrationSettings", C.NOT_ALLOWED): anonymous_caller(
+        "updateRegistrationSettings", lambda m: {"input": {"enabled": False}}
+    ),
+    ("updateRegistrationSettings", C.RESERVED_PROPERTY): Scenario(
+        settings_refused(declaredProperties=[{"name": "id"}])
+    ),
+    ("updateRegistrationSettings", C.DUPLICATE_PROPERTY): Scenario(
+        settings_refused(declaredProperties=[{"name": "hobby"}, {"name": "Hobby"}])
+    ),
+    ("updateRegistrationSettings", C.REGISTRATION_ERROR): Scenario(
+        settings_refused(declaredProperties=[{"name": "hobby", "maxLength": 0}])
+    ),
+}
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=PAIRS, ids=str)
+def pair(request: pytest.FixtureRequest) -> Pair:
+    return request.param
+
+
+@pytest.fixture
+def settings(settings: Config, pair: Pair) -> Config:
+    """The test settings with the changes the pair's scenario builds its app with."""
+    chosen = SCENARIOS.get(pair.key)
+    return replace(settings, **chosen.config) if chosen is not None else settings
+
+
+async def test_the_mutation_answers_each_error_its_union_lists(
+    pair: Pair, gql: GraphQLClient, services: Services
+) -> None:
+    chosen = SCENARIOS.get(pair.key)
+    if chosen is None:
+        pytest.fail(
+            f"{pair.mutation}'s result union lists {pair.type_name} ({int(pair.code)}), and no scenario here "
+            f"produces it: add one to SCENARIOS, or take the code out of the union if no request can produce it"
+        )
+    scene = Scene(gql, services)
+    result = await chosen.run(scene)
+    assert scene.answers[-1] == (pair.mutation, result), "a scenario ends with the mutation of its pair"
+    assert result["__typename"] == pair.type_name, result
+    assert result["code"] == int(pair.code), result
+    assert result["reason"] == pair.code.name, result
+    assert result["message"], result
+    if pair.retryable:
+        assert result["retryAfter"] >= 1, result
+
+
+def test_every_scenario_is_for_an_error_a_union_lists() -> None:
+    """A code taken out of a union takes its scenario with it."""
+    listed = {pair.key for pair in PAIRS}
+    assert [key for key in SCENARIOS if key not in listed] == []
