@@ -619,6 +619,235 @@ def settings_refused(**changes: Any) -> Run:
     return run
 
 
+# --- roles, badges, API keys ---------------------------------------------------------------------
+
+ZERO_ID = "00000000-0000-0000-0000-000000000000"
+
+
+async def built_in_role(scene: Scene, name: str) -> str:
+    """The id of the role named ``name`` (built in, or made by the scenario)."""
+    body = await scene.client.backend("{ roles { id name } }")
+    return next(role["id"] for role in body["data"]["roles"] if role["name"] == name)
+
+
+async def new_role(scene: Scene, name: str, *permissions: str) -> str:
+    made = await scene.client.backend(
+        "mutation ($input: RoleInput!) { createRole(input: $input) { ... on RolePayload { role { id } } } }",
+        {"input": {"name": name, "title": name, "permissions": list(permissions)}},
+    )
+    return str(made["data"]["createRole"]["role"]["id"])
+
+
+async def delegate(scene: Scene, *permissions: str) -> tuple[str, str]:
+    """Ada, signed in, holding a role with ``permissions`` (and nothing else): (her session, her id)."""
+    ada = await scene.register(ADA)
+    role = await new_role(scene, "delegates", *permissions)
+    expect(await scene.backend("assignRole", roleId=role, memberId=ada["member"]["id"]), "AssignRolePayload")
+    return ada["sessionToken"], ada["member"]["id"]
+
+
+def anonymously(mutation: str, **variables: Any) -> Scenario:
+    """Page code without a key or session: 3029."""
+
+    async def run(scene: Scene) -> Result:
+        return await scene.anonymous(mutation, **variables)
+
+    return Scenario(run)
+
+
+def as_backend(mutation: str, **variables: Any) -> Scenario:
+    """The backend names something nobody has, or sends what the rule refuses."""
+
+    async def run(scene: Scene) -> Result:
+        return await scene.backend(mutation, **variables)
+
+    return Scenario(run)
+
+
+async def create_role_twice(scene: Scene) -> Result:
+    await new_role(scene, "editors")
+    return await scene.backend("createRole", input={"name": "Editors", "title": "Editors again"})
+
+
+async def create_role_beyond_holdings(scene: Scene) -> Result:
+    session, _ = await delegate(scene, "ROLES_MANAGE")
+    return await scene.as_member(
+        session, "createRole", input={"name": "x", "title": "x", "permissions": ["MEMBERS_DELETE"]}
+    )
+
+
+async def rename_to_taken(scene: Scene) -> Result:
+    await new_role(scene, "editors")
+    writers = await new_role(scene, "writers")
+    return await scene.backend("updateRole", id=writers, input={"name": "EDITORS"})
+
+
+async def change_admin(scene: Scene) -> Result:
+    return await scene.backend("updateRole", id=await built_in_role(scene, "admin"), input={"title": "Boss"})
+
+
+async def widen_own_role(scene: Scene) -> Result:
+    session, _ = await delegate(scene, "ROLES_MANAGE")
+    role = await built_in_role(scene, "delegates")
+    return await scene.as_member(
+        session, "updateRole", id=role, input={"permissions": ["ROLES_MANAGE", "MEMBERS_DELETE"]}
+    )
+
+
+async def bad_color(scene: Scene) -> Result:
+    role = await new_role(scene, "editors")
+    return await scene.backend("updateRole", id=role, input={"color": "not a color!"})
+
+
+async def delete_built_in(scene: Scene) -> Result:
+    return await scene.backend("deleteRole", id=await built_in_role(scene, "GuestUser"))
+
+
+async def delete_mightier_role(scene: Scene) -> Result:
+    mighty = await new_role(scene, "mighty", "MEMBERS_DELETE")
+    session, _ = await delegate(scene, "ROLES_MANAGE")
+    return await scene.as_member(session, "deleteRole", id=mighty)
+
+
+def assign_scenarios(mutation: str) -> dict[tuple[str, ErrorCode], Scenario]:
+    async def unknown_role(scene: Scene) -> Result:
+        ada = await scene.register(ADA)
+        return await scene.backend(mutation, roleId=ZERO_ID, memberId=ada["member"]["id"])
+
+    async def unknown_member_(scene: Scene) -> Result:
+        role = await new_role(scene, "editors")
+        return await scene.backend(mutation, roleId=role, memberId=ZERO_ID)
+
+    async def computed(scene: Scene) -> Result:
+        ada = await scene.register(ADA)
+        role = await built_in_role(scene, "AuthenticatedUser")
+        return await scene.backend(mutation, roleId=role, memberId=ada["member"]["id"])
+
+    async def escalate(scene: Scene) -> Result:
+        session, me = await delegate(scene, "ROLES_MANAGE")
+        return await scene.as_member(session, mutation, roleId=await built_in_role(scene, "admin"), memberId=me)
+
+    return {
+        (mutation, C.NOT_ALLOWED): anonymously(mutation, roleId=ZERO_ID, memberId=ZERO_ID),
+        (mutation, C.ROLE_NOT_FOUND): Scenario(unknown_role),
+        (mutation, C.MEMBER_NOT_FOUND): Scenario(unknown_member_),
+        (mutation, C.BUILT_IN_ROLE): Scenario(computed),
+        (mutation, C.CANNOT_GRANT): Scenario(escalate),
+    }
+
+
+async def badge_id(scene: Scene, title: str = "Star", **more: Any) -> str:
+    made = await scene.client.backend(
+        "mutation ($input: BadgeInput!) { createBadge(input: $input) { ... on BadgePayload { badge { id } } } }",
+        {"input": {"title": title, **more}},
+    )
+    return str(made["data"]["createBadge"]["badge"]["id"])
+
+
+async def create_badge_twice(scene: Scene) -> Result:
+    await badge_id(scene, "Star")
+    return await scene.backend("createBadge", input={"title": "Star!"})
+
+
+async def badge_with_mightier_role(scene: Scene, mutation: str) -> Result:
+    mighty = await new_role(scene, "mighty", "MEMBERS_DELETE")
+    session, me = await delegate(scene, "BADGES_MANAGE")
+    if mutation == "createBadge":
+        return await scene.as_member(session, mutation, input={"title": "Mine", "roleId": mighty})
+    badge = await badge_id(scene, "Janitor", roleId=mighty)
+    if mutation == "updateBadge":
+        return await scene.as_member(session, mutation, id=badge, input={"title": "Renamed"})
+    if mutation == "deleteBadge":
+        return await scene.as_member(session, mutation, id=badge)
+    return await scene.as_member(session, mutation, badgeId=badge, memberIds=[me])
+
+
+async def update_badge_to_taken_slug(scene: Scene) -> Result:
+    await badge_id(scene, "Star")
+    other = await badge_id(scene, "Moon")
+    return await scene.backend("updateBadge", id=other, input={"slug": "star"})
+
+
+async def badge_unknown_role(scene: Scene, mutation: str) -> Result:
+    if mutation == "createBadge":
+        return await scene.backend(mutation, input={"title": "Star", "roleId": ZERO_ID})
+    return await scene.backend(mutation, id=await badge_id(scene), input={"roleId": ZERO_ID})
+
+
+async def badge_bad_input(scene: Scene, mutation: str) -> Result:
+    if mutation == "createBadge":
+        return await scene.backend(mutation, input={"title": "Star", "backgroundColor": "not a color!"})
+    if mutation == "updateBadge":
+        return await scene.backend(mutation, id=await badge_id(scene), input={"slug": "Not A Slug"})
+    return await scene.backend(mutation, badgeId=await badge_id(scene), memberIds=[])
+
+
+async def key_beyond_holdings(scene: Scene) -> Result:
+    session, _ = await delegate(scene, "API_KEYS_MANAGE")
+    return await scene.as_member(session, "createApiKey", input={"name": "x", "permissions": ["MEMBERS_DELETE"]})
+
+
+async def key_without_a_name(scene: Scene) -> Result:
+    return await scene.backend("createApiKey", input={"name": "  ", "permissions": ["MEMBERS_READ"]})
+
+
+async def revoke_mightier_key(scene: Scene) -> Result:
+    made = await scene.client.backend(
+        'mutation { createApiKey(input: {name: "ops", permissions: [MEMBERS_DELETE]}) { ... on CreateApiKeyPayload { apiKey { id } } } }'
+    )
+    key = made["data"]["createApiKey"]["apiKey"]["id"]
+    session, _ = await delegate(scene, "API_KEYS_MANAGE")
+    return await scene.as_member(session, "revokeApiKey", id=key)
+
+
+ACCESS_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("createRole", C.NOT_ALLOWED): anonymously("createRole", input={"name": "x", "title": "x"}),
+    ("createRole", C.ROLE_NAME_TAKEN): Scenario(create_role_twice),
+    ("createRole", C.CANNOT_GRANT): Scenario(create_role_beyond_holdings),
+    ("createRole", C.INVALID_ARGUMENT): as_backend("createRole", input={"name": "9lives", "title": "x"}),
+    ("updateRole", C.NOT_ALLOWED): anonymously("updateRole", id=ZERO_ID, input={}),
+    ("updateRole", C.ROLE_NOT_FOUND): as_backend("updateRole", id=ZERO_ID, input={"title": "x"}),
+    ("updateRole", C.ROLE_NAME_TAKEN): Scenario(rename_to_taken),
+    ("updateRole", C.BUILT_IN_ROLE): Scenario(change_admin),
+    ("updateRole", C.CANNOT_GRANT): Scenario(widen_own_role),
+    ("updateRole", C.INVALID_ARGUMENT): Scenario(bad_color),
+    ("deleteRole", C.NOT_ALLOWED): anonymously("deleteRole", id=ZERO_ID),
+    ("deleteRole", C.ROLE_NOT_FOUND): as_backend("deleteRole", id=ZERO_ID),
+    ("deleteRole", C.BUILT_IN_ROLE): Scenario(delete_built_in),
+    ("deleteRole", C.CANNOT_GRANT): Scenario(delete_mightier_role),
+    **assign_scenarios("assignRole"),
+    **assign_scenarios("removeRole"),
+    ("createBadge", C.NOT_ALLOWED): anonymously("createBadge", input={"title": "x"}),
+    ("createBadge", C.ROLE_NOT_FOUND): Scenario(partial(badge_unknown_role, mutation="createBadge")),
+    ("createBadge", C.SLUG_TAKEN): Scenario(create_badge_twice),
+    ("createBadge", C.CANNOT_GRANT): Scenario(partial(badge_with_mightier_role, mutation="createBadge")),
+    ("createBadge", C.INVALID_ARGUMENT): Scenario(partial(badge_bad_input, mutation="createBadge")),
+    ("updateBadge", C.NOT_ALLOWED): anonymously("updateBadge", id=ZERO_ID, input={}),
+    ("updateBadge", C.BADGE_NOT_FOUND): as_backend("updateBadge", id=ZERO_ID, input={"title": "x"}),
+    ("updateBadge", C.ROLE_NOT_FOUND): Scenario(partial(badge_unknown_role, mutation="updateBadge")),
+    ("updateBadge", C.SLUG_TAKEN): Scenario(update_badge_to_taken_slug),
+    ("updateBadge", C.CANNOT_GRANT): Scenario(partial(badge_with_mightier_role, mutation="updateBadge")),
+    ("updateBadge", C.INVALID_ARGUMENT): Scenario(partial(badge_bad_input, mutation="updateBadge")),
+    ("deleteBadge", C.NOT_ALLOWED): anonymously("deleteBadge", id=ZERO_ID),
+    ("deleteBadge", C.BADGE_NOT_FOUND): as_backend("deleteBadge", id=ZERO_ID),
+    ("deleteBadge", C.CANNOT_GRANT): Scenario(partial(badge_with_mightier_role, mutation="deleteBadge")),
+    ("assignBadge", C.NOT_ALLOWED): anonymously("assignBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+    ("assignBadge", C.BADGE_NOT_FOUND): as_backend("assignBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+    ("assignBadge", C.CANNOT_GRANT): Scenario(partial(badge_with_mightier_role, mutation="assignBadge")),
+    ("assignBadge", C.INVALID_ARGUMENT): Scenario(partial(badge_bad_input, mutation="assignBadge")),
+    ("removeBadge", C.NOT_ALLOWED): anonymously("removeBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+    ("removeBadge", C.BADGE_NOT_FOUND): as_backend("removeBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+    ("removeBadge", C.CANNOT_GRANT): Scenario(partial(badge_with_mightier_role, mutation="removeBadge")),
+    ("removeBadge", C.INVALID_ARGUMENT): Scenario(partial(badge_bad_input, mutation="removeBadge")),
+    ("createApiKey", C.NOT_ALLOWED): anonymously("createApiKey", input={"name": "x", "permissions": []}),
+    ("createApiKey", C.CANNOT_GRANT): Scenario(key_beyond_holdings),
+    ("createApiKey", C.INVALID_ARGUMENT): Scenario(key_without_a_name),
+    ("revokeApiKey", C.NOT_ALLOWED): anonymously("revokeApiKey", id=ZERO_ID),
+    ("revokeApiKey", C.API_KEY_NOT_FOUND): as_backend("revokeApiKey", id=ZERO_ID),
+    ("revokeApiKey", C.CANNOT_GRANT): Scenario(revoke_mightier_key),
+}
+
+
 # --- the table ----------------------------------------------------------------------------------
 
 SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
@@ -743,6 +972,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ("updateRegistrationSettings", C.REGISTRATION_ERROR): Scenario(
         settings_refused(declaredProperties=[{"name": "hobby", "maxLength": 0}])
     ),
+    **ACCESS_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------
