@@ -112,6 +112,18 @@ class Settings:
     persisted_queries: str = "apq"
     # The safelist: GraphQL Code Generator's persisted-documents.json ({"<sha256>": "<document>"}).
     persisted_queries_manifest: str = ""
+    # --- subscriptions over WebSocket (gql/api/websocket.py, docs/subscriptions.md) ---
+    # Open WebSockets one client address may hold on one server process (each holds a socket,
+    # a task and a queue per subscription there; a shared count would outlive a crashed process).
+    subscription_connections_per_address: int = 10
+    # Operations one WebSocket may run at once.
+    subscriptions_per_connection: int = 20
+    # Seconds a new WebSocket has to send connection_init before it is closed (4408).
+    subscription_init_timeout_seconds: int = 10
+    # Events that may wait for one subscriber; one more and the subscriber is closed as too slow.
+    subscription_queue_size: int = 100
+    # How often each process reads new member_event rows on SQLite without Redis, while someone subscribes.
+    event_poll_seconds: float = 0.2
 
     @property
     def link_base(self) -> str:
@@ -263,4 +275,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_list_items=_int(get("MAX_LIST_ITEMS") or "100", "MAX_LIST_ITEMS", 1, 100_000),
         persisted_queries=persisted_queries,
         persisted_queries_manifest=manifest,
+        subscription_connections_per_address=_int(
+            get("SUBSCRIPTION_CONNECTIONS_PER_ADDRESS") or "10", "SUBSCRIPTION_CONNECTIONS_PER_ADDRESS", 1, 100_000
+        ),
+        subscriptions_per_connection=_int(
+            get("SUBSCRIPTIONS_PER_CONNECTION") or "20", "SUBSCRIPTIONS_PER_CONNECTION", 1, 10_000
+        ),
+        subscription_init_timeout_seconds=_int(
+            get("SUBSCRIPTION_INIT_TIMEOUT_SECONDS") or "10", "SUBSCRIPTION_INIT_TIMEOUT_SECONDS", 1, 3600
+        ),
+        subscription_queue_size=_int(get("SUBSCRIPTION_QUEUE_SIZE") or "100", "SUBSCRIPTION_QUEUE_SIZE", 1, 100_000),
     )

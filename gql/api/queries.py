@@ -125,7 +125,7 @@ async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]
     views = await members.get_members(caller, ids)
     found: list[Node | None] = [any_member(view) if view is not None else None for view in views]
     missing = [i for i, node in enumerate(found) if node is None]
-    if missing and caller.is_backend:
+    if missing and events.may_read(caller):
         records = await events.get_events(caller, [ids[i] for i in missing])
         for i, event in zip(missing, records, strict=True):
             found[i] = MemberEvent.from_domain(event) if event is not None else None

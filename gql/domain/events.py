@@ -1,6 +1,9 @@
 """The audit trail: every state change of a member, written in the change's transaction.
 
-Each event is also queued as a signed webhook call when ``MEMBERS_WEBHOOK_URL`` is set.
+Each event is also queued as a signed webhook call when ``MEMBERS_WEBHOOK_URL`` is set, and
+published to live subscribers in every process once its transaction commits
+(gql/domain/event_feed.py). Who may read events, listed or live, is ``require_reader``'s
+one rule.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from gql.domain.caller import Caller, CallerKind
 from gql.domain.cursors import Cursors, Listing
 from gql.domain.lookup import parse_id
 from gql.domain.outbox import queue_webhook
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
 from gql.domain.services import Services
 from gql.domain.statuses import Described
@@ -46,15 +50,17 @@ async def record(
     kind: EventKind,
     **data: Any,
 ) -> MemberEvent:
-    event = await MemberEvent.create(
+    event = MemberEvent(
+        id=uuid.uuid4(),
         member_id=member_id,
         kind=kind.value,
         actor=caller.kind.value,
         actor_member_id=caller.member_id,
         data=data,
         created_at=datetime.now(timezone.utc),
-        using_db=connection,
     )
+    # Written by the feed's channel, which also publishes it to subscribers once committed.
+    await services.event_feed.store(event, connection)
     await queue_webhook(
         services,
         connection,
@@ -69,6 +75,18 @@ async def record(
         },
     )
     return event
+
+
+def may_read(caller: Caller) -> bool:
+    """Who may read the audit trail, listed (``memberEvents``, ``node``) or live (the subscription).
+
+    The backend today; a role's EVENTS_READ permission once roles exist: this is the one place to say so."""
+    return caller.is_backend
+
+
+def require_reader(caller: Caller) -> None:
+    if not may_read(caller):
+        raise DomainError(ErrorCode.NOT_ALLOWED, "Only the backend (X-Api-Key) may read member events.")
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,7 @@ def _keyset(member_id: uuid.UUID) -> Keyset:
 
 async def list_events(caller: Caller, cursors: Cursors, member_id: str, request: PageRequest) -> Page[EventRecord]:
     """A member's audit trail, oldest first (``last`` gives the newest); one SELECT a page."""
-    caller.require_backend()
+    require_reader(caller)
     parsed = parse_id(member_id)
     query = MemberEvent.filter(member_id=parsed) if parsed is not None else MemberEvent.filter(id__in=[])
     rows, encoded, has_next, has_previous = await keyset_page(
@@ -118,8 +136,8 @@ async def list_events(caller: Caller, cursors: Cursors, member_id: str, request:
 
 
 async def get_events(caller: Caller, event_ids: list[str]) -> list[EventRecord | None]:
-    """Events by id in one SELECT (backend only), in the order asked; None for each unknown id."""
-    caller.require_backend()
+    """Events by id in one SELECT (readers only), in the order asked; None for each unknown id."""
+    require_reader(caller)
     check_page_size(len(event_ids), "ids")
     parsed = [parse_id(value) for value in event_ids]
     wanted = [value for value in parsed if value is not None]
