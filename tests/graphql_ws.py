@@ -54,7 +54,7 @@ class Socket:
             assert self.closed is not None
             return self.closed
 
-    async def subscribe(self, query: str, variables: dict[str, Any] | None = None, **extra: Any) -> str:
+    async def subscribe(self, query: str | None, variables: dict[str, Any] | None = None, **extra: Any) -> str:
         operation_id = str(next(self._ids))
         payload = {"query": query, "variables": variables or {}, **extra}
         await self.send({"id": operation_id, "type": "subscribe", "payload": payload})
@@ -140,8 +140,9 @@ async def open_socket(
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.connect((host, int(port)))
-        # max_queue=1: the client library stops reading the socket once one message waits unread.
-        options.update(sock=sock, max_queue=1)
+        # max_queue=1: the client library stops reading the socket once one message waits unread;
+        # no compression: the server's repetitive messages would otherwise shrink to a few bytes.
+        options.update(sock=sock, max_queue=1, compression=None)
     connection = await connect(
         url,
         subprotocols=subprotocols or [PROTOCOL],  # type: ignore[list-item]

@@ -26,8 +26,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from graphql import GraphQLError
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 
 from gql.api.context import Context
@@ -209,6 +212,24 @@ class SubscriptionConnection(BaseGraphQLTransportWSHandler[Context, None]):
             finally:
                 waiting.cancel()
 
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        """Strawberry's, plus the one failure its stream lets through: a document that does not
+        parse, raised by the parser cache's hook (gql/api/extensions.py) before Strawberry's own
+        parse guard. Answered as over HTTP: an ``error`` with code 3250 (3255 over the token limit)."""
+        try:
+            await super().run_operation(operation)
+        except GraphQLSyntaxError:
+            pass  # answered by handle_task_exception below, before Strawberry's "complete"
+
+    async def handle_task_exception(self, error: Exception) -> None:
+        if isinstance(error, GraphQLSyntaxError):
+            operation_id = next((i for i, op in self.operations.items() if op.task is asyncio.current_task()), None)
+            if operation_id is not None:
+                operation = self.operations[operation_id]
+                await operation.send_initial_errors([error])
+            return
+        await super().handle_task_exception(error)
+
     async def _refuse(self, operation_id: str, message: str, code: ErrorCode, **extensions: object) -> None:
         error = GraphQLError(message, extensions={**code.extensions(), **extensions})
         await self.send_message({"id": operation_id, "type": "error", "payload": [error.formatted]})
@@ -218,6 +239,7 @@ class SubscriptionConnection(BaseGraphQLTransportWSHandler[Context, None]):
     def close_soon(self, code: int, reason: str) -> None:
         """End every operation and close the socket; safe to call from a listener's callback."""
         if self._closing is None:
+            logger.warning("closing a WebSocket of %s (%d): %s", self.context.address, code, reason)
             self._closing = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:

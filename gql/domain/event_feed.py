@@ -130,7 +130,7 @@ class EventFeed:
         for subscriber in list(self._subscribers):
             if not subscriber.offer(event):
                 self._subscribers.discard(subscriber)
-                logger.warning("subscriber closed: %d events were waiting for it", self.queue_size)
+                logger.debug("subscriber dropped: %d events were waiting for it", self.queue_size)
                 subscriber.drop()  # its owner then closes it, which stops the listener if it was the last
 
     async def close(self) -> None:
