@@ -179,6 +179,9 @@ class SubscriptionConnection(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_subscribe(message)  # closes with 4401 / 4409
             return
         payload = message["payload"]
+        if not isinstance(payload, dict):
+            await self.handle_invalid_message("Failed to parse message")  # 4400, as Strawberry's
+            return
         limit = self.server.max_subscriptions
         if len(self.operations) >= limit:
             await self._refuse(

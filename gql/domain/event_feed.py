@@ -101,9 +101,7 @@ class EventFeed:
         self._subscribers.add(subscriber)
         if self._listener is None:
             self._ready.clear()
-            self._listener = asyncio.get_running_loop().create_task(
-                self.channel.listen(self._deliver, self._ready), name="event-listener"
-            )
+            self._listener = asyncio.get_running_loop().create_task(self._listen(), name="event-listener")
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -124,6 +122,17 @@ class EventFeed:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    async def _listen(self) -> None:
+        """The channel's listener, restarted should it ever fail for a reason it does not handle
+        itself (outages it does): subscribers must not wait forever on a listener that died."""
+        while True:
+            try:
+                await self.channel.listen(self._deliver, self._ready)
+            except Exception:
+                logger.exception("event listener failed; restarting it")
+                self._ready.clear()
+                await asyncio.sleep(1.0)
 
     def _deliver(self, row: MemberEvent) -> None:
         event = EventRecord.of(row)
