@@ -94,7 +94,9 @@ class Socket:
             assert self.closed is not None
             return self.closed
 
-    async def _wait_for(self, operation_id: str | None, kind: str | None, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+    async def _wait_for(
+        self, operation_id: str | None, kind: str | None, timeout: float = WAIT_SECONDS
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             queue = self._messages[operation_id]

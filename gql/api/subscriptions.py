@@ -41,7 +41,8 @@ class Subscription:
         self,
         info: Info[Context, None],
         member_id: Annotated[
-            strawberry.ID | None, strawberry.argument(description="Only this member's events (default: every member's).")
+            strawberry.ID | None,
+            strawberry.argument(description="Only this member's events (default: every member's)."),
         ] = None,
         kinds: Annotated[
             list[MemberEventKind] | None,  # type: ignore[valid-type]

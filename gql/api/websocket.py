@@ -211,7 +211,9 @@ class SubscriptionConnection(BaseGraphQLTransportWSHandler[Context, None]):
         if operation is not None and operation.task is not None:
             waiting = asyncio.ensure_future(live.wait())
             try:
-                await asyncio.wait({waiting, operation.task}, timeout=LIVE_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {waiting, operation.task}, timeout=LIVE_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 waiting.cancel()
 

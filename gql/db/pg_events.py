@@ -34,7 +34,7 @@ logger = logging.getLogger("gql.events")
 CHANNEL = "member_events"
 MAX_PAYLOAD_BYTES = 7999  # PostgreSQL: "shorter than 8000 bytes"
 HEALTH_SECONDS = 2.0
-# Notifications received and not yet handed out; past this the listener has fallen far behind.
+# Notifications waiting to be handed out; past this the listener has fallen far behind.
 MAX_PENDING = 10_000
 
 # One statement: the row, and the notification that goes out with its COMMIT. The casts say
@@ -55,7 +55,9 @@ class PostgresEvents:
     def __init__(self, database_url: str) -> None:
         credentials = expand_db_url(database_url)["credentials"]
         self.connect_args: dict[str, Any] = {
-            key: credentials[key] for key in ("host", "port", "user", "password", "database", "ssl") if key in credentials
+            key: credentials[key]
+            for key in ("host", "port", "user", "password", "database", "ssl")
+            if key in credentials
         }
 
     async def store(self, row: MemberEvent, connection: BaseDBAsyncClient | None) -> None:
@@ -77,15 +79,17 @@ class PostgresEvents:
 
     async def listen(self, deliver: Deliver, ready: asyncio.Event) -> None:
         backoff = Backoff(logger.warning, "PostgreSQL")
+        # Notifications received and not yet handed out (those of a lost connection included:
+        # they were committed).
+        pending: asyncio.Queue[str] = asyncio.Queue(MAX_PENDING)
+
+        def received(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+            try:
+                pending.put_nowait(payload)
+            except asyncio.QueueFull:
+                logger.warning("event listener behind: an event notification was dropped")
+
         while True:
-            pending: asyncio.Queue[str] = asyncio.Queue(MAX_PENDING)
-
-            def received(_connection: object, _pid: int, _channel: str, payload: str) -> None:
-                try:
-                    pending.put_nowait(payload)
-                except asyncio.QueueFull:
-                    logger.warning("event listener behind: an event notification was dropped")
-
             try:
                 listener = await asyncpg.connect(**self.connect_args, timeout=5)
             except Exception as error:  # refused, reset, timed out, shutting down: all "try again"

@@ -18,9 +18,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from gql.db.models import MemberEvent
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.cursors import Cursors, Listing
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.lookup import parse_id
 from gql.domain.outbox import queue_webhook
-from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
 from gql.domain.services import Services
 from gql.domain.statuses import Described

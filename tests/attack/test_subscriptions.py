@@ -136,7 +136,9 @@ async def test_backend_receives_registered_approved_and_blocked_for_changes_made
     assert len({e["id"] for e in received}) == 3
     # The same events, as the audit trail lists them.
     listed = await client.field(
-        "query ($id: ID!) { memberEvents(memberId: $id) { edges { node { id } } } }", {"id": member_id}, api_key=ADMIN_KEY
+        "query ($id: ID!) { memberEvents(memberId: $id) { edges { node { id } } } }",
+        {"id": member_id},
+        api_key=ADMIN_KEY,
     )
     assert [edge["node"]["id"] for edge in listed["edges"]] == [e["id"] for e in received]
 

@@ -97,7 +97,9 @@ async def test_an_event_too_long_for_a_notification_arrives_whole(channel_servic
     subscriber.close()
 
 
-async def test_a_subscriber_that_falls_behind_is_dropped_and_the_others_keep_receiving(channel_services: Services) -> None:
+async def test_a_subscriber_that_falls_behind_is_dropped_and_the_others_keep_receiving(
+    channel_services: Services,
+) -> None:
     services = channel_services
     feed = services.event_feed
     slow, slow_overflows = await listening(feed)
