@@ -24,7 +24,9 @@ def main(argv: list[str] | None = None) -> int:
         "create-api-key", help="make a scoped API key (printed once), e.g. the first one of a new deployment"
     )
     key.add_argument("--name", required=True, help="what the key is for")
-    key.add_argument("--permission", action="append", default=[], help="a permission it holds (repeat), e.g. MEMBERS_READ")
+    key.add_argument(
+        "--permission", action="append", default=[], help="a permission it holds (repeat), e.g. MEMBERS_READ"
+    )
     key.add_argument("--all", action="store_true", help="every permission")
     key.add_argument("--site-permission", action="append", default=[], help="a site permission it carries (repeat)")
     args = parser.parse_args(argv)

@@ -3,6 +3,8 @@
 ``MembersGraphQL`` is Strawberry's ASGI view with GraphQL over HTTP done as the spec says
 (``gql/api/responses.py``: media types and status codes), persisted queries
 (``gql/api/persisted_queries.py``) and every refusal a JSON body with ``extensions.code``.
+The same view serves subscriptions on the same path over WebSocket (graphql-transport-ws
+only; gql/api/websocket.py).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException  # what strawberry's views raise to refuse a request
@@ -20,13 +23,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
@@ -36,6 +40,7 @@ from gql import json_input
 from gql.api.context import Context
 from gql.api.persisted_queries import PersistedQueries, PersistedQueryError
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
+from gql.api.websocket import ConnectionCounts, SubscriptionConnection
 from gql.config import Config, load_config
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
@@ -54,6 +59,8 @@ logger = logging.getLogger("gql")
 
 
 class MembersGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = SubscriptionConnection
+
     def __init__(self, services: Services) -> None:
         config = services.config
         schema = build_schema(
@@ -63,10 +70,22 @@ class MembersGraphQL(GraphQL[Context, None]):
             max_list_items=config.max_list_items,
             introspection=config.introspection,
         )
-        # GraphiQL needs introspection; without it the page would be an empty shell.
-        super().__init__(schema, graphql_ide="graphiql" if config.introspection else None)
+        super().__init__(
+            schema,
+            # GraphiQL needs introspection; without it the page would be an empty shell.
+            graphql_ide="graphiql" if config.introspection else None,
+            # The legacy graphql-ws (subscriptions-transport-ws) protocol stays off: one protocol to secure.
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=config.subscription_init_timeout_seconds),
+            # Counted by SubscriptionConnection, whose refusal carries code 3207.
+            max_subscriptions_per_connection=None,
+            # A page on another origin may open a socket only where it may call over HTTP (CORS).
+            allowed_origins=config.cors_origins,
+        )
         self.services = services
         self.persisted_queries = PersistedQueries.from_config(config)
+        self.connection_counts = ConnectionCounts(config.subscription_connections_per_address)
+        self.max_subscriptions = config.subscriptions_per_connection
 
     # --- GraphQL over HTTP ----------------------------------------------------------------
 
@@ -175,7 +194,9 @@ class MembersGraphQL(GraphQL[Context, None]):
         return parsed
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        assert isinstance(request, Request)
+        if isinstance(request, WebSocket):
+            # Anonymous until connection_init says otherwise: the handshake's own headers are not read.
+            return Context.from_request(request, None, self.services, headers={})
         return Context.from_request(request, response if isinstance(response, Response) else None, self.services)
 
 
@@ -240,12 +261,14 @@ def create_app(
                 if delivery is not None:
                     await delivery
                 services.close()
+                await services.event_feed.close()
                 await services.rate_limits.close()
                 await graphql.persisted_queries.close()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),  # subscriptions: the same view, over WebSocket
             Route(PATHS[Purpose.CONFIRM], confirm_email_page),
             Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
             Route("/health", health),

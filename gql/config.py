@@ -238,7 +238,10 @@ class Config:
         shown_default="`on`",
     )
     redis_url: str | None = setting(
-        None, "Keep rate-limit state (and persisted queries) in Redis instead of the database.", shown_default="none"
+        None,
+        "Keep rate-limit state and persisted queries in Redis instead of the database; it also carries live member "
+        "events between processes (subscriptions).",
+        shown_default="none",
     )
     redis_prefix: str = setting("members:", "Prefix of those Redis keys.")
     trusted_proxies: tuple[str, ...] = setting(
@@ -271,6 +274,30 @@ class Config:
         1.0, "How often each process looks for mail and webhooks due (besides being woken).", number(0.01, 3600)
     )
     outbox_max_attempts: int = setting(8, "Delivery attempts before a message is given up.", integer(1, 100))
+    # --- subscriptions over WebSocket (gql/api/websocket.py, docs/subscriptions.md) ---
+    # Per process: each socket holds a task and a queue per subscription here, and a count shared
+    # by all processes would outlive a crashed one.
+    subscription_connections_per_address: int = setting(
+        10,
+        "Open subscription WebSockets one client address may hold on one server process; one more is closed with "
+        '4429, reason "3207 …". See [docs/subscriptions.md](docs/subscriptions.md).',
+        integer(1, 100_000),
+    )
+    subscriptions_per_connection: int = setting(
+        20,
+        "Operations one WebSocket may run at once; one more is answered with an `error` carrying code 3207.",
+        integer(1, 10_000),
+    )
+    subscription_init_timeout_seconds: int = setting(
+        10, "Seconds a new WebSocket has to send `connection_init` (else closed with 4408).", integer(1, 3600)
+    )
+    subscription_queue_size: int = setting(
+        100,
+        "Events that may wait for one subscriber; a subscriber that falls further behind is disconnected (1013).",
+        integer(1, 100_000),
+    )
+    # How often each process reads new member_event rows on SQLite without Redis, while someone subscribes.
+    event_poll_seconds: float = internal(0.2, "The SQLite event tail's poll interval.")
 
     @property
     def link_base(self) -> str:

@@ -21,6 +21,7 @@ from gql.api.mutations.sessions import SessionMutations
 from gql.api.mutations.settings import SettingsMutations
 from gql.api.queries import Queries
 from gql.api.scalars import SCALARS
+from gql.api.subscriptions import Subscription
 from gql.api.types.member import Member
 from gql.api.types.public_member import PublicMember
 
@@ -49,6 +50,7 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         # Every error type is in the schema even where no union lists it yet, and both member
         # fieldsets, so clients and code generators see the whole catalogue.
         types=[*ERROR_TYPES.values(), Member, PublicMember],

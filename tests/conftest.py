@@ -26,9 +26,9 @@ from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
 from gql.config import Config
-from gql.domain.roles import ensure_built_in_roles
 from gql.db.setup import migrate
 from gql.domain.registration_settings import RegistrationSettings
+from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 
 ADMIN_KEY = "test-admin-key"

@@ -4,14 +4,18 @@
 flagged here and refused for the whole request by ``ApiKeyGuard`` (code 2002).
 ``Authorization: Bearer`` makes a member caller, looked up lazily: a request that
 never asks who is calling never pays for the session query.
+
+A WebSocket (subscriptions, gql/api/websocket.py) has one context for all its operations:
+anonymous until its ``connection_init``, whose ``connectionParams`` are read as these headers.
 """
 
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from gql.api.loaders import Loaders
@@ -25,7 +29,8 @@ from gql.http import client_address
 
 @dataclass
 class Context:
-    request: Request
+    # The HTTP request, or the WebSocket of a subscription.
+    request: HTTPConnection
     response: Response | None
     services: Services
     # The X-Api-Key sent, if any: checked once by ApiKeyGuard (check_api_key) before anything runs.
@@ -36,14 +41,24 @@ class Context:
     bearer_token: str | None = None
     # Where the request comes from, as rate limits and the lockout count it.
     address: str = "unknown"
+    # On a WebSocket: ends it with a close code and reason (a subscriber that fell behind).
+    close_connection: Callable[[int, str], None] | None = field(default=None, repr=False)
     _caller: Caller | None = field(default=None, repr=False)
     # Batch loaders of this request (roles, badges, counts): one statement per kind per request.
     loaders: Loaders = field(default_factory=Loaders, repr=False)
 
     @classmethod
-    def from_request(cls, request: Request, response: Response | None, services: Services) -> Context:
-        api_key = request.headers.get("x-api-key")
-        authorization = request.headers.get("authorization", "")
+    def from_request(
+        cls,
+        request: HTTPConnection,
+        response: Response | None,
+        services: Services,
+        headers: Mapping[str, str] | None = None,
+    ) -> Context:
+        """``headers``: who is calling, when not the request's own (a WebSocket's connectionParams)."""
+        headers = request.headers if headers is None else headers
+        api_key = headers.get("x-api-key")
+        authorization = headers.get("authorization", "")
         scheme, _, token = authorization.partition(" ")
         bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
         address = client_address(request, services.config.trusted_proxies)

@@ -6,8 +6,9 @@ hitting; a limiter built per request would make every request miss (strawberry#4
 
 Every request-level error carries ``extensions.code``: 3250 the document does not parse
 (3255 when it is over the token limit), 3251 it does not validate (3253 too deep, 3254 too
-many aliases, 3209 a list literal too long), 3252 a variable does not fit its type; the API
-key guard's are 2002 and 3207.
+many aliases, 3209 a list literal too long), 3252 a variable does not fit its type, 3259 a
+subscription over HTTP; the API key guard's are 2002 and 3207. The same extensions run for
+the documents a WebSocket subscribes to.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
+from starlette.websockets import WebSocket
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -76,9 +78,11 @@ class ApiKeyGuard(SchemaExtension):
         yield
 
     def _refuse(self, message: str, code: ErrorCode, **extensions: object) -> None:
-        self.execution_context.result = ExecutionResult(
-            data=None, errors=[GraphQLError(message, extensions={**code.extensions(), **extensions})]
-        )
+        error = GraphQLError(message, extensions={**code.extensions(), **extensions})
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            # Strawberry subscribes whatever result this hook sets: raising is what stops it.
+            raise error
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
 
 
 def _code(error: GraphQLError, code: ErrorCode) -> None:
@@ -123,6 +127,21 @@ class RequestErrorCodes(SchemaExtension):
                 _code(error, ErrorCode.BAD_VARIABLES)
 
 
+class SubscriptionsOverWebSocket(SchemaExtension):
+    """A subscription runs over the WebSocket at /graphql only (gql/api/websocket.py): over HTTP
+    (Strawberry would stream it as multipart) it would escape the socket's sign-in and limits.
+    Refused with 3259 before anything runs; raised, since a subscription ignores a result set here."""
+
+    def on_execute(self) -> Iterator[None]:
+        request = getattr(self.execution_context.context, "request", None)
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION and not isinstance(request, WebSocket):
+            raise GraphQLError(
+                "Subscriptions are served over WebSocket at this path (graphql-transport-ws), not over HTTP.",
+                extensions=ErrorCode.BAD_REQUEST.extensions(),
+            )
+        yield
+
+
 class QueryResultsCompressible(SchemaExtension):
     """A query's HTTP response may be compressed; a mutation's, which may hold a session or
     approval token next to the caller's own input, never is (BREACH, gql/compression.py)."""
@@ -135,15 +154,23 @@ class QueryResultsCompressible(SchemaExtension):
 
 
 class DomainErrorCodes(SchemaExtension):
-    """Request-level domain errors carry their numeric code in ``extensions.code``."""
+    """Request-level domain errors carry their numeric code in ``extensions.code``: in the
+    operation's result, and in each result a subscription streams (a refusal included)."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or ():
-            original = error.original_error
-            if isinstance(original, DomainError):
-                error.extensions = error_extensions(original)
+        _code_domain_errors(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        _code_domain_errors(result)
+        yield
+
+
+def _code_domain_errors(result: object) -> None:
+    for error in getattr(result, "errors", None) or ():
+        original = error.original_error
+        if isinstance(original, DomainError):
+            error.extensions = error_extensions(original)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -188,6 +215,7 @@ def build_extensions(
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ApiKeyGuard,
+        SubscriptionsOverWebSocket,
         lambda: MaxTokensLimiter(max_tokens),
         lambda: CodedParserCache(maxsize=1000),
         lambda: AddValidationRules(rules),

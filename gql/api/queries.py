@@ -16,10 +16,9 @@ from gql.api.types.member_filter import MemberFilter, MemberSort
 from gql.api.types.node import Node
 from gql.api.types.role import Role
 from gql.api.types.settings import RegistrationSettings, settings_from_domain
-from gql.domain import access, api_keys, badges, events, members, roles, settings_store
+from gql.domain import api_keys, badges, events, members, roles, settings_store
 from gql.domain.caller import CallerKind
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
-from gql.domain.permissions import Permission
 
 First = Annotated[
     int | None,
@@ -156,7 +155,7 @@ async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]
     views = await members.get_members(caller, ids)
     found: list[Node | None] = [any_member(view) if view is not None else None for view in views]
     missing = [i for i, node in enumerate(found) if node is None]
-    if missing and await access.can(caller, Permission.EVENTS_READ):
+    if missing and await events.may_read(caller):
         records = await events.get_events(caller, [ids[i] for i in missing])
         for i, event in zip(missing, records, strict=True):
             found[i] = MemberEvent.from_domain(event) if event is not None else None

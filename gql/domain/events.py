@@ -1,6 +1,9 @@
 """The audit trail: every state change of a member, written in the change's transaction.
 
-Each event is also queued as a signed webhook call when ``MEMBERS_WEBHOOK_URL`` is set.
+Each event is also queued as a signed webhook call when ``MEMBERS_WEBHOOK_URL`` is set, and
+published to live subscribers in every process once its transaction commits
+(gql/domain/event_feed.py). Who may read events, listed or live, is ``require_reader``'s
+one rule.
 """
 
 from __future__ import annotations
@@ -52,15 +55,17 @@ async def record(
     kind: EventKind,
     **data: Any,
 ) -> MemberEvent:
-    event = await MemberEvent.create(
+    event = MemberEvent(
+        id=uuid.uuid4(),
         member_id=member_id,
         kind=kind.value,
         actor=caller.kind.value,
         actor_member_id=caller.member_id,
         data=data,
         created_at=datetime.now(timezone.utc),
-        using_db=connection,
     )
+    # Written by the feed's channel, which also publishes it to subscribers once committed.
+    await services.event_feed.store(event, connection)
     await queue_webhook(
         services,
         connection,
@@ -75,6 +80,12 @@ async def record(
         },
     )
     return event
+
+
+async def may_read(caller: Caller) -> bool:
+    """Who may read the audit trail, listed (``memberEvents``, ``node``) or live (the subscription):
+    holders of EVENTS_READ. This is the one place to say so."""
+    return await access.can(caller, Permission.EVENTS_READ)
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,7 @@ class EventRecord:
 
 
 async def require_reader(caller: Caller) -> None:
-    """Who may read audit trails (memberEvents, the events subscription): EVENTS_READ."""
+    """3029 unless the caller may read audit trails (``may_read``)."""
     await access.require(caller, Permission.EVENTS_READ)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gql.config import Config
 from gql.domain.clock import Clock, SystemClock
@@ -12,6 +13,9 @@ from gql.domain.passwords import PasswordHasher
 from gql.domain.ratelimit import RateLimits
 from gql.domain.settings_store import RegistrationSettingsStore
 from gql.domain.tokens import SessionTokens, SignedTokens
+
+if TYPE_CHECKING:  # the feed reads the events module, which (through the outbox) reads this one
+    from gql.domain.event_feed import EventFeed
 
 
 @dataclass
@@ -26,6 +30,8 @@ class Services:
     rate_limits: RateLimits
     # The one codec of every listing's pagination cursors (gql/domain/cursors.py).
     cursors: Cursors
+    # Audit events: written, published across processes, and fanned out to this process's subscribers.
+    event_feed: EventFeed
     # The time the lockout, the rate limits and the outbox go by (gql/domain/clock.py).
     clock: Clock = field(default_factory=SystemClock)
     # Set once outbox rows this process wrote are committed, so its worker looks sooner than its poll.
@@ -33,6 +39,9 @@ class Services:
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Services:
+        from gql.db.event_channel import channel_for
+        from gql.domain.event_feed import EventFeed
+
         clock = clock or SystemClock()
         return cls(
             config=config,
@@ -42,6 +51,10 @@ class Services:
             registration_settings=RegistrationSettingsStore(config.registration, config.settings_cache_seconds),
             cursors=Cursors(config.secret_key),
             rate_limits=RateLimits(config, clock=clock),
+            event_feed=EventFeed(
+                channel_for(config.database_url, config.redis_url, config.redis_prefix, config.event_poll_seconds),
+                config.subscription_queue_size,
+            ),
             clock=clock,
         )
 
