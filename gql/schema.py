@@ -14,6 +14,7 @@ from gql.api.extensions import build_extensions
 from gql.api.mutations.approval import ApprovalMutations
 from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.members import MemberMutations
+from gql.api.mutations.parity import ParityMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
@@ -38,6 +39,7 @@ class Mutation(
     PasswordMutations,
     MemberMutations,
     SettingsMutations,
+    ParityMutations,
 ):
     pass
 

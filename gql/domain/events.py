@@ -38,6 +38,19 @@ class EventKind(Described):
     PROFILE_UPDATED = "PROFILE_UPDATED", "Its profile or contact was updated (data.fields names what)."
     LOGIN_EMAIL_CHANGED = "LOGIN_EMAIL_CHANGED", "Its login email was changed by the backend."
     DELETED = "DELETED", "Deleted by the backend (its contact stays, detached)."
+    TRUSTED_SIGN_IN = (
+        "TRUSTED_SIGN_IN",
+        "Signed in by a trusted caller (generateSessionToken); data.created says whether that created the member, "
+        "data.confirmed whether it confirmed its email.",
+    )
+    MUTED = "MUTED", "Muted (activityStatus MUTED): it can still log in."
+    UNMUTED = "UNMUTED", "Unmuted (activityStatus ACTIVE)."
+    PASSWORD_VERIFIED = "PASSWORD_VERIFIED", "Proved its password again (verifyPassword, a step-up check)."
+    EMAIL_CONFIRMATION_URL_CREATED = (
+        "EMAIL_CONFIRMATION_URL_CREATED",
+        "A confirmation link was handed to the caller instead of mailed (createEmailConfirmationUrl); older links "
+        "stopped working.",
+    )
 
 
 async def record(

@@ -8,7 +8,11 @@ from tests.conftest import GraphQLClient
 
 MEMBER_FIELDS = """
   id loginEmail loginEmailVerified status privacyStatus activityStatus contactId
-  contact { firstName lastName phones emails picture customFields }
+  contact {
+    firstName lastName picture customFields birthdate company jobTitle
+    phones { phone tag primary } emails { email tag primary }
+    addresses { addressLine addressLine2 city subdivision country postalCode tag }
+  }
   profile { nickname slug photo title }
   createdDate updatedDate lastLoginDate
 """

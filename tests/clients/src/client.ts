@@ -260,6 +260,16 @@ function verb(kind: MemberEventKind): string {
       return "changed the login email";
     case "DELETED":
       return "deleted";
+    case "TRUSTED_SIGN_IN":
+      return "signed in by a trusted caller";
+    case "MUTED":
+      return "muted";
+    case "UNMUTED":
+      return "unmuted";
+    case "PASSWORD_VERIFIED":
+      return "verified the password";
+    case "EMAIL_CONFIRMATION_URL_CREATED":
+      return "was given a confirmation link";
     default:
       return assertNever(kind);
   }
