@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from gql.db.models import Contact, Member, OutboxMessage
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, StatementCounter
 from tests.integration.documents import (
     BLOCK_BY_EMAIL,
     CURRENT_MEMBER,
@@ -17,6 +17,7 @@ from tests.integration.documents import (
     register,
     settings,
 )
+from tests.integration.test_statement_budgets import summary
 
 
 async def trusted(gql: GraphQLClient, email: str) -> dict:
@@ -133,3 +134,10 @@ async def test_takes_over_the_sites_unowned_contact_of_the_address(gql: GraphQLC
     assert signed_in["created"] is True and member["contactId"] == str(crm.id)
     assert (member["contact"]["firstName"], member["contact"]["company"]) == ("Known", "Acme")
     assert await Contact.filter(email_key="crm@example.com").count() == 1  # the interim contact is gone
+
+
+async def test_statements_of_a_sign_in(gql: GraphQLClient, sql_statements: StatementCounter) -> None:
+    await trusted(gql, "counted@example.com")  # created (and verified) by the first call
+    sql_statements.statements.clear()
+    assert (await trusted(gql, "counted@example.com"))["created"] is False
+    assert summary(sql_statements.statements) == ["SELECT member", "INSERT member_event"]
