@@ -53,22 +53,23 @@ class TrustedSignIn:
 async def generate_session_token(services: Services, caller: Caller, email: str) -> TrustedSignIn:
     await access.require(caller, Permission.MEMBERS_CREATE, Permission.SESSIONS_MANAGE)
     address = checked_email(email)
-    member = await find_by_email(address)
-    created = False
-    if member is None:
+    for _attempt in range(_ATTEMPTS):
+        member = await find_by_email(address)
+        if member is not None:
+            await _sign_in_existing(services, caller, member)
+            return TrustedSignIn(start_session(services, member), MemberRecord.of(member), created=False)
         try:
             member = await _create(services, caller, address)
-            created = True
         except DomainError as exc:
             if exc.code is not ErrorCode.IDENTITY_TAKEN:
                 raise
-            # A concurrent call (or registration) created it first: sign that member in.
-            member = await find_by_email(address)
-            if member is None:  # created and deleted again meanwhile
-                raise
-    if not created:
-        await _sign_in_existing(services, caller, member)
-    return TrustedSignIn(start_session(services, member), MemberRecord.of(member), created)
+            continue  # a concurrent call (or a registration) created it first: sign that member in
+        return TrustedSignIn(start_session(services, member), MemberRecord.of(member), created=True)
+    # Created by another call and deleted again, each time: rare enough to be worth a retry by the caller.
+    raise DomainError(ErrorCode.REGISTRATION_ERROR, "The member changed while signing it in; try again.")
+
+
+_ATTEMPTS = 3
 
 
 async def _create(services: Services, caller: Caller, address: str) -> Member:
