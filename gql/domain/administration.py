@@ -14,8 +14,8 @@ from gql.db.models import Contact, Member
 from gql.db.transactions import in_transaction
 from gql.domain import access
 from gql.domain.caller import Caller
-from gql.domain.confirmation import send_confirmation
 from gql.domain.changes import change
+from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import (
     Address,
     ContactInfo,

@@ -212,7 +212,10 @@ def canonical_addresses(addresses: tuple[Address, ...]) -> tuple[Address, ...]:
     """Addresses as stored: blank parts as null, country codes in upper case."""
 
     def canonical(address: Address) -> Address:
-        parts = {name: value if value and value.strip() else None for name, value in zip(_ADDRESS_PARTS, address.parts())}
+        parts = {
+            name: value if value and value.strip() else None
+            for name, value in zip(_ADDRESS_PARTS, address.parts(), strict=True)
+        }
         if parts["country"]:
             parts["country"] = parts["country"].upper()
         return replace(address, **parts)

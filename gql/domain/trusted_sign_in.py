@@ -125,4 +125,6 @@ async def _audit(
     created: bool,
     confirmed: bool,
 ) -> None:
-    await record(services, connection, caller, member.id, EventKind.TRUSTED_SIGN_IN, created=created, confirmed=confirmed)
+    await record(
+        services, connection, caller, member.id, EventKind.TRUSTED_SIGN_IN, created=created, confirmed=confirmed
+    )

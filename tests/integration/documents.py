@@ -84,6 +84,7 @@ def code(result: dict[str, Any]) -> int:
     assert "code" in result, f"expected an error, got {result}"
     return result["code"]
 
+
 # Issue 12 (members API parity).
 GENERATE_SESSION_TOKEN = f"""mutation ($email: String!) {{ generateSessionToken(email: $email) {{
   __typename ... on GenerateSessionTokenPayload {{ created sessionToken member {{ {MEMBER_FIELDS} }} }}

@@ -5,14 +5,21 @@ PostgreSQL."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
-
 from typing import Any
+from urllib.parse import urlsplit
 
 from gql.db.models import OutboxMessage
 from gql.domain.policy import CONFIRMATION_LINK_LIFETIME
 from tests.conftest import GraphQLClient
-from tests.integration.documents import CREATE_CONFIRMATION_URL, ERROR_FIELDS, code, events_of, login, register, settings
+from tests.integration.documents import (
+    CREATE_CONFIRMATION_URL,
+    ERROR_FIELDS,
+    code,
+    events_of,
+    login,
+    register,
+    settings,
+)
 from tests.mailbox import Mailbox, link_in
 
 CONFIRM = f"""mutation ($token: String!) {{ confirmEmail(token: $token) {{
@@ -33,7 +40,9 @@ async def confirm(gql: GraphQLClient, token: str) -> dict:
     return (await gql.anonymous(CONFIRM, {"token": token}))["data"]["confirmEmail"]
 
 
-async def test_the_link_confirms_and_replaces_older_ones(mail_gql: GraphQLClient, mail_app: Any, mailbox: Mailbox) -> None:
+async def test_the_link_confirms_and_replaces_older_ones(
+    mail_gql: GraphQLClient, mail_app: Any, mailbox: Mailbox
+) -> None:
     gql, services = mail_gql, mail_app.state.services
     await settings(gql, emailConfirmation=True)
     registered = await register(gql, "link@example.com")
@@ -84,4 +93,3 @@ async def test_refusals(gql: GraphQLClient) -> None:
         ]
         assert (result["__typename"], result["code"]) == ("NotAllowedError", 3029), result
     assert [e["kind"] for e in await events_of(gql, registered["member"]["id"])] == ["REGISTERED"]
-

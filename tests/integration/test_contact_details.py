@@ -36,11 +36,26 @@ FULL_CONTACT = {
         {"phone": "+44 20 7946 0018", "tag": "MOBILE", "primary": True},
         {"phone": "+44 20 7946 0019"},
     ],
-    "emails": [{"email": "ada@work.example", "tag": "WORK"}, {"email": "ada@home.example", "tag": "HOME", "primary": True}],
+    "emails": [
+        {"email": "ada@work.example", "tag": "WORK"},
+        {"email": "ada@home.example", "tag": "HOME", "primary": True},
+    ],
     "addresses": [
-        {"addressLine": "12 St James's Square", "city": "London", "country": "gb", "postalCode": "SW1Y 4JH", "tag": "HOME"},
-        {"addressLine": "1 Main St", "addressLine2": " ", "city": "Springfield", "subdivision": "US-IL", "country": "US",
-         "tag": "BILLING"},
+        {
+            "addressLine": "12 St James's Square",
+            "city": "London",
+            "country": "gb",
+            "postalCode": "SW1Y 4JH",
+            "tag": "HOME",
+        },
+        {
+            "addressLine": "1 Main St",
+            "addressLine2": " ",
+            "city": "Springfield",
+            "subdivision": "US-IL",
+            "country": "US",
+            "tag": "BILLING",
+        },
     ],
     "birthdate": "1815-12-10",
     "company": "Analytical Engines Ltd",
@@ -60,10 +75,24 @@ STORED_CONTACT = {
         {"email": "ada@home.example", "tag": "HOME", "primary": True},
     ],
     "addresses": [
-        {"addressLine": "12 St James's Square", "addressLine2": None, "city": "London", "subdivision": None,
-         "country": "GB", "postalCode": "SW1Y 4JH", "tag": "HOME"},
-        {"addressLine": "1 Main St", "addressLine2": None, "city": "Springfield", "subdivision": "US-IL",
-         "country": "US", "postalCode": None, "tag": "BILLING"},
+        {
+            "addressLine": "12 St James's Square",
+            "addressLine2": None,
+            "city": "London",
+            "subdivision": None,
+            "country": "GB",
+            "postalCode": "SW1Y 4JH",
+            "tag": "HOME",
+        },
+        {
+            "addressLine": "1 Main St",
+            "addressLine2": None,
+            "city": "Springfield",
+            "subdivision": "US-IL",
+            "country": "US",
+            "postalCode": None,
+            "tag": "BILLING",
+        },
     ],
     "birthdate": "1815-12-10",
     "company": "Analytical Engines Ltd",
@@ -137,7 +166,7 @@ async def test_limits_as_for_the_other_contact_fields(
         assert result["limit"] == 500
     # Registration refuses the same values with the same answer, and stores nothing.
     refused = await gql.anonymous(
-        "mutation ($o: RegistrationOptions) { register(email: \"no@example.com\", password: \"pass word\", "
+        'mutation ($o: RegistrationOptions) { register(email: "no@example.com", password: "pass word", '
         "options: $o) { __typename ... on Error { code property } } }",
         {"o": {"contactInfo": changes}},
     )
@@ -178,7 +207,11 @@ async def test_a_member_deletes_its_own_phones_emails_and_addresses(gql: GraphQL
 
 @pytest.mark.parametrize(
     ("document", "field"),
-    [(DELETE_PHONES, "deleteMemberPhones"), (DELETE_EMAILS, "deleteMemberEmails"), (DELETE_ADDRESSES, "deleteMemberAddresses")],
+    [
+        (DELETE_PHONES, "deleteMemberPhones"),
+        (DELETE_EMAILS, "deleteMemberEmails"),
+        (DELETE_ADDRESSES, "deleteMemberAddresses"),
+    ],
 )
 async def test_who_may_delete_a_members_details(gql: GraphQLClient, document: str, field: str) -> None:
     public = await register(gql, "public@example.com", privacyStatus="PUBLIC", contactInfo=FULL_CONTACT)
@@ -223,7 +256,11 @@ async def test_member_callers_are_rate_limited_the_backend_is_not(limited: Graph
     for document in (DELETE_PHONES, DELETE_EMAILS, DELETE_ADDRESSES):
         body = await limited.member(token, document, {"id": member_id})
         assert "code" not in next(iter(body["data"].values())), body
-    refused = await limited.member(token, DELETE_PHONES.replace("{ code message }", "{ code message } ... on RetryableError { retryAfter }"), {"id": member_id})
+    refused = await limited.member(
+        token,
+        DELETE_PHONES.replace("{ code message }", "{ code message } ... on RetryableError { retryAfter }"),
+        {"id": member_id},
+    )
     result = refused["data"]["deleteMemberPhones"]
     assert (result["__typename"], result["code"]) == ("RateLimitedError", 3207) and result["retryAfter"] >= 1
     for _ in range(5):

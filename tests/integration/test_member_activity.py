@@ -22,9 +22,9 @@ async def test_mute_and_unmute_change_the_status_and_are_audited_once(gql: Graph
     assert full["activityStatus"] == "MUTED"
 
     # A muted member keeps its session and still logs in.
-    assert (await gql.member(registered["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"]["activityStatus"] == (
-        "MUTED"
-    )
+    assert (await gql.member(registered["sessionToken"], CURRENT_MEMBER))["data"]["currentMember"][
+        "activityStatus"
+    ] == ("MUTED")
     relogged = await login(gql, "loud@example.com")
     assert relogged["__typename"] == "LoginPayload" and relogged["member"]["activityStatus"] == "MUTED"
 

@@ -56,7 +56,9 @@ def by_member(document: str, variables: Callable[[dict[str, Any]], dict[str, Any
     return run
 
 
-def by_backend(document: str, variables: dict[str, Any], setup: Callable[[GraphQLClient], Awaitable[Any]] | None = None) -> Scenario:
+def by_backend(
+    document: str, variables: dict[str, Any], setup: Callable[[GraphQLClient], Awaitable[Any]] | None = None
+) -> Scenario:
     async def run(gql: GraphQLClient) -> dict[str, Any]:
         if setup is not None:
             await setup(gql)
@@ -136,7 +138,9 @@ def _verify_locked() -> Scenario:
 def _verify_limited() -> Scenario:
     async def run(gql: GraphQLClient) -> dict[str, Any]:
         me = await member(gql)  # a tenth of 30 logins per 5 minutes: 3 tokens
-        answers = [first(await gql.member(me["sessionToken"], VERIFY_PASSWORD, {"password": "wonderland"})) for _ in range(4)]
+        answers = [
+            first(await gql.member(me["sessionToken"], VERIFY_PASSWORD, {"password": "wonderland"})) for _ in range(4)
+        ]
         return answers[-1]
 
     return run

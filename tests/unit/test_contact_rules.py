@@ -56,7 +56,10 @@ def test_limits() -> None:
     assert refusal(emails=(Email("x" * 501),)) == (ErrorCode.VALUE_TOO_LONG, "emails")
     check_entries(None, (Email("x" * 500),), None)
     assert refusal(phones=(Phone(" \t"),)) == (ErrorCode.INVALID_ARGUMENT, "phones")
-    assert refusal(emails=(Email("a", primary=True), Email("b", primary=True))) == (ErrorCode.INVALID_ARGUMENT, "emails")
+    assert refusal(emails=(Email("a", primary=True), Email("b", primary=True))) == (
+        ErrorCode.INVALID_ARGUMENT,
+        "emails",
+    )
     assert refusal(addresses=(Address(),)) == (ErrorCode.INVALID_ARGUMENT, "addresses")
     assert refusal(addresses=(Address(city="Paris", country="F1"),)) == (ErrorCode.INVALID_ARGUMENT, "addresses")
     assert refusal(addresses=(Address(postal_code="9" * 501),)) == (ErrorCode.VALUE_TOO_LONG, "addresses")
