@@ -84,7 +84,7 @@ def _contact_row(i: int, created: str) -> tuple[object, ...]:  # in CONTACT_COLU
         email(i),
         "Member",
         f"{i:07d}",
-        json.dumps([email(i)]),
+        json.dumps([{"email": email(i), "tag": "UNTAGGED", "primary": False}], separators=(",", ":")),
         json.dumps({"hobby": HOBBIES[i % len(HOBBIES)]}, separators=(",", ":")),
         created,
         created,
@@ -177,7 +177,7 @@ def postgres_seed_sql(count: int, password_hash: str) -> list[tuple[str, tuple[o
         (
             "contact",
             CONTACT_COLUMNS,
-            f"md5('contact-' || i)::uuid, e, 'Member', n, jsonb_build_array(e), "
+            f"md5('contact-' || i)::uuid, e, 'Member', n, jsonb_build_array(jsonb_build_object('email', e, 'tag', 'UNTAGGED', 'primary', false)), "
             f"jsonb_build_object('hobby', ({hobbies})[i % {len(HOBBIES)} + 1]), t, t",
             (count, EPOCH),
         ),

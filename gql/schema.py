@@ -15,6 +15,7 @@ from gql.api.mutations.access import AccessMutations
 from gql.api.mutations.approval import ApprovalMutations
 from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.members import MemberMutations
+from gql.api.mutations.parity import ParityMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
@@ -41,6 +42,7 @@ class Mutation(
     MemberMutations,
     SettingsMutations,
     AccessMutations,
+    ParityMutations,
 ):
     pass
 

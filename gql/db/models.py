@@ -36,10 +36,16 @@ class Contact(Model):
     email_key = fields.CharField(max_length=320, null=True, db_index=True)
     first_name = fields.CharField(max_length=500, null=True)
     last_name = fields.CharField(max_length=500, null=True)
+    # Lists of tagged entries (gql/domain/contacts.py: Phone, Email, Address), e.g.
+    # [{"phone": "+1 555 0100", "tag": "MOBILE", "primary": true}].
     phones = fields.JSONField(default=list)
     emails = fields.JSONField(default=list)
     picture = fields.CharField(max_length=2000, null=True)
     custom_fields = fields.JSONField(default=dict)
+    addresses = fields.JSONField(default=list, db_default="[]")
+    birthdate = fields.DateField(null=True)
+    company = fields.CharField(max_length=500, null=True)
+    job_title = fields.CharField(max_length=500, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -14,8 +14,20 @@ from gql.db.models import Contact, Member
 from gql.db.transactions import in_transaction
 from gql.domain import access
 from gql.domain.caller import Caller
+from gql.domain.changes import change
 from gql.domain.confirmation import send_confirmation
-from gql.domain.contacts import ContactInfo, check_contact, detach_contact, save_contact
+from gql.domain.contacts import (
+    Address,
+    ContactInfo,
+    Email,
+    Phone,
+    canonical_addresses,
+    check_contact,
+    check_entries,
+    detach_contact,
+    save_contact,
+    to_json,
+)
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
@@ -40,8 +52,8 @@ class MemberUpdate:
 
     first_name: str | None = None
     last_name: str | None = None
-    phones: tuple[str, ...] | None = None
-    emails: tuple[str, ...] | None = None
+    phones: tuple[Phone, ...] | None = None
+    emails: tuple[Email, ...] | None = None
     picture: str | None = None
     custom_fields: dict[str, Any] | None = None
     nickname: str | None = None
@@ -49,12 +61,27 @@ class MemberUpdate:
     photo: str | None = None
     privacy_status: PrivacyStatus | None = None
     slug: str | None = None
+    addresses: tuple[Address, ...] | None = None
+    # A date sets the birthdate; None with ``clear_birthdate`` clears it; None alone leaves it.
+    birthdate: date | None = None
+    clear_birthdate: bool = False
+    company: str | None = None
+    job_title: str | None = None
 
     def check(self) -> None:
         """Every rule on the values themselves, before anything is read or written."""
-        check_contact(ContactInfo(self.first_name, self.last_name, self.phones or (), self.emails or (), self.picture))
-        for name, value in (("nickname", self.nickname), ("title", self.title), ("photo", self.photo)):
+        for name, value in (
+            ("firstName", self.first_name),
+            ("lastName", self.last_name),
+            ("picture", self.picture),
+            ("company", self.company),
+            ("jobTitle", self.job_title),
+            ("nickname", self.nickname),
+            ("title", self.title),
+            ("photo", self.photo),
+        ):
             check_length(name, value)
+        check_entries(self.phones, self.emails, self.addresses)
         if self.nickname is not None and not self.nickname.strip():
             raise DomainError(ErrorCode.INVALID_ARGUMENT, "The nickname cannot be empty.", property="nickname")
         if self.slug is not None and not SLUG.match(self.slug):
@@ -72,14 +99,20 @@ def _contact_changes(contact: Contact, update: MemberUpdate, custom: dict[str, A
         ("first_name", update.first_name),
         ("last_name", update.last_name),
         ("picture", update.picture),
+        ("company", update.company),
+        ("job_title", update.job_title),
     ):
         if value is not None:
             setattr(contact, attr, value or None)
             changed.append(attr)
-    for attr, values in (("phones", update.phones), ("emails", update.emails)):
-        if values is not None:
-            setattr(contact, attr, list(values))
+    addresses = canonical_addresses(update.addresses) if update.addresses is not None else None
+    for attr, entries in (("phones", update.phones), ("emails", update.emails), ("addresses", addresses)):
+        if entries is not None:
+            setattr(contact, attr, to_json(entries))
             changed.append(attr)
+    if update.birthdate is not None or update.clear_birthdate:
+        contact.birthdate = update.birthdate
+        changed.append("birthdate")
     if custom is not None:
         contact.custom_fields = custom
         changed.append("custom_fields")
@@ -110,8 +143,9 @@ async def _member_to_change(caller: Caller, member_id: str) -> Member:
     """The member ``caller`` wants to change. A member the caller may not see answers exactly as
     one that does not exist (3030), so the answer never tells who exists; one it may see but
     not change is 3029 (the member itself and MEMBERS_UPDATE may change it)."""
-    await access.grants_of(caller)
     member = await find_by_id(member_id)
+    if member is not None and not caller.is_member(member.id):
+        await access.grants_of(caller)  # only another member's change asks what the caller holds
     if member is None or view_for(caller, member) is None:
         raise not_found()
     if not (caller.is_member(member.id) or access.holds(caller, Permission.MEMBERS_UPDATE)):
@@ -141,6 +175,39 @@ async def update_member(services: Services, caller: Caller, member_id: str, upda
         if violated_column(exc) == "slug":
             raise DomainError(ErrorCode.SLUG_TAKEN, f'The slug "{member.slug}" is taken.', property="slug") from None
         raise
+    return MemberRecord.of(member)
+
+
+async def delete_member_phones(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    """Wix ``deleteMemberPhones``: the contact's phone numbers are gone (the member itself or MEMBERS_UPDATE)."""
+    return await _clear_contact_list(services, caller, member_id, "phones")
+
+
+async def delete_member_emails(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    """Wix ``deleteMemberEmails``: the contact's further emails are gone; the login email stays."""
+    return await _clear_contact_list(services, caller, member_id, "emails")
+
+
+async def delete_member_addresses(services: Services, caller: Caller, member_id: str) -> MemberRecord:
+    """Wix ``deleteMemberAddresses``: the contact's addresses are gone."""
+    return await _clear_contact_list(services, caller, member_id, "addresses")
+
+
+async def _clear_contact_list(services: Services, caller: Caller, member_id: str, attr: str) -> MemberRecord:
+    """Empty one of the contact's lists, audited as a profile update naming it. An empty list stays as it
+    is (nothing written, no event). Who may: as ``updateMember``; member callers spend the
+    ``deleteContactDetails`` bucket."""
+    await services.rate_limits.take("deleteContactDetails", caller)
+    member = await _member_to_change(caller, member_id)
+    contact = member.contact
+    if not getattr(contact, attr):
+        return MemberRecord.of(member)
+    now = datetime.now(timezone.utc)
+    async with in_transaction() as connection:
+        await Contact.filter(id=contact.id).using_db(connection).update(**{attr: [], "updated_at": now})
+        setattr(contact, attr, [])
+        await change(member, connection, updated_at=now)
+        await record(services, connection, caller, member.id, EventKind.PROFILE_UPDATED, fields=[attr])
     return MemberRecord.of(member)
 
 

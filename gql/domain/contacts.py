@@ -17,7 +17,9 @@ did not write, unless it is the backend or has proved control of that email.**
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -25,29 +27,200 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from gql.db.models import Contact, Member
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.properties import check_length
+from gql.domain.statuses import Described
 
 MAX_LIST_ITEMS = 100
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+class ContactTag(Described):
+    """What a phone, an email or an address of a contact is for (Wix's tags)."""
+
+    MAIN = "MAIN", "The main one."
+    HOME = "HOME", "At home."
+    MOBILE = "MOBILE", "A mobile phone."
+    WORK = "WORK", "At work."
+    FAX = "FAX", "A fax number."
+    BILLING = "BILLING", "Where invoices go."
+    SHIPPING = "SHIPPING", "Where goods are delivered."
+    UNTAGGED = "UNTAGGED", "No tag."
+
+
+def _tag(value: Any) -> ContactTag:
+    try:
+        return ContactTag(value)
+    except ValueError:
+        return ContactTag.UNTAGGED
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One phone number of a contact. Stored as ``{"phone", "tag", "primary"}`` in ``contact.phones``."""
+
+    phone: str
+    tag: ContactTag = ContactTag.UNTAGGED
+    primary: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"phone": self.phone, "tag": self.tag.value, "primary": self.primary}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Phone:
+        # A bare string is the layout before migration 0006 (a process of the old version may
+        # still write one while a deployment rolls): it reads as an untagged entry.
+        if isinstance(data, str):
+            return cls(data)
+        return cls(str(data.get("phone") or ""), _tag(data.get("tag")), bool(data.get("primary")))
+
+
+@dataclass(frozen=True)
+class Email:
+    """One further email of a contact (the login email is the member's). Stored as ``{"email", "tag", "primary"}``."""
+
+    email: str
+    tag: ContactTag = ContactTag.UNTAGGED
+    primary: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"email": self.email, "tag": self.tag.value, "primary": self.primary}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Email:
+        if isinstance(data, str):
+            return cls(data)
+        return cls(str(data.get("email") or ""), _tag(data.get("tag")), bool(data.get("primary")))
+
+
+_ADDRESS_PARTS = ("address_line", "address_line2", "city", "subdivision", "country", "postal_code")
+
+
+@dataclass(frozen=True)
+class Address:
+    """One postal address of a contact (Wix's address fields). Stored with these names in ``contact.addresses``."""
+
+    address_line: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    subdivision: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2, upper case
+    postal_code: str | None = None
+    tag: ContactTag = ContactTag.UNTAGGED
+
+    def parts(self) -> tuple[str | None, ...]:
+        return tuple(getattr(self, name) for name in _ADDRESS_PARTS)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**{name: getattr(self, name) for name in _ADDRESS_PARTS}, "tag": self.tag.value}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Address:
+        if not isinstance(data, dict):
+            return cls(address_line=str(data))
+        return cls(**{name: data.get(name) for name in _ADDRESS_PARTS}, tag=_tag(data.get("tag")))
+
+
+def phones_of(row: Contact) -> tuple[Phone, ...]:
+    return tuple(Phone.from_json(item) for item in row.phones or ())
+
+
+def emails_of(row: Contact) -> tuple[Email, ...]:
+    return tuple(Email.from_json(item) for item in row.emails or ())
+
+
+def addresses_of(row: Contact) -> tuple[Address, ...]:
+    return tuple(Address.from_json(item) for item in row.addresses or ())
+
+
+def to_json(entries: tuple[Phone, ...] | tuple[Email, ...] | tuple[Address, ...]) -> list[dict[str, Any]]:
+    """What a contact's JSON column holds for ``entries``."""
+    return [entry.to_json() for entry in entries]
 
 
 @dataclass(frozen=True)
 class ContactInfo:
     first_name: str | None = None
     last_name: str | None = None
-    phones: tuple[str, ...] = ()
-    emails: tuple[str, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    emails: tuple[Email, ...] = ()
     picture: str | None = None
     custom_fields: dict[str, Any] = field(default_factory=dict)
+    addresses: tuple[Address, ...] = ()
+    birthdate: date | None = None
+    company: str | None = None
+    job_title: str | None = None
 
     @classmethod
     def of(cls, row: Contact) -> ContactInfo:
         return cls(
             first_name=row.first_name,
             last_name=row.last_name,
-            phones=tuple(row.phones or ()),
-            emails=tuple(row.emails or ()),
+            phones=phones_of(row),
+            emails=emails_of(row),
             picture=row.picture,
             custom_fields=dict(row.custom_fields or {}),
+            addresses=addresses_of(row),
+            birthdate=row.birthdate,
+            company=row.company,
+            job_title=row.job_title,
         )
+
+
+def _too_many(name: str, count: int) -> None:
+    if count > MAX_LIST_ITEMS:
+        raise DomainError(
+            ErrorCode.INVALID_ARGUMENT, f"At most {MAX_LIST_ITEMS} {name}.", property=name, limit=MAX_LIST_ITEMS
+        )
+
+
+def _one_primary(name: str, entries: tuple[Phone, ...] | tuple[Email, ...]) -> None:
+    if sum(1 for entry in entries if entry.primary) > 1:
+        raise DomainError(ErrorCode.INVALID_ARGUMENT, f"At most one of the {name} is primary.", property=name)
+
+
+def check_entries(
+    phones: tuple[Phone, ...] | None, emails: tuple[Email, ...] | None, addresses: tuple[Address, ...] | None
+) -> None:
+    """The rules on a contact's lists (None: not given): at most ``MAX_LIST_ITEMS`` entries each, every
+    text at most the default value limit, no blank phone or email, at most one primary phone and one
+    primary email, an address with at least one part and a two-letter country code (ISO 3166-1 alpha-2)."""
+    for name, entries in (("phones", phones), ("emails", emails)):
+        if entries is None:
+            continue
+        _too_many(name, len(entries))
+        for entry in entries:
+            value = entry.phone if isinstance(entry, Phone) else entry.email
+            check_length(name, value)
+            if not value.strip():
+                raise DomainError(ErrorCode.INVALID_ARGUMENT, f"An entry of {name} is empty.", property=name)
+        _one_primary(name, entries)
+    if addresses is not None:
+        _too_many("addresses", len(addresses))
+        for address in addresses:
+            for part in address.parts():
+                check_length("addresses", part)
+            if not any(part and part.strip() for part in address.parts()):
+                raise DomainError(ErrorCode.INVALID_ARGUMENT, "An address is empty.", property="addresses")
+            if address.country and not _COUNTRY.match(address.country):
+                raise DomainError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    f'The country "{address.country}" is not a two-letter ISO 3166-1 code (such as "US").',
+                    property="addresses",
+                )
+
+
+def canonical_addresses(addresses: tuple[Address, ...]) -> tuple[Address, ...]:
+    """Addresses as stored: blank parts as null, country codes in upper case."""
+
+    def canonical(address: Address) -> Address:
+        parts = {
+            name: value if value and value.strip() else None
+            for name, value in zip(_ADDRESS_PARTS, address.parts(), strict=True)
+        }
+        if parts["country"]:
+            parts["country"] = parts["country"].upper()
+        return replace(address, **parts)
+
+    return tuple(canonical(address) for address in addresses)
 
 
 def check_contact(contact: ContactInfo) -> None:
@@ -55,29 +228,47 @@ def check_contact(contact: ContactInfo) -> None:
         ("firstName", contact.first_name),
         ("lastName", contact.last_name),
         ("picture", contact.picture),
+        ("company", contact.company),
+        ("jobTitle", contact.job_title),
     ):
         check_length(name, value)
-    for name, values in (("phones", contact.phones), ("emails", contact.emails)):
-        if len(values) > MAX_LIST_ITEMS:
-            raise DomainError(
-                ErrorCode.INVALID_ARGUMENT, f"At most {MAX_LIST_ITEMS} {name}.", property=name, limit=MAX_LIST_ITEMS
-            )
-        for value in values:
-            check_length(name, value)
+    check_entries(contact.phones, contact.emails, contact.addresses)
+
+
+def _with_extra(current: tuple[Any, ...], given: tuple[Any, ...], key: Any) -> tuple[Any, ...] | None:
+    """``current`` with the entries of ``given`` it lacks (compared by ``key``) appended, or None when it
+    lacks none. An appended entry is primary only when ``current`` has no primary entry."""
+    known = {key(entry) for entry in current}
+    extra = [entry for entry in given if key(entry) not in known]
+    if not extra:
+        return None
+    if any(getattr(entry, "primary", False) for entry in current):
+        extra = [replace(entry, primary=False) if getattr(entry, "primary", False) else entry for entry in extra]
+    return (*current, *extra)
 
 
 def _merge_into(contact: Contact, info: ContactInfo, custom: dict[str, Any]) -> bool:
     """Fill what the contact lacks; never overwrite what it already holds."""
     changed = False
-    for attr, value in (("first_name", info.first_name), ("last_name", info.last_name), ("picture", info.picture)):
+    for attr, value in (
+        ("first_name", info.first_name),
+        ("last_name", info.last_name),
+        ("picture", info.picture),
+        ("birthdate", info.birthdate),
+        ("company", info.company),
+        ("job_title", info.job_title),
+    ):
         if value and not getattr(contact, attr):
             setattr(contact, attr, value)
             changed = True
-    for attr, values in (("phones", info.phones), ("emails", info.emails)):
-        current = list(getattr(contact, attr) or [])
-        extra = [v for v in values if v not in current]
-        if extra:
-            setattr(contact, attr, current + extra)
+    for attr, current, given, key in (
+        ("phones", phones_of(contact), info.phones, lambda entry: entry.phone),
+        ("emails", emails_of(contact), info.emails, lambda entry: entry.email),
+        ("addresses", addresses_of(contact), canonical_addresses(info.addresses), lambda entry: entry.parts()),
+    ):
+        merged = _with_extra(current, given, key)
+        if merged is not None:
+            setattr(contact, attr, to_json(merged))
             changed = True
     missing = {k: v for k, v in custom.items() if k not in (contact.custom_fields or {})}
     if missing:
@@ -99,10 +290,14 @@ async def save_contact(
             email_key=email_key,
             first_name=info.first_name,
             last_name=info.last_name,
-            phones=list(info.phones),
-            emails=list(info.emails),
+            phones=to_json(info.phones),
+            emails=to_json(info.emails),
             picture=info.picture,
             custom_fields=custom,
+            addresses=to_json(canonical_addresses(info.addresses)),
+            birthdate=info.birthdate,
+            company=info.company,
+            job_title=info.job_title,
         )
         await contact.save(using_db=connection)
         return contact

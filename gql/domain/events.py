@@ -45,6 +45,19 @@ class EventKind(Described):
     ROLE_REMOVED = "ROLE_REMOVED", "A role was taken from it (data.role names it)."
     BADGE_ASSIGNED = "BADGE_ASSIGNED", "A badge was given to it (data.badge names it)."
     BADGE_REMOVED = "BADGE_REMOVED", "A badge was taken from it (data.badge names it)."
+    TRUSTED_SIGN_IN = (
+        "TRUSTED_SIGN_IN",
+        "Signed in by a trusted caller (generateSessionToken); data.created says whether that created the member, "
+        "data.confirmed whether it confirmed its email.",
+    )
+    MUTED = "MUTED", "Muted (activityStatus MUTED): it can still log in."
+    UNMUTED = "UNMUTED", "Unmuted (activityStatus ACTIVE)."
+    PASSWORD_VERIFIED = "PASSWORD_VERIFIED", "Proved its password again (verifyPassword, a step-up check)."
+    EMAIL_CONFIRMATION_URL_CREATED = (
+        "EMAIL_CONFIRMATION_URL_CREATED",
+        "A confirmation link was handed to the caller instead of mailed (createEmailConfirmationUrl); older links "
+        "stopped working.",
+    )
 
 
 async def record(

@@ -58,8 +58,9 @@ async def get_member(caller: Caller, member_id: str) -> MemberView | None:
     parsed = parse_id(member_id)
     if parsed is None:
         return None
-    await access.grants_of(caller)
     member = await Member.filter(id=parsed).select_related("contact").first()
+    if member is not None and not caller.is_member(member.id):
+        await access.grants_of(caller)
     return view_for(caller, member) if member else None
 
 

@@ -66,6 +66,8 @@ LIMITS: dict[str, Limit] = {
     "confirmEmail": Limit(30, 300),
     "resetPassword": Limit(30, 300),
     "loginAsGuest": Limit(30, 300),
+    # deleteMemberPhones, deleteMemberEmails, deleteMemberAddresses: each write is audited.
+    "deleteContactDetails": Limit(30, 300),
     "requestPasswordReset": Limit(10, 3600),
     "resendEmailConfirmation": Limit(10, 3600),
     "mailbox-address": Limit(2, 3600),

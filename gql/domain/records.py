@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from gql.db.models import Contact, Member
+from gql.domain.contacts import Address, Email, Phone, addresses_of, emails_of, phones_of
 from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus
 
 
@@ -39,10 +40,14 @@ class ContactRecord:
     id: uuid.UUID
     first_name: str | None
     last_name: str | None
-    phones: tuple[str, ...]
-    emails: tuple[str, ...]
+    phones: tuple[Phone, ...]
+    emails: tuple[Email, ...]
     picture: str | None
     custom_fields: dict[str, Any]
+    addresses: tuple[Address, ...]
+    birthdate: date | None
+    company: str | None
+    job_title: str | None
 
     @classmethod
     def of(cls, row: Contact) -> ContactRecord:
@@ -50,10 +55,14 @@ class ContactRecord:
             id=row.id,
             first_name=row.first_name,
             last_name=row.last_name,
-            phones=tuple(row.phones or ()),
-            emails=tuple(row.emails or ()),
+            phones=phones_of(row),
+            emails=emails_of(row),
             picture=row.picture,
             custom_fields=dict(row.custom_fields or {}),
+            addresses=addresses_of(row),
+            birthdate=row.birthdate,
+            company=row.company,
+            job_title=row.job_title,
         )
 
 

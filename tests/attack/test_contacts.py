@@ -32,7 +32,7 @@ from tests.attack.conftest import (
 )
 from tests.mailbox import Mailbox, link_in
 
-CONTACT = "contactId contact { firstName lastName phones emails picture customFields }"
+CONTACT = "contactId contact { firstName lastName phones { phone } emails { email } picture customFields }"
 REGISTER_WITH_CONTACT = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
   register(email: $email, password: $password, options: $options) {{
     __typename ... on RegisterPayload {{ sessionToken member {{ id loginEmail {CONTACT} }} }} {ERROR}
@@ -44,8 +44,8 @@ DELETE_MEMBER = """mutation ($id: ID!) {
 OLD_CONTACT = {
     "firstName": "Olivia",
     "lastName": "Oldfield",
-    "phones": ["+1 555 0100 7788"],
-    "emails": ["olivia.private@mailbox.example.org"],
+    "phones": [{"phone": "+1 555 0100 7788", "tag": "MOBILE", "primary": True}],
+    "emails": [{"email": "olivia.private@mailbox.example.org", "tag": "HOME"}],
     "customFields": {"secretNote": "safe code 4711", "loyaltyNumber": "LN-998877"},
 }
 OLD_VALUES = ("Olivia", "Oldfield", "555 0100 7788", "olivia.private", "safe code 4711", "LN-998877", "secretNote")

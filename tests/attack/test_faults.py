@@ -43,7 +43,12 @@ async def test_sigkill_during_a_registration_load_leaves_nothing_half_written(
                     {
                         "email": email,
                         "password": "load password",
-                        "options": {"contactInfo": {"firstName": "Load", "phones": ["1", "2"]}},
+                        "options": {
+                            "contactInfo": {
+                                "firstName": "Load",
+                                "phones": [{"phone": "1"}, {"phone": "2", "tag": "MOBILE"}],
+                            }
+                        },
                     },
                 )
             except httpx.TransportError:

@@ -65,7 +65,7 @@ def test_the_media_type_follows_accept(server: Server, accept: str | None, media
 
 ALIASES = " ".join(f"a{i}: __typename" for i in range(16))
 TOKENS = " ".join("__typename" for _ in range(1200))
-PHONES = ", ".join('"1"' for _ in range(101))
+PHONES = ", ".join('{phone: "1"}' for _ in range(101))
 REQUEST_ERRORS = [
     pytest.param({"query": "{"}, {}, 400, 3250, id="parse"),
     pytest.param({"query": "{ noSuchField }"}, {}, 400, 3251, id="validation"),

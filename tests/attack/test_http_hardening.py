@@ -96,11 +96,13 @@ def test_body_size_limit(production: Server) -> None:
 
 def test_list_argument_limit(production: Server) -> None:
     register = 'mutation ($o: RegistrationOptions) { register(email: "l@example.com", password: "pass word", options: $o) { __typename } }'
-    as_variable = post(production, {"query": register, "variables": {"o": {"contactInfo": {"phones": ["1"] * 101}}}})
+    as_variable = post(
+        production, {"query": register, "variables": {"o": {"contactInfo": {"phones": [{"phone": "1"}] * 101}}}}
+    )
     assert as_variable.json()["data"] is None
     assert errors(as_variable) == ["A list argument may hold at most 100 items."]
     assert as_variable.json()["errors"][0]["extensions"]["code"] == 3209
-    phones = ", ".join('"1"' for _ in range(101))
+    phones = ", ".join('{phone: "1"}' for _ in range(101))
     literal = f'mutation {{ register(email: "l@example.com", password: "pass word", options: {{contactInfo: {{phones: [{phones}]}}}}) {{ __typename }} }}'
     as_literal = post(production, {"query": literal})
     assert as_literal.json()["data"] is None

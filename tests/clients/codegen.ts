@@ -13,7 +13,7 @@ const config: CodegenConfig = {
       presetConfig: { fragmentMasking: false },
       config: {
         strictScalars: true,
-        scalars: { DateTime: "string", JSON: "unknown" },
+        scalars: { Date: "string", DateTime: "string", JSON: "unknown" },
         enumsAsTypes: true,
         useTypeImports: true,
       },

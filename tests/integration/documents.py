@@ -8,7 +8,11 @@ from tests.conftest import GraphQLClient
 
 MEMBER_FIELDS = """
   id loginEmail loginEmailVerified status privacyStatus activityStatus contactId
-  contact { firstName lastName phones emails picture customFields }
+  contact {
+    firstName lastName picture customFields birthdate company jobTitle
+    phones { phone tag primary } emails { email tag primary }
+    addresses { addressLine addressLine2 city subdivision country postalCode tag }
+  }
   profile { nickname slug photo title }
   createdDate updatedDate lastLoginDate
 """
@@ -79,3 +83,34 @@ async def login(client: GraphQLClient, identity: str, password: str = "wonderlan
 def code(result: dict[str, Any]) -> int:
     assert "code" in result, f"expected an error, got {result}"
     return result["code"]
+
+
+# Issue 12 (members API parity).
+GENERATE_SESSION_TOKEN = f"""mutation ($email: String!) {{ generateSessionToken(email: $email) {{
+  __typename ... on GenerateSessionTokenPayload {{ created sessionToken member {{ {MEMBER_FIELDS} }} }}
+  {ERROR_FIELDS} }} }}"""
+MUTE = f"""mutation ($id: ID!) {{ muteMember(id: $id) {{
+  __typename ... on MuteMemberPayload {{ member {{ id activityStatus }} }} {ERROR_FIELDS} }} }}"""
+UNMUTE = f"""mutation ($id: ID!) {{ unmuteMember(id: $id) {{
+  __typename ... on UnmuteMemberPayload {{ member {{ id activityStatus }} }} {ERROR_FIELDS} }} }}"""
+DELETE_PHONES = f"""mutation ($id: ID!) {{ deleteMemberPhones(id: $id) {{
+  __typename ... on MemberPayload {{ member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS} }} }}"""
+DELETE_EMAILS = DELETE_PHONES.replace("deleteMemberPhones", "deleteMemberEmails")
+DELETE_ADDRESSES = DELETE_PHONES.replace("deleteMemberPhones", "deleteMemberAddresses")
+VERIFY_PASSWORD = f"""mutation ($password: String!) {{ verifyPassword(password: $password) {{
+  __typename ... on VerifyPasswordPayload {{ verifiedDate member {{ id lastLoginDate }} }}
+  ... on RetryableError {{ retryAfter }} ... on Error {{ property }} {ERROR_FIELDS} }} }}"""
+CREATE_CONFIRMATION_URL = f"""mutation ($email: String!) {{ createEmailConfirmationUrl(email: $email) {{
+  __typename ... on CreateEmailConfirmationUrlPayload {{ url expiresDate member {{ id loginEmailVerified }} }}
+  {ERROR_FIELDS} }} }}"""
+UPDATE_MEMBER = f"""mutation ($id: ID!, $input: UpdateMemberInput!) {{ updateMember(id: $id, input: $input) {{
+  __typename ... on MemberPayload {{ member {{ {MEMBER_FIELDS} }} }} {ERROR_FIELDS} {LIMIT_FIELDS} }} }}"""
+MEMBER_EVENTS = """query ($id: ID!) { memberEvents(memberId: $id, first: 100) {
+  edges { node { kind actor actorMemberId data } } } }"""
+
+
+async def events_of(client: GraphQLClient, member_id: str) -> list[dict[str, Any]]:
+    """The member's audit trail, oldest first (backend)."""
+    body = await client.backend(MEMBER_EVENTS, {"id": member_id})
+    assert "errors" not in body, body
+    return [edge["node"] for edge in body["data"]["memberEvents"]["edges"]]

@@ -335,3 +335,88 @@ def test_upgrading_carries_the_lockout_over_to_its_own_table() -> None:
     assert waits["198.51.100.1"] == waits["198.51.100.3"] == 0 and 2940 <= waits["198.51.100.2"] <= 3000, waits
     assert 420 <= result["relocked"] <= 480  # 60 s doubled three times: the count went on from 12
     assert 540 <= result["ghost"] <= 600
+
+
+CONTACTS_UPGRADE = r"""
+import asyncio, json, sys
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from gql.db.setup import migrate as migrate_all, tortoise_config
+
+url = sys.argv[1]
+MEMBER = "11111111-1111-1111-1111-111111111111"
+CONTACT = "22222222-2222-2222-2222-222222222222"
+BARE = "33333333-3333-3333-3333-333333333333"
+
+async def before() -> None:
+    await migrate(config=tortoise_config(url), target="models.0005_settings_as_data_and_audit")
+    db = connections.get("default")
+    await db.execute_script(
+        f"INSERT INTO contact (id, email_key, first_name, phones, emails, custom_fields, created_at, updated_at) "
+        f"VALUES ('{CONTACT}', 'kept@example.com', 'Kept', '[\"+1 555 0100\", \"+1 555 0199\"]', "
+        f"'[\"kept.private@example.org\"]', '{{\"hobby\": \"chess\"}}', "
+        f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+        f"INSERT INTO member (id, identity, login_email, email_key, password_hash, status, privacy_status, "
+        f"activity_status, email_verified, is_guest, nickname, nickname_key, slug, created_at, "
+        f"updated_at, contact_id) VALUES ('{MEMBER}', 'kept@example.com', 'kept@example.com', 'kept@example.com', "
+        f"'x', 'APPROVED', 'PUBLIC', 'ACTIVE', FALSE, FALSE, 'Kept', 'kept', 'kept', "
+        f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{CONTACT}');"
+        # A contact with empty lists, left as it is.
+        f"INSERT INTO contact (id, email_key, phones, emails, custom_fields, created_at, updated_at) "
+        f"VALUES ('{BARE}', NULL, '[]', '[]', '{{}}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+    )
+    await Tortoise.close_connections()
+
+async def after() -> None:
+    await migrate_all(url)
+    await Tortoise.init(config=tortoise_config(url))
+    from gql.db.models import Contact
+    from gql.domain.lookup import find_by_id
+    from gql.domain.records import MemberRecord
+
+    member = MemberRecord.of(await find_by_id(MEMBER))
+    contact = member.contact
+    bare = await Contact.get(id=BARE)
+    stored = await Contact.get(id=CONTACT)
+    db = connections.get("default")
+    indexes = await db.execute_query_dict(
+        "SELECT sql AS definition FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact'"
+        if url.startswith("sqlite")
+        else "SELECT indexdef AS definition FROM pg_indexes WHERE tablename = 'contact'"
+    )
+    await Tortoise.close_connections()
+    print(json.dumps({
+        "member": [str(member.id), member.login_email, member.status.value],
+        "stored": [stored.phones, stored.emails],
+        "phones": [[p.phone, p.tag.value, p.primary] for p in contact.phones],
+        "emails": [[e.email, e.tag.value, e.primary] for e in contact.emails],
+        "addresses": list(contact.addresses),
+        "others": [contact.first_name, contact.custom_fields, contact.birthdate, contact.company, contact.job_title],
+        "bare": [bare.phones, bare.emails, bare.addresses],
+        "email_key_indexed": any("email_key" in (row["definition"] or "") for row in indexes),
+    }))
+
+asyncio.run(before())
+asyncio.run(after())
+"""
+
+
+def test_upgrading_tags_the_contacts_phones_and_emails() -> None:
+    """0006: each string of a contact's phones and emails becomes an untagged entry, in order;
+    the member and the rest of its contact stay as they were."""
+    result = _on_a_new_database(lambda url: _run_script(CONTACTS_UPGRADE, url))
+    assert result["member"] == ["11111111-1111-1111-1111-111111111111", "kept@example.com", "APPROVED"]
+    # Stored in the new layout (what the server reads back below would also read a bare string).
+    assert result["stored"] == [
+        [
+            {"phone": "+1 555 0100", "tag": "UNTAGGED", "primary": False},
+            {"phone": "+1 555 0199", "tag": "UNTAGGED", "primary": False},
+        ],
+        [{"email": "kept.private@example.org", "tag": "UNTAGGED", "primary": False}],
+    ]
+    assert result["phones"] == [["+1 555 0100", "UNTAGGED", False], ["+1 555 0199", "UNTAGGED", False]]
+    assert result["emails"] == [["kept.private@example.org", "UNTAGGED", False]]
+    assert result["addresses"] == []
+    assert result["others"] == ["Kept", {"hobby": "chess"}, None, None, None]
+    assert result["bare"] == [[], [], []]
+    assert result["email_key_indexed"] is True  # the contact table kept its index

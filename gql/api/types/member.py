@@ -24,7 +24,8 @@ from gql.domain.statuses import MemberStatus as DomainMemberStatus
 class Member(AnyMember):
     login_email: str | None = strawberry.field(description="The email the member logs in with; null for a guest.")
     login_email_verified: bool = strawberry.field(
-        description="Whether the login email was confirmed by an emailed link."
+        description="Whether the login email was confirmed: by an emailed link, or vouched for by a trusted sign-in "
+        "(generateSessionToken)."
     )
     status: MemberStatus = strawberry.field(description="Where the member stands.")  # type: ignore[valid-type]
     privacy_status: PrivacyStatus = strawberry.field(description="Whether others see its profile.")  # type: ignore[valid-type]
@@ -33,7 +34,9 @@ class Member(AnyMember):
     contact: Contact = strawberry.field(description="The member's contact record.")
     created_date: datetime = strawberry.field(description="When the member registered (or was created).")
     updated_date: datetime = strawberry.field(description="When the member last changed.")
-    last_login_date: datetime | None = strawberry.field(description="When the member last logged in with a password.")
+    last_login_date: datetime | None = strawberry.field(
+        description="When the member last logged in with a password (or proved it with verifyPassword)."
+    )
     member_status: strawberry.Private[DomainMemberStatus]
 
     @strawberry.field(

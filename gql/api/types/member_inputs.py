@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 
 from gql.api.scalars import JSON
 from gql.api.types.enums import PrivacyStatus
-from gql.api.types.registration import ContactInfoInput
+from gql.api.types.registration import (
+    ContactAddressInput,
+    ContactEmailInput,
+    ContactInfoInput,
+    ContactPhoneInput,
+    addresses_to_domain,
+    emails_to_domain,
+    phones_to_domain,
+)
 from gql.domain import administration
 from gql.domain.contacts import ContactInfo
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
@@ -16,8 +26,20 @@ from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 class UpdateMemberInput:
     first_name: str | None = strawberry.field(default=None, description="The contact's first name.")
     last_name: str | None = strawberry.field(default=None, description="The contact's last name.")
-    phones: list[str] | None = strawberry.field(default=None, description="Replaces the contact's phone numbers.")
-    emails: list[str] | None = strawberry.field(default=None, description="Replaces the contact's further emails.")
+    phones: list[ContactPhoneInput] | None = strawberry.field(
+        default=None, description="Replaces the contact's phone numbers (deleteMemberPhones empties them)."
+    )
+    emails: list[ContactEmailInput] | None = strawberry.field(
+        default=None, description="Replaces the contact's further emails (deleteMemberEmails empties them)."
+    )
+    addresses: list[ContactAddressInput] | None = strawberry.field(
+        default=None, description="Replaces the contact's addresses (deleteMemberAddresses empties them)."
+    )
+    birthdate: date | None = strawberry.field(
+        default=strawberry.UNSET, description="The contact's date of birth (YYYY-MM-DD); null clears it."
+    )
+    company: str | None = strawberry.field(default=None, description="The contact's company.")
+    job_title: str | None = strawberry.field(default=None, description="The contact's job title.")
     picture: str | None = strawberry.field(default=None, description="The contact's picture URL.")
     custom_fields: JSON | None = strawberry.field(default=None, description="Replaces the custom fields when given.")
     nickname: str | None = strawberry.field(default=None, description="The profile's display name (not empty).")
@@ -34,8 +56,13 @@ class UpdateMemberInput:
         return administration.MemberUpdate(
             first_name=self.first_name,
             last_name=self.last_name,
-            phones=tuple(self.phones) if self.phones is not None else None,
-            emails=tuple(self.emails) if self.emails is not None else None,
+            phones=phones_to_domain(self.phones),
+            emails=emails_to_domain(self.emails),
+            addresses=addresses_to_domain(self.addresses),
+            birthdate=self.birthdate if self.birthdate else None,
+            clear_birthdate=self.birthdate is None,
+            company=self.company,
+            job_title=self.job_title,
             picture=self.picture,
             custom_fields=self.custom_fields,
             nickname=self.nickname,

@@ -8,6 +8,7 @@ settings, or the address a mail was queued for.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Self
 
 import strawberry
@@ -18,8 +19,8 @@ from gql.api.types.enums import RegistrationStatus
 from gql.api.types.member import Member
 from gql.api.types.role import Role
 from gql.api.types.settings import RegistrationSettings
-from gql.domain import registration
-from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
+from gql.domain import confirmation, reauthentication, registration, trusted_sign_in
+from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
 from gql.domain.records import MemberRecord
 from gql.domain.sessions import SessionGrant
 
@@ -254,3 +255,73 @@ class CreateApiKeyPayload(ApiKeyPayload):
 @strawberry.type(description="The key no longer works: `apiKey` is how it was.")
 class RevokeApiKeyPayload(ApiKeyPayload):
     pass
+
+
+@strawberry.type(
+    description="A session for the member with that email (Wix generateSessionToken); `created` says whether this "
+    "call created the member."
+)
+class GenerateSessionTokenPayload(SessionPayload):
+    created: bool = strawberry.field(
+        description="True when no member had the email and this call created one: approved, its email counted as "
+        "verified, no password."
+    )
+
+    @classmethod
+    def from_sign_in(cls, sign_in: trusted_sign_in.TrustedSignIn) -> GenerateSessionTokenPayload:
+        return cls(
+            session_token=sign_in.session_token, member=Member.from_domain(sign_in.member), created=sign_in.created
+        )
+
+
+@strawberry.type(description="Muted (`activityStatus: MUTED`); it can still log in.")
+class MuteMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="Unmuted (`activityStatus: ACTIVE`).")
+class UnmuteMemberPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member without phone numbers on its contact.")
+class DeleteMemberPhonesPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member without further emails on its contact (its login email stays).")
+class DeleteMemberEmailsPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member without addresses on its contact.")
+class DeleteMemberAddressesPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(
+    description="The password is right: this payload is the answer (a wrong one is InvalidCredentialsError). "
+    "Nothing else changed."
+)
+class VerifyPasswordPayload(MemberPayload):
+    verified_date: datetime = strawberry.field(description="When the password was verified.")
+
+    @classmethod
+    def from_verification(cls, verification: reauthentication.Verification) -> VerifyPasswordPayload:
+        return cls(member=Member.from_domain(verification.member), verified_date=verification.verified_at)
+
+
+@strawberry.type(
+    description="A new email-confirmation link, not mailed: hand it to the member yourself. Older links stopped "
+    "working."
+)
+class CreateEmailConfirmationUrlPayload(MemberPayload):
+    url: str = strawberry.field(
+        description=f"The link (MEMBERS_PUBLIC_URL + /confirm-email?token=…); single use, valid "
+        f"{spoken(CONFIRMATION_LINK_LIFETIME)}. Shown once, never stored: treat it as a secret."
+    )
+    expires_date: datetime = strawberry.field(description="When the link stops working.")
+
+    @classmethod
+    def from_url(cls, created: confirmation.ConfirmationUrl) -> CreateEmailConfirmationUrlPayload:
+        return cls(member=Member.from_domain(created.member), url=created.url, expires_date=created.expires_at)

@@ -38,7 +38,7 @@ async def make_built_in_roles(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0005_settings_as_data_and_audit")]
+    dependencies = [("models", "0006_contact_details")]
 
     initial = False
 

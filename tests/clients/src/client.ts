@@ -274,6 +274,16 @@ function verb(kind: MemberEventKind): string {
       return "was awarded a badge";
     case "BADGE_REMOVED":
       return "lost a badge";
+    case "TRUSTED_SIGN_IN":
+      return "signed in by a trusted caller";
+    case "MUTED":
+      return "muted";
+    case "UNMUTED":
+      return "unmuted";
+    case "PASSWORD_VERIFIED":
+      return "verified the password";
+    case "EMAIL_CONFIRMATION_URL_CREATED":
+      return "was given a confirmation link";
     default:
       return assertNever(kind);
   }
