@@ -26,11 +26,11 @@ from bench.processes import SECRET_KEY
 from gql.db.models import Member
 from gql.db.setup import tortoise_config
 from gql.domain.cursors import Cursors, Position
-from gql.domain.members import MemberSort, listing_for
+from gql.domain.members import MemberSort, keyset_for
 
 # The product's codec and listing (gql/domain/members.py), so both apps do the same work per edge.
 _CURSORS = Cursors(SECRET_KEY)
-_BY_CREATED_DATE = listing_for(MemberSort())
+_BY_CREATED_DATE = keyset_for(MemberSort()).listing
 
 
 def _cursor(member: Member) -> str:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m gql serve | migrate | export-schema | create-api-key``."""
+"""Command line: ``python -m gql serve | migrate | export-schema | create-api-key | rotate-signing-key``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gql.config import Config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +19,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="default MEMBERS_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default MEMBERS_PORT or 8000")
     commands.add_parser("migrate", help="apply pending database migrations")
+    rotate = commands.add_parser(
+        "rotate-signing-key",
+        help="add a new access-token signing key: published at once, signing once every process has it",
+    )
+    rotate.add_argument("--algorithm", choices=("ES256", "EdDSA"), help="default MEMBERS_ACCESS_TOKEN_ALGORITHM")
+    rotate.add_argument(
+        "--private-key-file",
+        type=Path,
+        help="use the unencrypted PEM private key (EC P-256 or Ed25519) in this file, which every server process "
+        "reads at this path, instead of a new key stored encrypted in the database",
+    )
     export = commands.add_parser("export-schema", help="print the GraphQL SDL (or write it with --output)")
     export.add_argument("--output", "-o", type=Path)
     export.add_argument(
@@ -63,6 +78,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"migrations applied to {config.database_url}")
         return 0
 
+    if args.command == "rotate-signing-key":
+        from gql.domain.signing_keys import SigningKeyError
+
+        try:
+            print(asyncio.run(_rotate(config, args.algorithm, args.private_key_file)))
+        except SigningKeyError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+
     import uvicorn
 
     from gql.app import create_app
@@ -106,6 +131,28 @@ async def _create_api_key(config: object, args: argparse.Namespace) -> int:
     print(f"API key {made.record.name!r} ({made.record.prefix}), shown once — send it as X-Api-Key:")
     print(made.key)
     return 0
+
+
+async def _rotate(config: Config, algorithm: str | None, private_key_file: Path | None) -> str:
+    """Rotate and say what happens when; never shows a private key."""
+    from tortoise import Tortoise
+
+    from gql.db.setup import tortoise_config
+    from gql.domain.clock import SystemClock
+    from gql.domain.signing_keys import SigningKeys
+
+    await Tortoise.init(config=tortoise_config(config.database_url))
+    try:
+        keys = SigningKeys(config)
+        added = await keys.rotate(SystemClock(), algorithm, str(private_key_file) if private_key_file else None)
+    finally:
+        await Tortoise.close_connections()
+    where = f"read from {added.from_file}" if added.from_file else "stored encrypted"
+    return (
+        f"new signing key {added.kid} ({added.algorithm}, generation {added.generation}, {where}): published now, "
+        f"signing from {added.signs_from.isoformat()}; the previous key stays published until every token it "
+        "signed has expired"
+    )
 
 
 if __name__ == "__main__":

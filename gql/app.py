@@ -53,6 +53,7 @@ from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, reset_password_page
 from gql.schema import build_schema
+from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
 
 logger = logging.getLogger("gql")
@@ -273,6 +274,8 @@ def create_app(
             Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
             Route("/health", health),
             Route("/ready", ready),
+            Route(JWKS_PATH, jwks),
+            Route(DISCOVERY_PATH, openid_configuration),
         ],
         lifespan=lifespan,
         middleware=http_middleware(config),

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from gql.domain.registration_settings import RegistrationSettings
+from gql.domain.statuses import SessionLimitPolicy
 
 PREFIX = "MEMBERS_"
 # The shortest MEMBERS_SECRET_KEY anywhere, and the shortest MEMBERS_ADMIN_API_KEY in production:
@@ -100,6 +101,17 @@ def enum_of(kind: type[Enum]) -> Parse:
             raise ConfigError(f"{name} must be one of {', '.join(m.value for m in kind)}, not {value!r}") from None
 
     return parse
+
+
+# The asymmetric algorithms access tokens may be signed with (gql/domain/signing_keys.py).
+SIGNING_ALGORITHMS = ("ES256", "EdDSA")
+
+
+def signing_algorithm(value: str, name: str) -> str:
+    for algorithm in SIGNING_ALGORITHMS:
+        if value.strip().lower() == algorithm.lower():
+            return algorithm
+    raise ConfigError(f"{name} must be {' or '.join(SIGNING_ALGORITHMS)}, not {value!r}")
 
 
 def listing(value: str, name: str) -> tuple[str, ...]:
@@ -180,8 +192,9 @@ class Config:
     admin_api_key_generated: bool = internal(False, "The admin key was made up at start-up.")
     secret_key: str = setting(
         "",
-        f"Signs session, approval and other tokens and encrypts cursors; at least {MIN_KEY_LENGTH} characters. "
-        "Changing it ends every session and invalidates outstanding tokens.",
+        f"Signs approval and emailed-link tokens, encrypts cursors and stored signing keys; at least "
+        f"{MIN_KEY_LENGTH} characters. Changing it invalidates outstanding links and cursors, and replaces the "
+        "stored access-token signing key (sessions stay).",
         shown_default="generated, kept beside the SQLite file (`<file>.secret`, else `.members.secret`)",
     )
     host: str = setting("127.0.0.1", "Address `python -m gql serve` listens on (`--host` overrides).")
@@ -191,8 +204,46 @@ class Config:
     hash_threads: int = setting(
         0, "Threads that may hash passwords at once; `0` means one per CPU core.", integer(0, 256)
     )
+    # --- sessions and access tokens (docs/sessions.md) ---
     session_ttl_seconds: int = setting(
-        30 * 24 * 3600, "Lifetime of a session token, in seconds (30 days).", integer(60, 10**9)
+        30 * 24 * 3600,
+        "Lifetime of a session, in seconds (30 days): one opened with `stayLoggedIn: true` (and a guest's) lasts "
+        "this long; no session lasts longer.",
+        integer(60, 10**9),
+    )
+    session_idle_seconds: int = setting(
+        2 * 3600,
+        "A session not kept logged in ends after this many seconds without a request (2 hours; activity is "
+        "recorded at most once a minute).",
+        integer(60, 10**9),
+    )
+    max_sessions: int = setting(50, "Most sessions one member may hold at once.", integer(1, 1000))
+    session_limit_policy: SessionLimitPolicy = setting(
+        SessionLimitPolicy.END_OLDEST,
+        "Past `MEMBERS_MAX_SESSIONS`: `END_OLDEST` (the new session opens, the oldest end) or `REFUSE` (`login` "
+        "answers 3217 until a session ends).",
+        enum_of(SessionLimitPolicy),
+    )
+    access_token_ttl_seconds: int = setting(
+        900, "Lifetime of an access token from `issueAccessToken`, in seconds (15 minutes).", integer(1, 86400)
+    )
+    access_token_algorithm: str = setting(
+        "ES256",
+        "Algorithm of new signing keys: `ES256` (P-256, the widest support) or `EdDSA` (Ed25519).",
+        signing_algorithm,
+    )
+    access_token_audiences: tuple[str, ...] = setting(
+        (),
+        "Comma-separated audiences `issueAccessToken` may name; none means any (the default audience is the "
+        "issuer, `MEMBERS_PUBLIC_URL`).",
+        listing,
+        shown_default="any",
+    )
+    signing_key_refresh_seconds: float = setting(
+        60.0,
+        "How often each process re-reads the signing keys; a rotated-in key is published this long twice over "
+        "before it signs.",
+        number(0, 3600),
     )
     # The registration settings a fresh database starts with, one variable each
     # (gql/domain/registration_settings.py declares them).

@@ -43,6 +43,8 @@ class Context:
     address: str = "unknown"
     # On a WebSocket: ends it with a close code and reason (a subscriber that fell behind).
     close_connection: Callable[[int, str], None] | None = field(default=None, repr=False)
+    # The User-Agent header, recorded on the sessions this request opens.
+    user_agent: str | None = None
     _caller: Caller | None = field(default=None, repr=False)
     # Batch loaders of this request (roles, badges, counts): one statement per kind per request.
     loaders: Loaders = field(default_factory=Loaders, repr=False)
@@ -59,9 +61,11 @@ class Context:
         headers = request.headers if headers is None else headers
         api_key = headers.get("x-api-key")
         authorization = headers.get("authorization", "")
+        user_agent = request.headers.get("user-agent")
         scheme, _, token = authorization.partition(" ")
         bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
         address = client_address(request, services.config.trusted_proxies)
+        user_agent = request.headers.get("user-agent")
         context = cls(
             request=request,
             response=response,
@@ -70,6 +74,7 @@ class Context:
             api_key_sent=api_key is not None,
             bearer_token=bearer,
             address=address,
+            user_agent=user_agent,
         )
         return context
 
@@ -79,14 +84,20 @@ class Context:
         if self.api_key is None or self._caller is not None or self.api_key_rejected:
             return not self.api_key_rejected
         if hmac.compare_digest(self.api_key.encode(), self.services.config.admin_api_key.encode()):
-            self._caller = Caller(CallerKind.BACKEND, address=self.address)
+            self._caller = Caller(CallerKind.BACKEND, address=self.address, user_agent=self.user_agent)
             return True
         found = await api_keys.key_grants(self.services, self.api_key)
         if found is None:
             self.api_key_rejected = True
             return False
         key_id, grants = found
-        self._caller = Caller(CallerKind.BACKEND, address=self.address, api_key_id=key_id, grants=GrantsHolder(grants))
+        self._caller = Caller(
+            CallerKind.BACKEND,
+            address=self.address,
+            user_agent=self.user_agent,
+            api_key_id=key_id,
+            grants=GrantsHolder(grants),
+        )
         return True
 
     async def caller(self) -> Caller:
@@ -95,7 +106,9 @@ class Context:
             raise DomainError(ErrorCode.INVALID_API_KEY)
         if self._caller is None:
             found = (
-                await caller_for_session(self.services, self.bearer_token, self.address) if self.bearer_token else None
+                await caller_for_session(self.services, self.bearer_token, self.address, self.user_agent)
+                if self.bearer_token
+                else None
             )
-            self._caller = found or anonymous(self.address)
+            self._caller = found or anonymous(self.address, self.user_agent)
         return self._caller

@@ -66,7 +66,12 @@ ERROR_TYPES: dict[ErrorCode, type[Error]] = {}
 
 # The codes whose errors say more than the common fields, and the interface that says it.
 _RETRYABLE = {ErrorCode.RATE_LIMITED, ErrorCode.ACCOUNT_LOCKED}
-_LIMITED = {ErrorCode.VALUE_TOO_LONG, ErrorCode.INVALID_ARGUMENT, ErrorCode.REGISTRATION_ERROR}
+_LIMITED = {
+    ErrorCode.VALUE_TOO_LONG,
+    ErrorCode.INVALID_ARGUMENT,
+    ErrorCode.REGISTRATION_ERROR,
+    ErrorCode.TOO_MANY_SESSIONS,
+}
 
 
 def _error_type(code: ErrorCode, name: str) -> type[Error]:
@@ -117,6 +122,8 @@ BadgeNotFoundError = _error_type(ErrorCode.BADGE_NOT_FOUND, "BadgeNotFoundError"
 BuiltInRoleError = _error_type(ErrorCode.BUILT_IN_ROLE, "BuiltInRoleError")
 CannotGrantError = _error_type(ErrorCode.CANNOT_GRANT, "CannotGrantError")
 ApiKeyNotFoundError = _error_type(ErrorCode.API_KEY_NOT_FOUND, "ApiKeyNotFoundError")
+SessionNotFoundError = _error_type(ErrorCode.SESSION_NOT_FOUND, "SessionNotFoundError")
+TooManySessionsError = _error_type(ErrorCode.TOO_MANY_SESSIONS, "TooManySessionsError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
-from gql.domain import badges, roles
+from gql.domain import badges, roles, sessions
 from gql.domain.badges import BadgeRecord
+from gql.domain.errors import DomainError
 from gql.domain.roles import RoleRecord
+from gql.domain.sessions import SessionRecord
 from gql.domain.statuses import MemberStatus
+
+if TYPE_CHECKING:
+    from gql.api.context import Context
 
 
 class Loaders:
@@ -23,6 +29,8 @@ class Loaders:
         self.role: DataLoader[uuid.UUID, RoleRecord | None] = DataLoader(self._roles)
         self.role_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._role_counts)
         self.badge_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._badge_counts)
+        # Needs the request's caller: made on first use (session_loader).
+        self.sessions: DataLoader[uuid.UUID, list[SessionRecord]] | None = None
 
     @staticmethod
     async def _roles_of_members(keys: list[tuple[uuid.UUID, MemberStatus]]) -> Sequence[list[RoleRecord]]:
@@ -48,3 +56,15 @@ class Loaders:
     async def _badge_counts(keys: list[uuid.UUID]) -> Sequence[int]:
         counts = await badges.member_counts(keys)
         return [counts.get(key, 0) for key in keys]
+
+
+def session_loader(context: Context) -> DataLoader[uuid.UUID, list[SessionRecord]]:
+    """``Member.sessions`` of every member of the response, in one SELECT (gql/domain/sessions.py)."""
+    loaders = context.loaders
+    if loaders.sessions is None:
+
+        async def load(member_ids: Sequence[uuid.UUID]) -> list[list[SessionRecord] | DomainError]:
+            return await sessions.sessions_of(context.services, await context.caller(), list(member_ids))
+
+        loaders.sessions = DataLoader(load_fn=load)
+    return loaders.sessions

@@ -15,8 +15,9 @@ from gql.api.types.member_connection import MemberConnection
 from gql.api.types.member_filter import MemberFilter, MemberSort
 from gql.api.types.node import Node
 from gql.api.types.role import Role
+from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings, settings_from_domain
-from gql.domain import api_keys, badges, events, members, roles, settings_store
+from gql.domain import api_keys, badges, events, members, roles, sessions, settings_store
 from gql.domain.caller import CallerKind
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
 
@@ -159,6 +160,13 @@ async def _nodes(info: Info[Context, None], ids: list[str]) -> list[Node | None]
         records = await events.get_events(caller, [ids[i] for i in missing])
         for i, event in zip(missing, records, strict=True):
             found[i] = MemberEvent.from_domain(event) if event is not None else None
+    missing = [i for i, node in enumerate(found) if node is None]
+    if missing:
+        services = info.context.services
+        for i, session in zip(
+            missing, await sessions.get_sessions(services, caller, [ids[i] for i in missing]), strict=True
+        ):
+            found[i] = Session.from_domain(session, current=str(session.id) == caller.session_id) if session else None
     missing = [i for i, node in enumerate(found) if node is None]
     if missing:
         wanted = {ids[i] for i in missing}

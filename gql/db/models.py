@@ -1,7 +1,8 @@
-"""Tortoise models: the storage shape of members, contacts, registration settings, logouts,
-the outbox, the audit trail, rate-limit buckets and lockout counts.
+"""Tortoise models: the storage shape of members, contacts, registration settings, sessions,
+access-token signing keys, the outbox, the audit trail, rate-limit buckets and lockout counts.
 
-Sessions are signed tokens, not rows (gql/domain/sessions.py): only logouts are stored.
+A session is a row holding the SHA-256 of its opaque bearer token, never the token
+(gql/domain/sessions.py); signing keys hold their private half encrypted (gql/domain/signing_keys.py).
 Uniqueness that matters under concurrency (identity, email, slug) is enforced by unique
 indexes, never by a look-up first; gql/db/errors.py tells which one a racing insert hit
 from the constraint name (PostgreSQL) or the column (SQLite). (Tortoise 1.1's CreateModel
@@ -16,7 +17,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus
+from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus, SessionMethod
 
 
 class RegistrationSettingsRow(Model):
@@ -82,11 +83,10 @@ class Member(Model):
     # Brute-force lockout: until when the account refuses logins from everyone (the counts
     # per client address live in login_lockout, gql/domain/lockout.py).
     locked_until = fields.DatetimeField(null=True)
-    # Sessions are signed tokens that carry the epoch they were opened in (gql/domain/sessions.py):
-    # raising it ends every session at once; ``kept_session_id`` names the one session a
-    # password change keeps (the changer's own).
-    session_epoch = fields.IntField(default=0, db_default=0)
-    kept_session_id = fields.CharField(max_length=32, null=True)
+    # Raised by every change that must kill the member's outstanding emailed links and approval
+    # token (a block, a password change or reset): it is part of their fingerprint
+    # (gql/domain/links.py). Sessions are rows of their own and are ended by deleting them.
+    security_stamp = fields.IntField(default=0, db_default=0)
     # A self-registered member takes over the site's existing contact of its address once it
     # proves that address (gql/domain/contacts.py); until then it holds only its own.
     claims_contact = fields.BooleanField(default=False, db_default=False)
@@ -104,15 +104,56 @@ class Member(Model):
         )
 
 
-class RevokedSession(Model):
-    # A session ended on its own (logout) before it expired; kept until then, then swept.
-    session_id = fields.CharField(max_length=32, primary_key=True)
-    member_id = fields.UUIDField()
+class Session(Model):
+    # One sign-in (gql/domain/sessions.py). The bearer token is 256 random bits handed to the
+    # client once; only its SHA-256 is kept, so a copy of the table opens no session. Ending a
+    # session deletes its row (block, password change or reset, revocation, logout); one past
+    # ``expires_at`` is dead and swept now and then.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="sessions", on_delete=fields.CASCADE
+    )
+    method = fields.CharEnumField(SessionMethod, max_length=16)
+    # Kept for the whole lifetime; otherwise it also ends after the idle timeout.
+    stay_logged_in = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    # Written at most once a minute per session, not on every request.
+    last_seen_at = fields.DatetimeField()
+    # When it ends unless used: the lifetime's end, or, for one that does not stay logged in,
+    # the idle timeout after last_seen_at if that comes first (moved with last_seen_at).
     expires_at = fields.DatetimeField()
+    user_agent = fields.CharField(max_length=500, null=True)
+    ip_address = fields.CharField(max_length=64, null=True)
 
     class Meta:
-        table = "revoked_session"
-        indexes = (Index(fields=("expires_at",), name="ix_revoked_session_expires"),)
+        table = "session"
+        indexes = (
+            Index(fields=("member_id", "created_at"), name="ix_session_member"),
+            Index(fields=("expires_at",), name="ix_session_expires"),
+        )
+
+
+class SigningKey(Model):
+    # A key that signs access tokens (gql/domain/signing_keys.py). The private half is either
+    # AES-GCM-encrypted under a key derived from MEMBERS_SECRET_KEY (``private_key``) or in a
+    # PEM file every server can read (``private_key_file``); the public half is published at
+    # /.well-known/jwks.json from ``signs_from`` on (earlier for a rotated-in key) until every
+    # token it signed has expired.
+    kid = fields.CharField(max_length=64, primary_key=True)
+    # 1 for the first key, one more for each rotation: unique, so two processes cannot both
+    # add the same generation (the newest generation whose moment has come signs).
+    generation = fields.IntField(unique=True)
+    algorithm = fields.CharField(max_length=16)
+    public_jwk = fields.JSONField()
+    private_key = fields.TextField(null=True)
+    private_key_file = fields.CharField(max_length=1000, null=True)
+    created_at = fields.DatetimeField()
+    # From when it signs (the newest key whose moment has come is the signer).
+    signs_from = fields.DatetimeField()
+
+    class Meta:
+        table = "signing_key"
 
 
 class OutboxMessage(Model):

@@ -19,14 +19,14 @@ from gql.domain.caller import Caller
 from gql.domain.changes import change
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.links import open_link, unchanged
+from gql.domain.links import ending_links, open_link, unchanged
 from gql.domain.lookup import member_by_email, member_by_id
 from gql.domain.outbox import queue_email
 from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, end_sessions, start_session
-from gql.domain.statuses import MemberStatus
+from gql.domain.sessions import SessionGrant, end_sessions, open_session
+from gql.domain.statuses import MemberStatus, SessionMethod
 from gql.domain.tokens import Purpose
 
 
@@ -51,7 +51,7 @@ async def approve_by_token(services: Services, caller: Caller, token: str) -> Se
             await queue_email(services, connection, "member_approved", member)
     if not won:
         raise DomainError(ErrorCode.TOKEN_USED, "The approval token was already used.")
-    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
+    return await open_session(services, caller, member, SessionMethod.APPROVAL)
 
 
 async def approve_by_email(services: Services, caller: Caller, email: str) -> SessionGrant:
@@ -65,7 +65,7 @@ async def approve_by_email(services: Services, caller: Caller, email: str) -> Se
         if member.status in (MemberStatus.PENDING, MemberStatus.BLOCKED):
             await _approve(services, caller, connection, member, by="email")
         await lockout.clear(member, connection)
-    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
+    return await open_session(services, caller, member, SessionMethod.APPROVAL)
 
 
 async def approve_member(services: Services, caller: Caller, member_id: str) -> MemberRecord:
@@ -130,8 +130,9 @@ async def _block(services: Services, caller: Caller, member: Member) -> MemberRe
             status=MemberStatus.BLOCKED,
             approval_jti=None,
             updated_at=datetime.now(timezone.utc),
-            **end_sessions(),
+            **ending_links(),
         )
+        ended = await end_sessions(connection, member.id)
         if was is not MemberStatus.BLOCKED:
-            await record(services, connection, caller, member.id, EventKind.BLOCKED)
+            await record(services, connection, caller, member.id, EventKind.BLOCKED, sessionsEnded=ended)
     return MemberRecord.of(member)

@@ -30,7 +30,8 @@ class GrantsHolder:
 class Caller:
     kind: CallerKind
     member_id: uuid.UUID | None = None
-    # The session the member authenticated with (for logout and "end the other sessions").
+    # The session the member authenticated with (its id: for logout, "end the other sessions"
+    # and Session.current).
     session_id: str | None = None
     session_expires_at: datetime | None = None
     # The client address rate limits and the lockout count against (IPv6 per /64), as the
@@ -40,6 +41,8 @@ class Caller:
     grants: GrantsHolder = field(default_factory=GrantsHolder, compare=False, repr=False)
     # The scoped API key the backend caller used (None for MEMBERS_ADMIN_API_KEY).
     api_key_id: uuid.UUID | None = None
+    # The User-Agent header, recorded on the sessions this request opens.
+    user_agent: str | None = None
 
     @property
     def is_backend(self) -> bool:
@@ -58,5 +61,5 @@ ANONYMOUS = Caller(CallerKind.ANONYMOUS)
 BACKEND = Caller(CallerKind.BACKEND)
 
 
-def anonymous(address: str) -> Caller:
-    return Caller(CallerKind.ANONYMOUS, address=address)
+def anonymous(address: str, user_agent: str | None = None) -> Caller:
+    return Caller(CallerKind.ANONYMOUS, address=address, user_agent=user_agent)

@@ -4,7 +4,7 @@ Rules change members with conditional UPDATEs (``WHERE id = … AND <guard>``), 
 any number of concurrent changes only those that still find the row as they checked it
 win. Whatever the UPDATE wrote must then be true of the ``Member`` object the rule goes on
 using (to open a session, fingerprint a link, return a record): ``change`` does both, so no
-rule copies the values by hand. A value computed by the database (``F("session_epoch") + 1``)
+rule copies the values by hand. A value computed by the database (``F("security_stamp") + 1``)
 is read back from the row rather than guessed, since a racing change may have moved it too.
 """
 

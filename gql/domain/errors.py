@@ -56,6 +56,8 @@ class ErrorCode(IntEnum):
     BUILT_IN_ROLE = 3213
     CANNOT_GRANT = 3214
     API_KEY_NOT_FOUND = 3215
+    SESSION_NOT_FOUND = 3216
+    TOO_MANY_SESSIONS = 3217
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -120,6 +122,9 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.BUILT_IN_ROLE: "The built-in roles cannot be changed or deleted this way (and the last admin stays).",
     ErrorCode.CANNOT_GRANT: "The caller cannot grant a permission it does not hold.",
     ErrorCode.API_KEY_NOT_FOUND: "No such API key.",
+    ErrorCode.SESSION_NOT_FOUND: "No such session (it never existed, ended, or is not the caller's to see).",
+    ErrorCode.TOO_MANY_SESSIONS: "The member holds as many sessions as allowed, and the policy refuses new sign-ins "
+    "until one ends.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

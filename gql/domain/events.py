@@ -58,6 +58,24 @@ class EventKind(Described):
         "A confirmation link was handed to the caller instead of mailed (createEmailConfirmationUrl); older links "
         "stopped working.",
     )
+    LOGGED_OUT = (
+        "LOGGED_OUT",
+        "Ended its own session with logout (data: the session's id, method, date, address, agent).",
+    )
+    SESSION_REVOKED = (
+        "SESSION_REVOKED",
+        'One session was ended: by revokeSession (data.reason "revoked"), or as the oldest past the session '
+        'limit ("limit"); data also keeps the session\'s id, method, date, address and agent.',
+    )
+    SESSIONS_REVOKED = (
+        "SESSIONS_REVOKED",
+        "Its sessions were ended together by revokeOtherSessions or revokeAllSessions (data.count; data.kept: "
+        "the session kept, if any).",
+    )
+    ACCESS_TOKEN_ISSUED = (
+        "ACCESS_TOKEN_ISSUED",
+        "An access token was issued for one of its sessions (data: sessionId, audience, jti, expiresDate).",
+    )
 
 
 async def record(

@@ -20,10 +20,9 @@ from gql.domain.events import EventKind, record
 from gql.domain.lookup import find_by_id
 from gql.domain.permissions import Permission
 from gql.domain.profiles import with_free_slug
-from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, start_session
-from gql.domain.statuses import MemberStatus, PrivacyStatus
+from gql.domain.sessions import SessionGrant, open_session
+from gql.domain.statuses import MemberStatus, PrivacyStatus, SessionMethod
 
 if TYPE_CHECKING:
     from gql.domain.registration import MemberFields
@@ -50,7 +49,7 @@ async def login_as_guest(services: Services, caller: Caller) -> SessionGrant:
             using_db=connection,
         )
         await record(services, connection, caller, member.id, EventKind.GUEST_CREATED)
-    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
+    return await open_session(services, caller, member, SessionMethod.GUEST)
 
 
 def _not_convertible(message: str) -> DomainError:

@@ -6,7 +6,8 @@ account's state:
 
 - the login email (``email_key``),
 - whether the member is blocked,
-- the session epoch (raised by a block, a password change and a password reset),
+- the member's security stamp, a counter raised by a block, a password change and a password
+  reset (``ending_links``): unblocking does not bring a link from before the block back,
 - for confirmation and password links, the password hash.
 
 Change any of them — change the login email, change or reset the password, block, unblock,
@@ -28,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 
 from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
@@ -45,8 +46,16 @@ JTI_FIELDS: dict[Purpose, str] = {
 }
 
 
+def ending_links() -> dict[str, object]:
+    """The member-row change that ends every outstanding link and approval token of the member
+    (a block, a password change or reset make it, with their own change)."""
+    return {"security_stamp": F("security_stamp") + 1}
+
+
 def _state(purpose: Purpose, member: Member) -> str:
-    parts = [member.email_key or "", str(member.status == MemberStatus.BLOCKED), str(member.session_epoch)]
+    # The same text as before issue 13 (the counter was the session epoch, renamed): links
+    # issued before the upgrade keep working.
+    parts = [member.email_key or "", str(member.status == MemberStatus.BLOCKED), str(member.security_stamp)]
     if purpose.binds_password:
         parts.append(member.password_hash or "")
     return "\n".join(parts)
@@ -63,7 +72,7 @@ def unchanged(purpose: Purpose, member: Member) -> Q:
     def equal(name: str, value: Any) -> Q:
         return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
 
-    guard = equal("email_key", member.email_key) & Q(session_epoch=member.session_epoch)
+    guard = equal("email_key", member.email_key) & Q(security_stamp=member.security_stamp)
     guard &= (
         Q(status=MemberStatus.BLOCKED) if member.status == MemberStatus.BLOCKED else ~Q(status=MemberStatus.BLOCKED)
     )

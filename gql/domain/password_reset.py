@@ -15,15 +15,15 @@ from gql.domain.changes import change
 from gql.domain.contacts import claim_contact
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.links import new_link, open_link, unchanged
+from gql.domain.links import ending_links, new_link, open_link, unchanged
 from gql.domain.lookup import find_by_email, find_by_id, member_by_email
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, end_sessions, sign_in_refusal, start_session
-from gql.domain.statuses import MemberStatus
+from gql.domain.sessions import SessionGrant, end_sessions, open_session, sign_in_refusal
+from gql.domain.statuses import MemberStatus, SessionMethod
 from gql.domain.tokens import Purpose, new_jti
 
 
@@ -71,17 +71,18 @@ async def reset_password(services: Services, caller: Caller, token: str, new_pas
             email_verified=True,
             confirm_jti=None,
             updated_at=datetime.now(timezone.utc),
-            **end_sessions(),
+            **ending_links(),
         )
         if not used:
             raise DomainError(ErrorCode.TOKEN_USED, "This password link was already used or replaced by a newer one.")
+        await end_sessions(connection, member.id)
         await lockout.clear(member, connection)  # the owner is back in: no lock an attacker set holds
         await claim_contact(connection, member)
         await record(services, connection, caller, member.id, EventKind.PASSWORD_CHANGED, by="link")
     if sign_in_refusal(member) is not None:
         # Pending approval: the password is saved, the session waits for the approval.
         raise DomainError(ErrorCode.PENDING_APPROVAL, "The password is set; the member still waits for approval.")
-    return SessionGrant(session_token=start_session(services, member), member=MemberRecord.of(member))
+    return await open_session(services, caller, member, SessionMethod.RESET)
 
 
 async def change_password(services: Services, caller: Caller, current_password: str, new_password: str) -> MemberRecord:
@@ -96,13 +97,14 @@ async def change_password(services: Services, caller: Caller, current_password: 
     password_hash = await services.hasher.hash(new_password)
     async with in_transaction() as connection:
         # Every other session ends; the one that changed the password stays. (The password
-        # hash and the epoch both change: every emailed link of the member dies with them.)
+        # hash and the security stamp both change: every emailed link of the member dies with them.)
         await change(
             member,
             connection,
             password_hash=password_hash,
             updated_at=datetime.now(timezone.utc),
-            **end_sessions(keeping=caller.session_id),
+            **ending_links(),
         )
+        await end_sessions(connection, member.id, keeping=caller.session_id)
         await record(services, connection, caller, member.id, EventKind.PASSWORD_CHANGED, by="member")
     return MemberRecord.of(member)

@@ -14,6 +14,11 @@ APPROVAL_TOKEN_LIFETIME = timedelta(hours=30)
 CONFIRMATION_LINK_LIFETIME = timedelta(hours=48)
 PASSWORD_LINK_LIFETIME = timedelta(hours=3)
 
+# Sessions: activity is written at most this often per session; each process deletes expired
+# sessions this often (gql/domain/sessions.py).
+LAST_SEEN_EVERY = timedelta(minutes=1)
+SESSION_SWEEP_SECONDS = 600.0
+
 
 def spoken(lifetime: timedelta) -> str:
     """``timedelta(hours=3)`` → "3 hours", as messages say it."""

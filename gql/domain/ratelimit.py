@@ -68,6 +68,10 @@ LIMITS: dict[str, Limit] = {
     "loginAsGuest": Limit(30, 300),
     # deleteMemberPhones, deleteMemberEmails, deleteMemberAddresses: each write is audited.
     "deleteContactDetails": Limit(30, 300),
+    # A signed-in client asks for a token every few minutes; a service validating the tokens it
+    # receives asks far more often, from one address.
+    "issueAccessToken": Limit(60, 300),
+    "validateSession": Limit(300, 60),
     "requestPasswordReset": Limit(10, 3600),
     "resendEmailConfirmation": Limit(10, 3600),
     "mailbox-address": Limit(2, 3600),

@@ -31,8 +31,8 @@ from gql.domain.properties import check_custom_fields
 from gql.domain.records import MemberRecord
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.services import Services
-from gql.domain.sessions import sign_in_refusal, start_session
-from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, RegistrationStatus
+from gql.domain.sessions import SessionRecord, open_session, sign_in_refusal
+from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, RegistrationStatus, SessionMethod
 from gql.domain.tokens import Purpose, new_jti
 
 
@@ -49,6 +49,7 @@ class Registration:
     member: MemberRecord
     approval_token: str | None = None
     session_token: str | None = None
+    session: SessionRecord | None = None
 
 
 @dataclass(frozen=True)
@@ -166,12 +167,15 @@ async def _write(
     return member
 
 
-def _result(services: Services, caller: Caller, member: Member, may_approve: bool) -> Registration:
+async def _result(services: Services, caller: Caller, member: Member, may_approve: bool) -> Registration:
     """ACTIVE with a session when the member may hold one; else why not, and (to a caller that may
     approve: the seed keeps tokens hidden from page code) the approval token."""
     record_ = MemberRecord.of(member)  # the registrant's own record
     if sign_in_refusal(member) is None:
-        return Registration(RegistrationStatus.ACTIVE, record_, session_token=start_session(services, member))
+        grant = await open_session(services, caller, member, SessionMethod.REGISTRATION)
+        return Registration(
+            RegistrationStatus.ACTIVE, record_, session_token=grant.session_token, session=grant.session
+        )
     if member.status is MemberStatus.APPROVED:
         return Registration(RegistrationStatus.EMAIL_CONFIRMATION_PENDING, record_)
     token = links.issue(services, Purpose.APPROVE, member) if may_approve and member.approval_jti else None
@@ -188,4 +192,4 @@ async def register(
     fields = await _new_member_fields(services, caller, settings, email, password, options, custom)
     with identity_is_unique(settings.identity_property):
         member = await _write(services, caller, fields, guest, options, custom)
-    return _result(services, caller, member, await access.can(caller, Permission.MEMBERS_APPROVE))
+    return await _result(services, caller, member, await access.can(caller, Permission.MEMBERS_APPROVE))

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gql.config import Config
+from gql.db.sweep import Every
 from gql.domain.clock import Clock, SystemClock
 from gql.domain.cursors import Cursors
 from gql.domain.passwords import PasswordHasher
+from gql.domain.policy import SESSION_SWEEP_SECONDS
 from gql.domain.ratelimit import RateLimits
 from gql.domain.settings_store import RegistrationSettingsStore
-from gql.domain.tokens import SessionTokens, SignedTokens
+from gql.domain.signing_keys import SigningKeys
+from gql.domain.tokens import SignedTokens
 
 if TYPE_CHECKING:  # the feed reads the events module, which (through the outbox) reads this one
     from gql.domain.event_feed import EventFeed
@@ -23,7 +26,8 @@ class Services:
     config: Config
     hasher: PasswordHasher
     tokens: SignedTokens
-    sessions: SessionTokens
+    # The keys that sign access tokens (gql/domain/signing_keys.py), re-read now and then.
+    signing_keys: SigningKeys
     # The stored registration settings (gql/domain/settings_store.py), cached briefly per process.
     registration_settings: RegistrationSettingsStore
     # Per-address token buckets (gql/domain/ratelimit.py), shared by every process.
@@ -36,6 +40,8 @@ class Services:
     clock: Clock = field(default_factory=SystemClock)
     # Set once outbox rows this process wrote are committed, so its worker looks sooner than its poll.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # When this process next deletes expired sessions (gql/domain/sessions.py), by the clock above.
+    session_sweep: Every = field(default_factory=lambda: Every(SESSION_SWEEP_SECONDS))
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Services:
@@ -47,7 +53,7 @@ class Services:
             config=config,
             hasher=PasswordHasher(config.bcrypt_cost, config.hash_threads),
             tokens=SignedTokens(config.secret_key),
-            sessions=SessionTokens(config.secret_key, config.session_ttl_seconds),
+            signing_keys=SigningKeys(config),
             registration_settings=RegistrationSettingsStore(config.registration, config.settings_cache_seconds),
             cursors=Cursors(config.secret_key),
             rate_limits=RateLimits(config, clock=clock),

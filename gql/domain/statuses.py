@@ -65,3 +65,27 @@ class RegistrationStatus(Described):
         "EMAIL_CONFIRMATION_PENDING",
         "Approved, but no session until the emailed confirmation link is followed.",
     )
+
+
+class SessionMethod(Described):
+    """How a session was obtained (an access token's ``amr`` claim says the same)."""
+
+    PASSWORD = "PASSWORD", "Logged in with identity and password."
+    REGISTRATION = "REGISTRATION", "Registered with a password and signed in at once (automatic approval)."
+    APPROVAL = "APPROVAL", "Signed in by its approval: the approval token, or the backend's approveByEmail."
+    RESET = "RESET", "Set or reset its password with an emailed link, which signed it in."
+    GUEST = "GUEST", "A guest login (no email, no password)."
+    TRUSTED = "TRUSTED", "Opened by a trusted backend for a member a third party authenticated (generateSessionToken)."
+
+
+class SessionLimitPolicy(Described):
+    """What happens when a sign-in would give a member more sessions than the limit allows."""
+
+    END_OLDEST = "END_OLDEST", "The new session opens and the member's oldest sessions end."
+    REFUSE = (
+        "REFUSE",
+        (
+            "login is refused with 3217 (TooManySessionsError) until a session ends; the other ways in "
+            "(approval, password reset), which an emailed link or the backend drives, end the oldest instead."
+        ),
+    )

@@ -1,5 +1,7 @@
-"""Signed tokens: single-purpose ones (JWS, HS256: approval, email confirmation, password
-reset) and session tokens (a compact HMAC-SHA256 layout, see gql/domain/sessions.py).
+"""Signed single-purpose tokens (JWS, HS256): approval, email confirmation, password reset.
+
+(Session tokens are opaque random values checked against their row, gql/domain/sessions.py;
+access tokens are asymmetric JWTs, gql/domain/access_tokens.py.)
 
 Each token names its purpose (approve, confirm, reset) and carries a ``jti``; the
 member row keeps the one ``jti`` still valid per purpose, so a token works once and a
@@ -17,8 +19,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import struct
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -113,56 +113,3 @@ class SignedTokens:
 
 def new_jti() -> str:
     return secrets.token_urlsafe(16)
-
-
-# --- session tokens -------------------------------------------------------------------
-
-_VERSION = 1
-# version, member id, session id, epoch, expiry (Unix seconds); then the 32-byte MAC.
-_CLAIMS = struct.Struct(">B16s16sIQ")
-_MAC_SIZE = 32
-
-
-@dataclass(frozen=True)
-class SessionClaim:
-    member_id: uuid.UUID
-    session_id: str  # 32 hex digits
-    epoch: int
-    expires_at: datetime
-
-
-class SessionTokens:
-    """Issues and reads session tokens; the key is derived from the secret for this use only."""
-
-    def __init__(self, secret_key: str, ttl_seconds: int) -> None:
-        self._key = hmac.new(secret_key.encode(), b"members/session-token/v1", hashlib.sha256).digest()
-        self._ttl = ttl_seconds
-
-    def _mac(self, claims: bytes) -> bytes:
-        return hmac.new(self._key, claims, hashlib.sha256).digest()
-
-    def issue(self, member_id: uuid.UUID, epoch: int, now: float | None = None) -> str:
-        expires = int((now if now is not None else time.time()) + self._ttl)
-        claims = _CLAIMS.pack(_VERSION, member_id.bytes, secrets.token_bytes(16), epoch, expires)
-        return b64url_encode(claims + self._mac(claims))
-
-    def read(self, token: str, now: float | None = None) -> SessionClaim | None:
-        """The token's claims, or None when it is malformed (or not spelled exactly as issued), forged or expired."""
-        try:
-            raw = b64url_decode(token)
-        except EncodingError:
-            return None
-        if len(raw) != _CLAIMS.size + _MAC_SIZE:
-            return None
-        claims, mac = raw[: _CLAIMS.size], raw[_CLAIMS.size :]
-        if not hmac.compare_digest(mac, self._mac(claims)):
-            return None
-        version, member_id, session_id, epoch, expires = _CLAIMS.unpack(claims)
-        if version != _VERSION or expires <= (now if now is not None else time.time()):
-            return None
-        return SessionClaim(
-            member_id=uuid.UUID(bytes=member_id),
-            session_id=session_id.hex(),
-            epoch=epoch,
-            expires_at=datetime.fromtimestamp(expires, timezone.utc),
-        )

@@ -34,19 +34,17 @@ from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.lookup import find_by_email
 from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for
-from gql.domain.records import MemberRecord
 from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
-from gql.domain.sessions import start_session
-from gql.domain.statuses import MemberStatus, PrivacyStatus
+from gql.domain.sessions import SessionGrant, open_session
+from gql.domain.statuses import MemberStatus, PrivacyStatus, SessionMethod
 
 
 @dataclass(frozen=True)
 class TrustedSignIn:
     """A session for the member, and whether this sign-in created it."""
 
-    session_token: str
-    member: MemberRecord
+    grant: SessionGrant
     created: bool
 
 
@@ -57,14 +55,14 @@ async def generate_session_token(services: Services, caller: Caller, email: str)
         member = await find_by_email(address)
         if member is not None:
             await _sign_in_existing(services, caller, member)
-            return TrustedSignIn(start_session(services, member), MemberRecord.of(member), created=False)
+            return TrustedSignIn(await open_session(services, caller, member, SessionMethod.TRUSTED), created=False)
         try:
             member = await _create(services, caller, address)
         except DomainError as exc:
             if exc.code is not ErrorCode.IDENTITY_TAKEN:
                 raise
             continue  # a concurrent call (or a registration) created it first: sign that member in
-        return TrustedSignIn(start_session(services, member), MemberRecord.of(member), created=True)
+        return TrustedSignIn(await open_session(services, caller, member, SessionMethod.TRUSTED), created=True)
     # Created by another call and deleted again, each time: rare enough to be worth a retry by the caller.
     raise DomainError(ErrorCode.REGISTRATION_ERROR, "The member changed while signing it in; try again.")
 

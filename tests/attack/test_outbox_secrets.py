@@ -71,7 +71,7 @@ def tables(server: Server) -> list[str]:
     else:
         sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
     names = [row["name"] for row in query_database(server.database_url, sql)]
-    assert {"member", "contact", "outbox", "member_event", "revoked_session"} <= set(names), names
+    assert {"member", "contact", "outbox", "member_event", "session"} <= set(names), names
     return names
 
 
@@ -93,8 +93,8 @@ def secret_parts(token: str) -> dict[str, str]:
     if token.startswith("JWS."):
         _header, payload, signature = token.removeprefix("JWS.").split(".")
         parts.update(without_prefix=token.removeprefix("JWS."), payload=payload, signature=signature)
-    else:  # a session token: 45 bytes of claims (60 characters), then the 32-byte MAC
-        parts.update(claims=token[:60], mac=token[60:])
+    else:  # a session token: 256 random bits (43 characters); the row keeps only their SHA-256
+        parts.update(first_half=token[:21], second_half=token[21:])
     return parts
 
 

@@ -5,8 +5,8 @@ Each example in README.md is an HTML comment naming the caller, a ```graphql blo
 
     <!-- example: anonymous | backend | member -->
 
-The member caller sends the latest ``sessionToken`` seen; ``"<approvalToken>"`` and
-``"<endCursor>"`` in a document are replaced by the latest values seen. Responses are
+The member caller sends the latest ``sessionToken`` seen; ``"<approvalToken>"``,
+``"<endCursor>"`` and ``"<accessToken>"`` in a document are replaced by the latest values seen. Responses are
 compared field by field, except values that differ on every run (ids, tokens, cursors,
 dates), which only have to be present (or null when the README shows null).
 """
@@ -40,8 +40,13 @@ VARYING = {
     "key",
     "prefix",
     "memberIds",
+    "lastSeenDate",
+    "expiresDate",
+    "accessToken",
+    "memberId",
+    "sessionId",
 }
-CAPTURED = ("approvalToken", "sessionToken", "endCursor")
+CAPTURED = ("approvalToken", "sessionToken", "endCursor", "accessToken")
 
 
 def examples() -> list[re.Match[str]]:
@@ -99,7 +104,7 @@ def test_readme_walkthrough_runs_as_documented(start_server: StartServer) -> Non
     seen: dict[str, str] = {}
     for number, match in enumerate(examples(), start=1):
         document = match["document"]
-        for name in ("approvalToken", "endCursor", *OBJECT_IDS.values()):
+        for name in ("approvalToken", "endCursor", "accessToken", *OBJECT_IDS.values()):
             if f'"<{name}>"' in document:
                 assert name in seen, f"example {number} needs a {name} from an earlier example"
                 document = document.replace(f'"<{name}>"', json.dumps(seen[name]))

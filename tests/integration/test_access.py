@@ -309,3 +309,17 @@ async def test_a_members_page_with_roles_and_badges_is_a_fixed_number_of_stateme
     few = await page_statements(2)
     many = await page_statements(10)
     assert few == many <= 4, sql_statements.statements  # the page, its roles (and computed ones), its badges
+
+
+async def test_access_tokens_carry_what_the_roles_grant(gql: GraphQLClient) -> None:
+    import jwt
+
+    made = await register(gql, "tok@example.com")
+    editors = await new_role(gql, "editors", "MEMBERS_UPDATE", site=["blog:write"])
+    await backend(gql, ASSIGN, {"r": editors["id"], "m": made["member"]["id"]})
+    issued = await as_member(
+        gql, made["sessionToken"], "mutation { issueAccessToken { ... on IssueAccessTokenPayload { accessToken } } }"
+    )
+    claims = jwt.decode(issued["accessToken"], options={"verify_signature": False})
+    assert claims["roles"] == ["AuthenticatedUser", "editors"]
+    assert claims["permissions"] == ["MEMBERS_UPDATE"] and claims["site_permissions"] == ["blog:write"]

@@ -292,7 +292,7 @@ async def test_statements_do_not_grow_with_the_number_of_entries(
     sql_statements.statements.clear()
     await gql.member(token, DELETE_PHONES, {"id": member_id})
     assert summary(sql_statements.statements) == [
-        "SELECT member",  # the caller's session
+        "SELECT session",  # the caller's session, joined with its member
         "SELECT member",  # the member with its contact
         "UPDATE contact",
         "UPDATE member",

@@ -33,6 +33,7 @@ from gql.domain.errors import ErrorCode
 from gql.domain.errors import ErrorCode as C
 from gql.domain.links import new_link
 from gql.domain.services import Services
+from gql.domain.statuses import SessionLimitPolicy
 from gql.domain.tokens import Purpose, SignedTokens
 from gql.schema import build_schema
 from tests.conftest import GraphQLClient
@@ -852,6 +853,53 @@ ACCESS_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
 }
 
 
+# --- sessions and access tokens -----------------------------------------------------------------
+
+
+async def login_past_the_limit(scene: Scene) -> Result:
+    await scene.register(ADA)  # its registration opened the one session allowed
+    return await scene.anonymous("login", identity=ADA, password=PASSWORD)
+
+
+async def revoke_a_session_nobody_has(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    return await scene.as_member(session, "revokeSession", id=ZERO_ID)
+
+
+async def revoke_others_anonymously(scene: Scene) -> Result:
+    await scene.register(ADA)
+    return await scene.anonymous("revokeOtherSessions")
+
+
+async def issue_for_an_audience_not_allowed(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    return await scene.as_member(session, "issueAccessToken", audience="https://elsewhere.example")
+
+
+async def issue_too_often(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    expect(await scene.as_member(session, "issueAccessToken"), "IssueAccessTokenPayload")
+    return await scene.as_member(session, "issueAccessToken")
+
+
+SESSION_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("login", C.TOO_MANY_SESSIONS): Scenario(
+        login_past_the_limit, {"max_sessions": 1, "session_limit_policy": SessionLimitPolicy.REFUSE}
+    ),
+    ("revokeSession", C.NOT_LOGGED_IN): anonymously("revokeSession", id=ZERO_ID),
+    ("revokeSession", C.SESSION_NOT_FOUND): Scenario(revoke_a_session_nobody_has),
+    ("revokeOtherSessions", C.NOT_LOGGED_IN): Scenario(revoke_others_anonymously),
+    ("revokeAllSessions", C.NOT_ALLOWED): anonymously("revokeAllSessions", memberId=ZERO_ID),
+    ("revokeAllSessions", C.MEMBER_NOT_FOUND): as_backend("revokeAllSessions", memberId=ZERO_ID),
+    ("validateSession", C.RATE_LIMITED): rate_limited("validateSession", token="not-a-token"),
+    ("issueAccessToken", C.NOT_LOGGED_IN): anonymously("issueAccessToken"),
+    ("issueAccessToken", C.INVALID_ARGUMENT): Scenario(
+        issue_for_an_audience_not_allowed, {"access_token_audiences": ("https://api.example",)}
+    ),
+    ("issueAccessToken", C.RATE_LIMITED): Scenario(issue_too_often, LIMITED),
+}
+
+
 # --- the table ----------------------------------------------------------------------------------
 
 SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
@@ -977,6 +1025,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
         settings_refused(declaredProperties=[{"name": "hobby", "maxLength": 0}])
     ),
     **ACCESS_SCENARIOS,
+    **SESSION_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------

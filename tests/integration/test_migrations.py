@@ -69,29 +69,27 @@ async def after() -> None:
     await migrate_all(url)
     await Tortoise.init(config=tortoise_config(url))
     db = connections.get("default")
-    rows = await db.execute_query_dict(
-        "SELECT email_key, session_epoch, kept_session_id, confirm_jti, claims_contact FROM member"
-    )
+    rows = await db.execute_query_dict("SELECT email_key, security_stamp, confirm_jti, claims_contact FROM member")
     contacts = await db.execute_query_dict("SELECT id, email_key, first_name FROM contact ORDER BY id")
     mails = await db.execute_query_dict("SELECT id, status, body_text, body_html FROM outbox ORDER BY id")
-    revoked = await db.execute_query_dict("SELECT COUNT(*) AS n FROM revoked_session")
+    tables = {"revoked_session": True}
+    try:
+        await db.execute_query_dict("SELECT COUNT(*) AS n FROM revoked_session")
+    except Exception:
+        tables["revoked_session"] = False
     from gql.domain.settings_store import RegistrationSettingsStore
     from gql.domain.registration_settings import RegistrationSettings
     stored = (await RegistrationSettingsStore(RegistrationSettings()).get()).to_json()
     audit_table = await db.execute_query_dict("SELECT COUNT(*) AS n FROM audit_event")
     roles = await db.execute_query_dict("SELECT name FROM role WHERE system = TRUE ORDER BY name")
-    try:
-        await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
-        session_table = True
-    except Exception:
-        session_table = False
+    sessions = await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
     await Tortoise.close_connections()
     print(json.dumps({
         "members": [{**row, "claims_contact": bool(row["claims_contact"])} for row in rows],
         "contacts": [{k: str(v) if v is not None else None for k, v in c.items()} for c in contacts],
         "mails": [{k: str(v) if v is not None else None for k, v in m.items()} for m in mails],
-        "revoked": revoked[0]["n"],
-        "session_table": session_table,
+        "revoked_table": tables["revoked_session"],
+        "sessions": sessions[0]["n"],
         "settings": stored,
         "audit_events": audit_table[0]["n"],
         "roles": sorted(row["name"] for row in roles),
@@ -139,8 +137,7 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
     assert result["members"] == [
         {
             "email_key": "kept@example.com",
-            "session_epoch": 0,
-            "kept_session_id": None,
+            "security_stamp": 0,
             "confirm_jti": None,  # confirmation is off: no longer waiting for it
             "claims_contact": False,
         }
@@ -162,8 +159,9 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
             "body_html": "<p>Welcome, you are approved.</p>",
         },
     ]
-    # Sessions of the old kind (a stored token hash) end: their members log in again once.
-    assert result["session_table"] is False and result["revoked"] == 0
+    # Sessions of 0001's kind ended at 0002, the signed ones of 0002 at the sessions migration: none
+    # is open after the upgrade; the signed tokens' logout table is gone.
+    assert result["sessions"] == 0 and result["revoked_table"] is False
     # The settings row's columns became one JSON object (0005), every value carried over.
     assert result["settings"] == {
         "enabled": True,
@@ -208,7 +206,7 @@ def test_every_declared_index_exists_after_all_migrations() -> None:
         index.name
         for model in (
             models.Member,
-            models.RevokedSession,
+            models.Session,
             models.OutboxMessage,
             models.MemberEvent,
             models.LoginLockout,
@@ -420,3 +418,99 @@ def test_upgrading_tags_the_contacts_phones_and_emails() -> None:
     assert result["others"] == ["Kept", {"hobby": "chess"}, None, None, None]
     assert result["bare"] == [[], [], []]
     assert result["email_key_indexed"] is True  # the contact table kept its index
+
+
+SESSIONS_UPGRADE = r"""
+import asyncio, json, sys, time, uuid
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from gql.db.setup import migrate as migrate_all, tortoise_config
+
+url = sys.argv[1]
+SECRET = "upgrade-secret-key-that-is-long-enough-0123456789"
+MEMBERS = {
+    "11111111-1111-1111-1111-111111111111": ("one@example.com", 3, None),
+    "11111111-1111-1111-1111-111111111112": ("two@example.com", 0, "0123456789abcdef0123456789abcdef"),
+}
+HASH = "$2b$04$Yq0e6k0S0Y3m1S7m1zq0GeNhG2rW6Ww0sEJq2V3GZQ2xQz9dJk1lW"
+
+async def before() -> None:
+    await migrate(config=tortoise_config(url), target="models.0005_settings_as_data_and_audit")
+    db = connections.get("default")
+    script = ""
+    for n, (member_id, (email, epoch, kept)) in enumerate(MEMBERS.items()):
+        contact = f"22222222-2222-2222-2222-22222222222{n}"
+        script += (
+            f"INSERT INTO contact (id, email_key, phones, emails, custom_fields, created_at, updated_at) "
+            f"VALUES ('{contact}', '{email}', '[]', '[]', '{{}}', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00');"
+            f"INSERT INTO member (id, identity, login_email, email_key, password_hash, status, privacy_status, "
+            f"activity_status, email_verified, is_guest, nickname, nickname_key, slug, created_at, updated_at, "
+            f"contact_id, session_epoch, kept_session_id, reset_jti, claims_contact) VALUES ('{member_id}', '{email}', "
+            f"'{email}', '{email}', '{HASH}', 'APPROVED', 'PUBLIC', 'ACTIVE', TRUE, FALSE, 'N{n}', 'n{n}', 's{n}', "
+            f"'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{contact}', {epoch}, "
+            + (f"'{kept}'" if kept else "NULL") + f", 'reset-jti-{n}', FALSE);"
+        )
+    script += (
+        "INSERT INTO revoked_session (session_id, member_id, expires_at) VALUES "
+        "('fedcba9876543210fedcba9876543210', '11111111-1111-1111-1111-111111111111', '2099-01-01 00:00:00+00:00');"
+    )
+    await db.execute_script(script)
+    await Tortoise.close_connections()
+
+async def after() -> None:
+    await migrate_all(url)
+    await Tortoise.init(config=tortoise_config(url))
+    from gql.config import Config
+    from gql.db.models import Member, Session
+    from gql.domain import links, sessions
+    from gql.domain.caller import anonymous
+    from gql.domain.services import Services
+    from gql.domain.tokens import Purpose
+
+    db = connections.get("default")
+    columns = [row["name"] for row in await db.execute_query_dict(
+        "SELECT name FROM pragma_table_info('member')" if url.startswith("sqlite") else
+        "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'member'"
+    )]
+    services = Services.from_config(Config(database_url=url, secret_key=SECRET, bcrypt_cost=4))
+    # A reset link mailed before the upgrade: fingerprinted, as 0005's code did, with the session epoch.
+    opened = {}
+    for member_id, (email, epoch, _kept) in MEMBERS.items():
+        member = await Member.get(id=member_id)
+        n = list(MEMBERS).index(member_id)
+        old_state = "\n".join([email, "False", str(epoch), HASH])
+        old_link = services.tokens.issue(
+            Purpose.RESET, uuid.UUID(member_id), f"reset-jti-{n}", services.tokens.fingerprint(Purpose.RESET, old_state)
+        )
+        claim, _ = await links.open_link(services, Purpose.RESET, old_link)
+        opened[email] = {"stamp": member.security_stamp, "jti": claim.jti}
+    # Signing in works at once and writes a session row (the upgrade's only change for members:
+    # the sessions they had are gone).
+    member = await Member.get(id="11111111-1111-1111-1111-111111111111").select_related("contact")
+    grant = await sessions.open_session(services, anonymous("203.0.113.9"), member, sessions.SessionMethod.PASSWORD)
+    caller = await sessions.caller_for_session(services, grant.session_token)
+    session_count = await Session.all().count()
+    services.close()
+    await Tortoise.close_connections()
+    print(json.dumps({
+        "columns": sorted(c for c in columns if c in ("session_epoch", "kept_session_id", "security_stamp")),
+        "opened": opened,
+        "resolved": str(caller.member_id) if caller else None,
+        "sessions": session_count,
+    }))
+
+asyncio.run(before())
+asyncio.run(after())
+"""
+
+
+def test_upgrading_to_session_rows_keeps_members_and_their_links() -> None:
+    """0005 → 0006 on a database holding members, one with a raised epoch and a kept session."""
+    result = _on_a_new_database(lambda url: _run_script(SESSIONS_UPGRADE, url))
+    assert result["columns"] == ["security_stamp"]  # the epoch renamed; kept_session_id gone
+    # Links mailed before the upgrade still open: the stamp is the epoch's value under a new name.
+    assert result["opened"] == {
+        "one@example.com": {"stamp": 3, "jti": "reset-jti-0"},
+        "two@example.com": {"stamp": 0, "jti": "reset-jti-1"},
+    }
+    assert result["resolved"] == "11111111-1111-1111-1111-111111111111" and result["sessions"] == 1

@@ -1,25 +1,35 @@
-"""The SQL statement budgets of issue 5, with the per-address rate limits on (database buckets).
+"""The SQL statement budgets (issues 5 and 13), with the per-address rate limits on (database buckets).
 
-register ≤ 4, login ≤ 3, a session caller +1: counted through Tortoise's db-client logger,
-with the registration settings cached as in production (each process re-reads them every 2 s).
+login ≤ 4 including the session's INSERT (≤ 3 with Redis buckets), a Bearer request resolves its
+caller in one SELECT (and writes the session's last-seen time at most once a minute), register
+5 (issue 5's 4, plus the session it opens), and a page of members with their sessions one query
+more, not one per member. Counted through Tortoise's db-client logger, with the registration
+settings cached as in production (each process re-reads them every 2 s).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import httpx
+import pytest
 import pytest_asyncio
+from starlette.applications import Starlette
 from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
 from gql.config import Config
+from tests.clock import ManualClock
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.integration.documents import CURRENT_MEMBER, LOGIN, REGISTER
 
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
+REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+SESSIONS_PAGE = """query { members(first: 20) { edges { node { ... on Member { id sessions { id method } } } } } }"""
 
 
 def summary(statements: list[str]) -> list[str]:
@@ -27,9 +37,7 @@ def summary(statements: list[str]) -> list[str]:
     return [f"{s.split(None, 1)[0].upper()} {m.group(1) if (m := _TABLE.search(s)) else ''}" for s in statements]
 
 
-@pytest_asyncio.fixture
-async def limited_gql(settings: Config) -> AsyncIterator[GraphQLClient]:
-    application = create_app(replace(settings, rate_limit_scale=1.0, settings_cache_seconds=60), apply_migrations=False)
+async def _client(application: Starlette) -> AsyncIterator[GraphQLClient]:
     async with application.router.lifespan_context(application):
         await truncate_all_models()
         application.state.services.registration_settings.forget()
@@ -40,8 +48,32 @@ async def limited_gql(settings: Config) -> AsyncIterator[GraphQLClient]:
             yield client
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest_asyncio.fixture
+async def limited_app(settings: Config, clock: ManualClock) -> Starlette:
+    application = create_app(replace(settings, rate_limit_scale=1.0, settings_cache_seconds=60), apply_migrations=False)
+    application.state.services.clock = clock  # last-seen writes go by it (the rate limits keep the real one)
+    return application
+
+
+@pytest_asyncio.fixture
+async def limited_gql(limited_app: Starlette) -> AsyncIterator[GraphQLClient]:
+    async for client in _client(limited_app):
+        yield client
+
+
+async def _login(client: GraphQLClient, email: str, password: str) -> dict:
+    result = (await client.anonymous(LOGIN, {"identity": email, "password": password}))["data"]["login"]
+    assert result["__typename"] == "LoginPayload", result
+    return result
+
+
 async def test_register_login_and_session_caller_within_budget(
-    limited_gql: GraphQLClient, sql_statements: StatementCounter
+    limited_gql: GraphQLClient, sql_statements: StatementCounter, clock: ManualClock
 ) -> None:
     sql_statements.statements.clear()
     registered = await limited_gql.anonymous(REGISTER, {"email": "budget@example.com", "password": "pw-budget"})
@@ -51,17 +83,68 @@ async def test_register_login_and_session_caller_within_budget(
         "INSERT contact",  # only if no contact has this email (INSERT … WHERE NOT EXISTS)
         "INSERT member",
         "INSERT member_event",  # the audit row, in the same transaction
+        "INSERT session",  # the session it signs in with
     ]
 
     sql_statements.statements.clear()
-    session = (await limited_gql.anonymous(LOGIN, {"identity": "budget@example.com", "password": "pw-budget"}))["data"][
-        "login"
+    session = await _login(limited_gql, "budget@example.com", "pw-budget")
+    assert summary(sql_statements.statements) == [
+        "INSERT rate_limit_bucket",
+        "SELECT member",
+        "UPDATE member",  # the login's stamp, unless locked out at that moment
+        "INSERT session",  # also checks the session limit, and counts the others for END_OLDEST
     ]
-    assert session["__typename"] == "LoginPayload"
-    # The session is a signed token: logging in writes no session row.
-    assert summary(sql_statements.statements) == ["INSERT rate_limit_bucket", "SELECT member", "UPDATE member"]
 
     sql_statements.statements.clear()
     me = await limited_gql.member(session["sessionToken"], CURRENT_MEMBER)
     assert me["data"]["currentMember"]["loginEmail"] == "budget@example.com"
-    assert summary(sql_statements.statements) == ["SELECT member", "SELECT member"]  # the caller, then the member
+    # The caller is one SELECT: the session by its token's hash, joined with its member.
+    assert summary(sql_statements.statements) == ["SELECT session", "SELECT member"]  # the caller, then the member
+    assert " JOIN " in sql_statements.statements[0].upper() and '"member"' in sql_statements.statements[0]
+
+    # Within a minute no request writes; the first one after it records the activity once.
+    for seconds, expected in (
+        (59, ["SELECT session", "SELECT member"]),
+        (2, ["SELECT session", "UPDATE session", "SELECT member"]),
+        (1, ["SELECT session", "SELECT member"]),
+    ):
+        clock.advance(seconds)
+        sql_statements.statements.clear()
+        me = await limited_gql.member(session["sessionToken"], CURRENT_MEMBER)
+        assert me["data"]["currentMember"] is not None
+        assert summary(sql_statements.statements) == expected, seconds
+
+
+async def test_a_page_of_members_reads_all_their_sessions_in_one_query(
+    limited_gql: GraphQLClient, sql_statements: StatementCounter, clock: ManualClock
+) -> None:
+    for n in range(5):
+        await limited_gql.anonymous(REGISTER, {"email": f"page{n}@example.com", "password": "pw-budget"})
+        clock.advance(1)
+        await _login(limited_gql, f"page{n}@example.com", "pw-budget")
+    sql_statements.statements.clear()
+    page = await limited_gql.backend(SESSIONS_PAGE)
+    nodes = [edge["node"] for edge in page["data"]["members"]["edges"]]
+    assert len(nodes) == 6 and all(node["sessions"] for node in nodes)
+    assert [s["method"] for s in nodes[1]["sessions"]] == ["PASSWORD", "REGISTRATION"]  # newest first
+    # The api-key bucket, the page, and every member's sessions at once.
+    assert summary(sql_statements.statements) == ["SELECT rate_limit_bucket", "SELECT member", "SELECT session"]
+
+
+@pytest_asyncio.fixture
+async def redis_gql(settings: Config) -> AsyncIterator[GraphQLClient]:
+    prefix = f"members-budget-{uuid.uuid4().hex[:8]}:"
+    configured = replace(
+        settings, rate_limit_scale=1.0, settings_cache_seconds=60, redis_url=REDIS_URL, redis_prefix=prefix
+    )
+    async for client in _client(create_app(configured, apply_migrations=False)):
+        yield client
+
+
+async def test_login_with_redis_buckets_is_three_statements(
+    redis_gql: GraphQLClient, sql_statements: StatementCounter
+) -> None:
+    await redis_gql.anonymous(REGISTER, {"email": "redis-budget@example.com", "password": "pw-budget"})
+    sql_statements.statements.clear()
+    await _login(redis_gql, "redis-budget@example.com", "pw-budget")
+    assert summary(sql_statements.statements) == ["SELECT member", "UPDATE member", "INSERT session"]

@@ -140,4 +140,5 @@ async def test_statements_of_a_sign_in(gql: GraphQLClient, sql_statements: State
     await trusted(gql, "counted@example.com")  # created (and verified) by the first call
     sql_statements.statements.clear()
     assert (await trusted(gql, "counted@example.com"))["created"] is False
-    assert summary(sql_statements.statements) == ["SELECT member", "INSERT member_event"]
+    # The member, the audit row, and the session row the sign-in opens.
+    assert summary(sql_statements.statements) == ["SELECT member", "INSERT member_event", "INSERT session"]

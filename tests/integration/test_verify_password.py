@@ -180,7 +180,7 @@ async def test_statements_of_a_verification(gql: GraphQLClient, sql_statements: 
     sql_statements.statements.clear()
     assert (await verify(gql, token, PASSWORD))["__typename"] == "VerifyPasswordPayload"
     assert summary(sql_statements.statements) == [
-        "SELECT member",  # the caller's session
+        "SELECT session",  # the caller's session (the member is checked in its join)
         "SELECT member",  # the member
         "UPDATE member",  # honoured unless locked, as a login (and stamped)
         "INSERT member_event",

@@ -20,6 +20,7 @@ from gql.domain.statuses import Described
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
+from gql.domain.statuses import SessionMethod as DomainSessionMethod
 
 
 def schema_enum(domain: type[Described], name: str | None = None) -> Any:
@@ -40,6 +41,7 @@ MemberSortField = schema_enum(members.SortField, "MemberSortField")
 MemberEventKind = schema_enum(EventKind, "MemberEventKind")
 EventActor = schema_enum(CallerKind, "EventActor")
 Permission = schema_enum(DomainPermission)
+SessionMethod = schema_enum(DomainSessionMethod)
 
 
 @strawberry.enum(description="A sort direction.")

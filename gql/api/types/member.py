@@ -6,12 +6,15 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from gql.api.context import Context
+from gql.api.loaders import session_loader
 from gql.api.types.any_member import AnyMember
 from gql.api.types.contact import Contact
 from gql.api.types.enums import ActivityStatus, MemberStatus, Permission, PrivacyStatus
 from gql.api.types.profile import Profile
 from gql.api.types.public_member import PublicMember
 from gql.api.types.role import Role
+from gql.api.types.session import Session
 from gql.domain import access
 from gql.domain.permissions import Grants
 from gql.domain.records import MemberRecord, MemberView
@@ -54,6 +57,16 @@ class Member(AnyMember):
     @strawberry.field(description="The site's own permissions its roles grant.")
     async def site_permissions(self, info: Info) -> list[str]:
         return sorted((await _grants(info, self.member_id)).site_permissions)
+
+    @strawberry.field(
+        description="The member's live sessions, newest first: at most the session limit (MEMBERS_MAX_SESSIONS), "
+        "so a list, not a connection. For the member itself and the backend; null with error 3029 for anyone "
+        "else. On a page of members, the sessions of all of them are read in one query."
+    )
+    async def sessions(self, info: Info[Context, None]) -> list[Session] | None:
+        caller = await info.context.caller()
+        records = await session_loader(info.context).load(uuid.UUID(str(self.id)))
+        return [Session.from_domain(record, current=str(record.id) == caller.session_id) for record in records]
 
     @classmethod
     def from_domain(cls, member: MemberRecord) -> Member:

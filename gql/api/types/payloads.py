@@ -18,11 +18,14 @@ from gql.api.types.badge import Badge
 from gql.api.types.enums import RegistrationStatus
 from gql.api.types.member import Member
 from gql.api.types.role import Role
+from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import confirmation, reauthentication, registration, trusted_sign_in
+from gql.domain.access_tokens import AccessToken
+from gql.domain.introspection import Validity
 from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
 from gql.domain.records import MemberRecord
-from gql.domain.sessions import SessionGrant
+from gql.domain.sessions import SessionGrant, SessionRecord
 
 
 @strawberry.interface(description="A payload that carries the member the mutation changed, as it is now.")
@@ -39,10 +42,15 @@ class MemberPayload:
 )
 class SessionPayload(MemberPayload):
     session_token: str = strawberry.field(description="The new session's bearer token; shown once, never stored.")
+    session: Session = strawberry.field(description="The new session (its expiry, how it was obtained).")
 
     @classmethod
     def from_grant(cls, grant: SessionGrant) -> Self:
-        return cls(session_token=grant.session_token, member=Member.from_domain(grant.member))
+        return cls(
+            session_token=grant.session_token,
+            member=Member.from_domain(grant.member),
+            session=Session.from_domain(grant.session, current=True),
+        )
 
 
 @strawberry.interface(description="A payload for a mutation that queued an email.")
@@ -64,6 +72,7 @@ class RegisterPayload(MemberPayload):
         "(X-Api-Key) callers, so page code never approves itself."
     )
     session_token: str | None = strawberry.field(description="Set when the status is ACTIVE.")
+    session: Session | None = strawberry.field(description="The new session, when the status is ACTIVE.")
 
     @classmethod
     def from_registration(cls, result: registration.Registration) -> RegisterPayload:
@@ -72,12 +81,79 @@ class RegisterPayload(MemberPayload):
             member=Member.from_domain(result.member),
             approval_token=result.approval_token,
             session_token=result.session_token,
+            session=Session.from_domain(result.session, current=True) if result.session else None,
         )
 
 
 @strawberry.type(description="Logged in.")
 class LoginPayload(SessionPayload):
     pass
+
+
+@strawberry.type(description="The session ended: its token no longer works, in any server process.")
+class RevokeSessionPayload:
+    session: Session = strawberry.field(description="The session as it was just before it ended.")
+
+    @classmethod
+    def from_domain(cls, session: SessionRecord, caller_session_id: str | None) -> RevokeSessionPayload:
+        return cls(session=Session.from_domain(session, current=str(session.id) == caller_session_id))
+
+
+@strawberry.type(description="Every other session of the caller's member ended; this one stays.")
+class RevokeOtherSessionsPayload(MemberPayload):
+    revoked_count: int = strawberry.field(description="How many sessions ended.")
+
+
+@strawberry.type(description="Every session of the member ended (the caller's own too, when it is the member).")
+class RevokeAllSessionsPayload(MemberPayload):
+    revoked_count: int = strawberry.field(description="How many sessions ended.")
+
+
+@strawberry.type(
+    description="An access token: a short-lived JWT other services verify with the keys at "
+    "/.well-known/jwks.json (docs/sessions.md)."
+)
+class IssueAccessTokenPayload:
+    access_token: str = strawberry.field(
+        description="The JWT; send it to the service as `Authorization: Bearer <accessToken>`. Not stored here."
+    )
+    token_type: str = strawberry.field(description='Always "Bearer".')
+    audience: str = strawberry.field(description="Its `aud` claim: the service it is meant for.")
+    expires_date: datetime = strawberry.field(description="Its `exp` claim: when services stop accepting it.")
+    session_id: strawberry.ID = strawberry.field(description="Its `sid` claim: the session it was issued for.")
+
+    @classmethod
+    def from_domain(cls, token: AccessToken) -> IssueAccessTokenPayload:
+        return cls(
+            access_token=token.token,
+            token_type="Bearer",
+            audience=token.audience,
+            expires_date=token.expires_at,
+            session_id=strawberry.ID(str(token.session_id)),
+        )
+
+
+@strawberry.type(
+    description="Whether a session token, or the session of an access token, is good now (the session is not "
+    "extended by asking)."
+)
+class ValidateSessionPayload:
+    valid: bool = strawberry.field(description="True while the session is alive and its member may hold one.")
+    member_id: strawberry.ID | None = strawberry.field(description="The session's member, when valid.")
+    session_id: strawberry.ID | None = strawberry.field(description="The session, when valid.")
+    expires_date: datetime | None = strawberry.field(
+        description="When it stops being good unless used (for an access token: the earlier of its own expiry "
+        "and its session's), when valid."
+    )
+
+    @classmethod
+    def from_domain(cls, validity: Validity) -> ValidateSessionPayload:
+        return cls(
+            valid=validity.valid,
+            member_id=strawberry.ID(str(validity.member_id)) if validity.member_id else None,
+            session_id=strawberry.ID(str(validity.session_id)) if validity.session_id else None,
+            expires_date=validity.expires_at,
+        )
 
 
 @strawberry.type(description="The session ended; the member's other sessions (other devices) stay.")
@@ -270,7 +346,10 @@ class GenerateSessionTokenPayload(SessionPayload):
     @classmethod
     def from_sign_in(cls, sign_in: trusted_sign_in.TrustedSignIn) -> GenerateSessionTokenPayload:
         return cls(
-            session_token=sign_in.session_token, member=Member.from_domain(sign_in.member), created=sign_in.created
+            session_token=sign_in.grant.session_token,
+            member=Member.from_domain(sign_in.grant.member),
+            session=Session.from_domain(sign_in.grant.session, current=True),
+            created=sign_in.created,
         )
 
 

@@ -118,6 +118,7 @@ export function advice(reason: ErrorReason): Advice {
     case "ACCOUNT_LOCKED":
     case "RATE_LIMITED":
     case "UNAVAILABLE":
+    case "TOO_MANY_SESSIONS":
       return "retry-later";
     case "INVALID_API_KEY":
     case "LOGIN_DISABLED":
@@ -132,6 +133,7 @@ export function advice(reason: ErrorReason): Advice {
     case "ROLE_NOT_FOUND":
     case "BADGE_NOT_FOUND":
     case "API_KEY_NOT_FOUND":
+    case "SESSION_NOT_FOUND":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -186,6 +188,7 @@ export function loginOutcome(result: LoginMutation["login"]): Outcome<Session> {
       return { ok: true, value: { sessionToken: result.sessionToken, memberId: result.member.id } };
     case "AccountLockedError":
     case "RateLimitedError":
+    case "TooManySessionsError":
       return { ok: false, failure: failure(result) };
     case "InvalidCredentialsError":
     case "EmptyCredentialsError":
@@ -284,6 +287,14 @@ function verb(kind: MemberEventKind): string {
       return "verified the password";
     case "EMAIL_CONFIRMATION_URL_CREATED":
       return "was given a confirmation link";
+    case "LOGGED_OUT":
+      return "signed out";
+    case "SESSION_REVOKED":
+      return "lost a session";
+    case "SESSIONS_REVOKED":
+      return "lost every session";
+    case "ACCESS_TOKEN_ISSUED":
+      return "was issued an access token";
     default:
       return assertNever(kind);
   }
