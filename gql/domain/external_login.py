@@ -48,12 +48,12 @@ from gql.domain.events import EventKind, record
 from gql.domain.external_providers import ExternalProfile, authorization_url, provider_named
 from gql.domain.identity import identity_is_unique, normalise
 from gql.domain.lookup import find_by_email, member_by_id
+from gql.domain.permissions import Permission
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
 from gql.domain.profiles import nickname_for
 from gql.domain.records import MemberRecord
 from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
-from gql.domain.permissions import Permission
 from gql.domain.sessions import SessionGrant, open_session, sign_in_refusal
 from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, SessionMethod
 from gql.domain.tokens import new_jti
@@ -139,7 +139,9 @@ async def start_external_login(
 # --- the provider's answer ---------------------------------------------------------------------
 
 
-async def _answer(services: Services, state: str, code: str) -> tuple[dict[str, Any], ExternalProvider, ExternalProfile]:
+async def _answer(
+    services: Services, state: str, code: str
+) -> tuple[dict[str, Any], ExternalProvider, ExternalProfile]:
     """The state taken (once), its provider, and who signed in there."""
     taken = await external_states.take(_state_hash(state)) if state else None
     if taken is None or taken["expires_at"] <= services.clock.now():
@@ -322,7 +324,9 @@ async def unlink_external_identity(services: Services, caller: Caller, provider_
         identities = await ExternalIdentity.filter(member_id=member_id).using_db(connection)
         mine = [identity for identity in identities if identity.provider == provider_name]
         if not mine:
-            raise DomainError(ErrorCode.UNKNOWN_PROVIDER, "No identity of that provider is linked.", property="provider")
+            raise DomainError(
+                ErrorCode.UNKNOWN_PROVIDER, "No identity of that provider is linked.", property="provider"
+            )
         if member.password_hash is None and len(identities) == len(mine):
             raise DomainError(
                 ErrorCode.LAST_SIGN_IN_METHOD,
@@ -346,7 +350,9 @@ async def unlink_external_identity(services: Services, caller: Caller, provider_
 
 async def identities_of(caller: Caller, member_id: uuid.UUID) -> list[IdentityRecord] | None:
     """A member's linked identities, to itself and to the backend (a key holding MEMBERS_READ); None to others."""
-    if not caller.is_member(member_id) and not (caller.is_backend and await access.can(caller, Permission.MEMBERS_READ)):
+    if not caller.is_member(member_id) and not (
+        caller.is_backend and await access.can(caller, Permission.MEMBERS_READ)
+    ):
         return None
     rows = await ExternalIdentity.filter(member_id=member_id).order_by("linked_at", "id")
     return [IdentityRecord.of(row) for row in rows]

@@ -405,12 +405,19 @@ class ProviderClient:
     ) -> dict[str, Any]:
         """The token endpoint's answer to the code (client_secret_basic, with the PKCE verifier)."""
         secret = self.secrets.open(provider.name, provider.client_secret)
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri, "code_verifier": verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
         # RFC 6749 §2.3.1: id and secret are form-encoded before they go into the Basic header.
         auth = httpx.BasicAuth(_form_encode(provider.client_id), _form_encode(secret))
         try:
             async with self._http() as http:
-                response = await http.post(endpoints.token, data=form, auth=auth, headers={"Accept": "application/json"})
+                response = await http.post(
+                    endpoints.token, data=form, auth=auth, headers={"Accept": "application/json"}
+                )
         except httpx.HTTPError:
             raise _answer_invalid("The provider's token endpoint could not be reached.") from None
         if response.status_code != 200:
@@ -446,7 +453,9 @@ class ProviderClient:
                 nonce={"essential": True, "value": nonce},
             ).validate(token.claims)
         except (JoseError, ValueError, TypeError):
-            raise _answer_invalid("The ID token did not validate (signature, issuer, audience, times or nonce).") from None
+            raise _answer_invalid(
+                "The ID token did not validate (signature, issuer, audience, times or nonce)."
+            ) from None
         claims = token.claims
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         azp = claims.get("azp")
@@ -502,4 +511,3 @@ def _has_kid(keys: KeySet, kid: str) -> bool:
 
 def _form_encode(value: str) -> str:
     return quote_plus(value)
-
