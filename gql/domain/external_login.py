@@ -114,7 +114,7 @@ async def start_external_login(
     if redirect_uri not in services.config.external_redirect_uris:
         raise DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED, property="redirectUri")
     guest = await guests.convertible(caller, guest_id) if guest_id is not None else None
-    endpoints = await services.external.endpoints(provider)
+    endpoints = await services.external.endpoints(provider, services.clock.time())
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(48)
     nonce = secrets.token_urlsafe(24)
@@ -196,7 +196,8 @@ async def _sign_in(
     if refusal is not None:
         raise refusal
     async with in_transaction() as connection:
-        await Member.filter(id=member.id).using_db(connection).update(last_login_at=services.clock.now())
+        member.last_login_at = services.clock.now()
+        await Member.filter(id=member.id).using_db(connection).update(last_login_at=member.last_login_at)
         await record(services, connection, caller, member.id, EventKind.EXTERNAL_SIGN_IN, provider=provider.name)
         grant = await open_session(services, caller, member, SessionMethod.EXTERNAL, connection=connection)
     return ExternalSignIn(grant, created=created, linked=linked)
@@ -206,7 +207,9 @@ async def complete_external_login(services: Services, caller: Caller, state: str
     await services.rate_limits.take("externalLogin", caller)
     taken, provider, profile = await _answer(services, state, code)
     existing = (
-        await ExternalIdentity.filter(provider=provider.name, subject=profile.subject).select_related("member").first()
+        await ExternalIdentity.filter(provider=provider.name, subject=profile.subject)
+        .select_related("member__contact")
+        .first()
     )
     if existing is not None:
         if profile.email and existing.email != profile.email:
@@ -318,7 +321,9 @@ async def link_external_identity(services: Services, caller: Caller, state: str,
 async def unlink_external_identity(services: Services, caller: Caller, provider_name: str) -> MemberRecord:
     member_id = caller.require_member()
     async with in_transaction() as connection:
-        member = await Member.filter(id=member_id).using_db(connection).select_for_update().first()
+        member = (
+            await Member.filter(id=member_id).using_db(connection).select_for_update().select_related("contact").first()
+        )
         if member is None:
             raise DomainError(ErrorCode.NOT_LOGGED_IN)
         identities = await ExternalIdentity.filter(member_id=member_id).using_db(connection)

@@ -8,7 +8,7 @@
   with the provider's name as associated data, so a ciphertext cannot be moved to another
   provider. It is never returned, printed or logged; an update that gives none keeps it.
 - **Speaking to a provider** (``ProviderClient``, one per process in ``Services``): the OpenID
-  discovery document and the JWKS are cached per process (``METADATA_TTL``); an ID token signed
+  discovery document and the JWKS are cached per process (``METADATA_TTL``, by ``Services.clock``); an ID token signed
   by a key id the cached JWKS lacks refetches the JWKS once (at most every ``JWKS_MIN_REFRESH``),
   so a provider's key rotation needs no restart. ID tokens are verified with joserfc (signature
   against the JWKS, ``iss``, ``aud``, ``azp``, ``exp``, ``iat``, ``nonce``); no JOSE is written here.
@@ -21,7 +21,6 @@ import base64
 import hashlib
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -357,19 +356,19 @@ class ProviderClient:
             raise _answer_invalid("The provider's answer is not a JSON object.")
         return body
 
-    async def endpoints(self, provider: ExternalProvider) -> Endpoints:
+    async def endpoints(self, provider: ExternalProvider, now: float) -> Endpoints:
         if provider.kind != ProviderKind.OIDC.value:
             return Endpoints(provider.authorization_url or "", provider.token_url or "", provider.userinfo_url)
         issuer = provider.issuer or ""
         cached = self._metadata.get(issuer)
-        if cached is None or time.monotonic() - cached.fetched_at > METADATA_TTL:
+        if cached is None or not 0 <= now - cached.fetched_at <= METADATA_TTL:
             document = await self._get_json(f"{issuer}/.well-known/openid-configuration")
             if document.get("issuer") != issuer:
                 raise _answer_invalid("The provider's discovery document names another issuer.")
             for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
                 if not isinstance(document.get(key), str):
                     raise _answer_invalid(f"The provider's discovery document lacks {key}.")
-            cached = _Cached(document, time.monotonic())
+            cached = _Cached(document, now)
             self._metadata[issuer] = cached
         document = cached.value
         offered = document.get("id_token_signing_alg_values_supported") or ["RS256"]
@@ -382,12 +381,12 @@ class ProviderClient:
             algorithms=tuple(a for a in offered if a in ID_TOKEN_ALGORITHMS) or ("RS256",),
         )
 
-    async def _key_set(self, jwks_uri: str, kid: str | None) -> KeySet:
-        """The provider's keys; refetched when the token names a key id the cached set lacks."""
+    async def _key_set(self, jwks_uri: str, kid: str | None, now: float) -> KeySet:
+        """The provider's keys; refetched when the token names a key id the cached set lacks (at most
+        every ``JWKS_MIN_REFRESH`` seconds, so tokens with made-up key ids cannot flood the provider)."""
         async with self._lock:
             cached = self._jwks.get(jwks_uri)
-            now = time.monotonic()
-            stale = cached is None or now - cached.fetched_at > METADATA_TTL
+            stale = cached is None or not 0 <= now - cached.fetched_at <= METADATA_TTL
             unknown = cached is not None and kid is not None and not _has_kid(cached.value, kid)
             if stale or (unknown and now - cached.fetched_at >= JWKS_MIN_REFRESH):  # type: ignore[union-attr]
                 document = await self._get_json(jwks_uri)
@@ -439,7 +438,7 @@ class ProviderClient:
         except (JoseError, ValueError, TypeError):
             raise _answer_invalid("The ID token is malformed.") from None
         assert endpoints.jwks_uri is not None
-        keys = await self._key_set(endpoints.jwks_uri, header.get("kid"))
+        keys = await self._key_set(endpoints.jwks_uri, header.get("kid"), now)
         try:
             token = jwt.decode(id_token, keys, algorithms=list(endpoints.algorithms))
             jwt.JWTClaimsRegistry(
@@ -473,7 +472,7 @@ class ProviderClient:
     ) -> ExternalProfile:
         """Who signed in: the code exchanged, then the verified ID token (OpenID Connect, completed by
         userinfo for the claims it lacks) or the userinfo answer (plain OAuth 2.0)."""
-        endpoints = await self.endpoints(provider)
+        endpoints = await self.endpoints(provider, now)
         tokens = await self.exchange(provider, endpoints, code, redirect_uri, verifier)
         mapping = {**DEFAULT_CLAIMS, **provider.claim_mapping}
         if provider.kind == ProviderKind.OIDC.value:
