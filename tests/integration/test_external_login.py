@@ -20,21 +20,9 @@ from tests.integration.external_harness import (
     MY_IDENTITIES,
     PROVIDERS,
     Start,
-    external,  # noqa: F401  (the fixture)
     first,
 )
-from tests.oidc.harness import (  # noqa: F401  (openid_provider: the session fixture)
-    CLIENT_SECRET,
-    OTHER_REDIRECT_URI,
-    OpenIdProvider,
-    install,
-    openid_provider,
-)
-
-
-def openid_provider_node() -> Any:
-    return install()
-
+from tests.oidc.harness import CLIENT_SECRET, OTHER_REDIRECT_URI, OpenIdProvider, install
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -278,8 +266,8 @@ async def test_a_state_started_by_someone_else_links_nothing(external: Start) ->
     assert await ExternalIdentity.all().count() == 0
 
 
-async def test_a_key_rotation_at_the_provider_is_followed(external: Start, tmp_path: Any) -> None:
-    provider = OpenIdProvider(openid_provider_node()).start(kid="old-key")
+async def test_a_key_rotation_at_the_provider_is_followed(external: Start) -> None:
+    provider = OpenIdProvider(install()).start(kid="old-key")
     try:
         h = await external(provider=provider)
         assert (await h.sign_in("alice"))["__typename"] == "CompleteExternalLoginPayload"
