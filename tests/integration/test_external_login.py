@@ -3,15 +3,22 @@ redirect dance over HTTP, then completeExternalLogin over the server's GraphQL e
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 
 from gql.db.models import ExternalIdentity, ExternalLoginState, ExternalProvider, Member
-from gql.domain.external_providers import JWKS_MIN_REFRESH
+from gql.domain.external_providers import JWKS_MIN_REFRESH, pkce_challenge
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
 from gql.domain.statuses import MemberStatus
 from tests.integration import documents
@@ -22,7 +29,7 @@ from tests.integration.external_harness import (
     Start,
     first,
 )
-from tests.oidc.harness import CLIENT_SECRET, OTHER_REDIRECT_URI, OpenIdProvider, install
+from tests.oidc.harness import CLIENT_SECRET, OTHER_REDIRECT_URI, Callback, OpenIdProvider, install
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -277,3 +284,75 @@ async def test_a_key_rotation_at_the_provider_is_followed(external: Start) -> No
         assert again["__typename"] == "CompleteExternalLoginPayload", again
     finally:
         provider.stop()
+
+
+def plain_oauth2_provider() -> Starlette:
+    """A tiny OAuth 2.0 provider (no OpenID Connect): authorize, token (client_secret_basic, PKCE S256), userinfo
+    with claims under names of its own."""
+    codes: dict[str, dict[str, str]] = {}
+    tokens: dict[str, str] = {}
+
+    async def authorize(request: Request) -> Response:
+        params = request.query_params
+        assert params["response_type"] == "code" and params["code_challenge_method"] == "S256"
+        assert "nonce" not in params  # no OpenID Connect here
+        code = secrets.token_urlsafe(16)
+        codes[code] = {"challenge": params["code_challenge"], "redirect_uri": params["redirect_uri"]}
+        return RedirectResponse(f"{params['redirect_uri']}?code={code}&state={params['state']}", status_code=302)
+
+    async def token(request: Request) -> Response:
+        form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
+        expected = "Basic " + base64.b64encode(b"plain-client:plain-secret").decode()
+        grant = codes.pop(form["code"], None)
+        if request.headers.get("authorization") != expected or grant is None:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        if pkce_challenge(form["code_verifier"]) != grant["challenge"] or form["redirect_uri"] != grant["redirect_uri"]:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        access = secrets.token_urlsafe(16)
+        tokens[access] = "octo"
+        return JSONResponse({"access_token": access, "token_type": "Bearer"})
+
+    async def userinfo(request: Request) -> Response:
+        access = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if tokens.get(access) != "octo":
+            return JSONResponse({"error": "invalid_token"}, status_code=401)
+        return JSONResponse({"id": 4242, "mail": "octo@example.com", "verified": True, "display": "Octo Cat"})
+
+    return Starlette(
+        routes=[
+            Route("/authorize", authorize),
+            Route("/token", token, methods=["POST"]),
+            Route("/userinfo", userinfo),
+        ]
+    )
+
+
+async def test_a_plain_oauth2_provider_signs_a_member_up_through_userinfo(external: Start) -> None:
+    h = await external(configure=False)
+    fake = plain_oauth2_provider()
+    h.services.external.transport = httpx.ASGITransport(app=fake)
+    saved = await h.configure(
+        name="plain",
+        kind="OAUTH2",
+        issuer=None,
+        authorizationUrl="http://oauth.test/authorize",
+        tokenUrl="http://oauth.test/token",
+        userinfoUrl="http://oauth.test/userinfo",
+        clientId="plain-client",
+        clientSecret="plain-secret",
+        scopes=["read:user"],
+        claimMapping={"subject": "id", "email": "mail", "emailVerified": "verified", "name": "display"},
+    )
+    assert saved["settings"]["kind"] == "OAUTH2" and saved["settings"]["scopes"] == ["read:user"]
+    started = await h.start(provider="plain")
+    assert started["__typename"] == "StartExternalLoginPayload", started
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as browser:
+        redirect = await browser.get(started["authorizationUrl"])
+    assert redirect.status_code == 302
+    query = {key: values[0] for key, values in parse_qs(urlsplit(redirect.headers["location"]).query).items()}
+    assert query["state"] == started["state"]
+    result = await h.complete(Callback(redirect.headers["location"], query["code"], query["state"], None))
+    assert result["__typename"] == "CompleteExternalLoginPayload", result
+    assert result["member"]["loginEmail"] == "octo@example.com" and result["created"] is True
+    identity = await ExternalIdentity.get(provider="plain")
+    assert identity.subject == "4242"
