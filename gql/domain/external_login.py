@@ -321,10 +321,10 @@ async def link_external_identity(services: Services, caller: Caller, state: str,
 async def unlink_external_identity(services: Services, caller: Caller, provider_name: str) -> MemberRecord:
     member_id = caller.require_member()
     async with in_transaction() as connection:
-        member = (
-            await Member.filter(id=member_id).using_db(connection).select_for_update().select_related("contact").first()
-        )
-        if member is None:
+        # The member's row lock makes two unlinks of one member take turns (neither removes the other's last way in).
+        locked = await Member.filter(id=member_id).using_db(connection).select_for_update().values_list("id", flat=True)
+        member = await Member.filter(id=member_id).using_db(connection).select_related("contact").first()
+        if not locked or member is None:
             raise DomainError(ErrorCode.NOT_LOGGED_IN)
         identities = await ExternalIdentity.filter(member_id=member_id).using_db(connection)
         mine = [identity for identity in identities if identity.provider == provider_name]
