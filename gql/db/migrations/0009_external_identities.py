@@ -3,7 +3,7 @@
 #   (gql/domain/external_providers.py).
 # - ``external_login_state``: started sign-ins and links, single use, shared by every process.
 # - ``external_identity``: a member's links to provider accounts; (provider, subject) unique.
-# - ``session.method`` gains EXTERNAL (the column's text only: no constraint lists the values).
+# - ``session.method`` gains EXTERNAL: the migration state only (DeclareOnly); no constraint lists the values.
 from tortoise import migrations
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -14,6 +14,15 @@ from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
 from tortoise.indexes import Index
+
+
+class DeclareOnly(ops.AlterField):
+    """An AlterField that changes the migration state only: ``session.method`` is a plain text column
+    already (on SQLite a real AlterField would rebuild the session table and drop its indexes, as 0005 says)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0008_sessions_as_records')]
@@ -72,7 +81,7 @@ class Migration(migrations.Migration):
             options={'table': 'external_provider', 'app': 'models', 'pk_attr': 'name'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        DeclareOnly(
             model_name='Session',
             name='method',
             field=fields.CharEnumField(description='PASSWORD: PASSWORD\nREGISTRATION: REGISTRATION\nAPPROVAL: APPROVAL\nRESET: RESET\nGUEST: GUEST\nTRUSTED: TRUSTED\nEXTERNAL: EXTERNAL', enum_type=SessionMethod, max_length=16),
