@@ -77,7 +77,7 @@ class ProviderInput:
     display_name: str
     kind: ProviderKind
     client_id: str
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)  # never in a log line or a traceback
     issuer: str | None = None
     authorization_url: str | None = None
     token_url: str | None = None
