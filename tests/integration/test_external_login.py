@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from gql.db.models import ExternalIdentity, ExternalLoginState, ExternalProvider, Member
+from gql.db.models import AuditEvent, ExternalIdentity, ExternalLoginState, ExternalProvider, Member
 from gql.domain.external_providers import JWKS_MIN_REFRESH, pkce_challenge
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
 from gql.domain.statuses import MemberStatus
@@ -76,6 +76,8 @@ async def test_anyone_lists_the_providers_and_the_backend_sees_their_settings_wi
     stored = await ExternalProvider.get(name="op")
     assert CLIENT_SECRET not in stored.client_secret  # sealed, not in clear
     assert h.services.external.secrets.open("op", stored.client_secret) == CLIENT_SECRET
+    audited = [event.data for event in await AuditEvent.all()]
+    assert audited and all(CLIENT_SECRET not in json.dumps(data) for data in audited)
     # An update without a secret keeps the stored one; sign-in still works with it.
     await h.configure(clientSecret=None, displayName="Renamed")
     assert (await h.sign_in("alice"))["__typename"] == "CompleteExternalLoginPayload"
