@@ -41,6 +41,7 @@ from gql.db.models import ExternalIdentity, ExternalLoginState, ExternalProvider
 from gql.db.transactions import in_transaction
 from gql.domain import access, guests
 from gql.domain.caller import Caller
+from gql.domain.changes import change
 from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, claim_contact, save_contact
 from gql.domain.errors import DomainError, ErrorCode
@@ -227,6 +228,12 @@ async def complete_external_login(services: Services, caller: Caller, state: str
                 )
             async with in_transaction() as connection:
                 await _link(services, caller, same_email, provider, profile, connection, automatic=True)
+                if not same_email.email_verified:
+                    # The trusted provider vouches for the address, as an emailed link would.
+                    await change(
+                        same_email, connection, email_verified=True, confirm_jti=None, updated_at=services.clock.now()
+                    )
+                    await claim_contact(connection, same_email)
             return await _sign_in(services, caller, same_email, provider, created=False, linked=True)
     member = await _sign_up(services, caller, provider, profile, taken["guest_id"])
     return await _sign_in(services, caller, member, provider, created=True, linked=True)

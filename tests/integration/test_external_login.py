@@ -100,6 +100,17 @@ async def test_a_verified_email_links_the_existing_member_when_the_provider_is_t
     assert result["__typename"] == "CompleteExternalLoginPayload", result
     assert result["created"] is False and result["linked"] is True
     assert result["member"]["id"] == registered["member"]["id"]
+    assert result["member"]["loginEmailVerified"] is True  # the trusted provider vouched for it
+
+
+async def test_a_trusted_verified_email_confirms_a_member_still_waiting_for_its_link(external: Start) -> None:
+    h = await external()
+    await h.settings(emailConfirmation=True)
+    registered = await documents.register(h.client, "carol@example.com")
+    assert registered["status"] == "EMAIL_CONFIRMATION_PENDING", registered
+    result = await h.sign_in("carol")
+    assert result["__typename"] == "CompleteExternalLoginPayload", result
+    assert result["member"]["loginEmailVerified"] is True
 
 
 async def test_an_unverified_email_does_not_link_an_existing_member(external: Start) -> None:
