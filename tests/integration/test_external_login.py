@@ -3,6 +3,7 @@ redirect dance over HTTP, then completeExternalLogin over the server's GraphQL e
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import secrets
@@ -155,6 +156,14 @@ async def test_a_state_is_used_once(external: Start) -> None:
     assert (await h.complete(callback))["__typename"] == "CompleteExternalLoginPayload"
     replay = await h.complete(callback)
     assert replay["__typename"] == "ExternalStateInvalidError" and replay["code"] == 3221, replay
+
+
+async def test_two_racing_completions_of_one_state_sign_in_once(external: Start) -> None:
+    h = await external()
+    callback = await h.authorize("alice")
+    results = await asyncio.gather(h.complete(callback), h.complete(callback))
+    assert sorted(r["__typename"] for r in results) == ["CompleteExternalLoginPayload", "ExternalStateInvalidError"]
+    assert await Member.all().count() == 1
 
 
 async def test_an_unknown_state_is_refused(external: Start) -> None:
