@@ -40,7 +40,8 @@ class Member(AnyMember):
     created_date: datetime = strawberry.field(description="When the member registered (or was created).")
     updated_date: datetime = strawberry.field(description="When the member last changed.")
     last_login_date: datetime | None = strawberry.field(
-        description="When the member last logged in with a password (or proved it with verifyPassword)."
+        description="When the member last logged in with a password (or proved it with verifyPassword) or "
+        "through an external provider."
     )
     member_status: strawberry.Private[DomainMemberStatus]
 
