@@ -268,6 +268,14 @@ class Config:
     cors_origins: tuple[str, ...] = setting(
         (), "Comma-separated origins allowed to call the API from a browser.", listing, shown_default="none"
     )
+    # External sign-in (gql/domain/external_login.py).
+    external_redirect_uris: tuple[str, ...] = setting(
+        (),
+        "Comma-separated redirect URIs startExternalLogin accepts (exactly: scheme, host, port, path and query); "
+        "any other is refused with 3225.",
+        listing,
+        shown_default="none",
+    )
     # Persisted queries (gql/api/persisted_queries.py).
     persisted_queries: str = setting(
         "apq",

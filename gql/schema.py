@@ -14,6 +14,7 @@ from gql.api.extensions import build_extensions
 from gql.api.mutations.access import AccessMutations
 from gql.api.mutations.approval import ApprovalMutations
 from gql.api.mutations.confirmation import ConfirmationMutations
+from gql.api.mutations.external import ExternalMutations
 from gql.api.mutations.members import MemberMutations
 from gql.api.mutations.parity import ParityMutations
 from gql.api.mutations.passwords import PasswordMutations
@@ -43,6 +44,7 @@ class Mutation(
     SettingsMutations,
     AccessMutations,
     ParityMutations,
+    ExternalMutations,
 ):
     pass
 

@@ -124,6 +124,13 @@ CannotGrantError = _error_type(ErrorCode.CANNOT_GRANT, "CannotGrantError")
 ApiKeyNotFoundError = _error_type(ErrorCode.API_KEY_NOT_FOUND, "ApiKeyNotFoundError")
 SessionNotFoundError = _error_type(ErrorCode.SESSION_NOT_FOUND, "SessionNotFoundError")
 TooManySessionsError = _error_type(ErrorCode.TOO_MANY_SESSIONS, "TooManySessionsError")
+UnknownProviderError = _error_type(ErrorCode.UNKNOWN_PROVIDER, "UnknownProviderError")
+ExternalStateInvalidError = _error_type(ErrorCode.EXTERNAL_STATE_INVALID, "ExternalStateInvalidError")
+ExternalAnswerInvalidError = _error_type(ErrorCode.EXTERNAL_ANSWER_INVALID, "ExternalAnswerInvalidError")
+ExternalLinkRequiredError = _error_type(ErrorCode.EXTERNAL_LINK_REQUIRED, "ExternalLinkRequiredError")
+LastSignInMethodError = _error_type(ErrorCode.LAST_SIGN_IN_METHOD, "LastSignInMethodError")
+RedirectUriNotAllowedError = _error_type(ErrorCode.REDIRECT_URI_NOT_ALLOWED, "RedirectUriNotAllowedError")
+IdentityLinkedElsewhereError = _error_type(ErrorCode.IDENTITY_LINKED_ELSEWHERE, "IdentityLinkedElsewhereError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:

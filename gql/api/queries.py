@@ -10,6 +10,7 @@ from gql.api.types.any_member import AnyMember
 from gql.api.types.api_key import ApiKey
 from gql.api.types.badge import Badge
 from gql.api.types.event import MemberEvent, MemberEventConnection
+from gql.api.types.external import ExternalProvider
 from gql.api.types.member import Member, any_member
 from gql.api.types.member_connection import MemberConnection
 from gql.api.types.member_filter import MemberFilter, MemberSort
@@ -17,9 +18,10 @@ from gql.api.types.node import Node
 from gql.api.types.role import Role
 from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings, settings_from_domain
-from gql.domain import api_keys, badges, events, members, roles, sessions, settings_store
+from gql.domain import access, api_keys, badges, events, external_providers, members, roles, sessions, settings_store
 from gql.domain.caller import CallerKind
 from gql.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageRequest
+from gql.domain.permissions import Permission
 
 First = Annotated[
     int | None,
@@ -115,6 +117,14 @@ class Queries:
     )
     async def roles(self, info: Info[Context, None]) -> list[Role]:
         return [Role.from_domain(role) for role in await roles.list_roles(await info.context.caller())]
+
+    @strawberry.field(
+        description="The external sign-in providers (anyone: name and display name; holders of SETTINGS_MANAGE, "
+        "the backend: their settings too, never the client secret)."
+    )
+    async def external_providers(self, info: Info[Context, None]) -> list[ExternalProvider]:
+        full = await access.can(await info.context.caller(), Permission.SETTINGS_MANAGE)
+        return [ExternalProvider.from_domain(p, full) for p in await external_providers.list_providers()]
 
     @strawberry.field(description="Every badge (public, as on Wix).")
     async def badges(self, info: Info[Context, None]) -> list[Badge]:

@@ -1,5 +1,6 @@
 """Reading what a member's roles grant, in one statement: the roles assigned to it, the roles its
-badges carry, and the computed role its kind of account holds (gql/domain/roles.py)."""
+badges carry, and the computed roles its kind of account holds (SocialUser: an approved member
+with a linked external identity) (gql/domain/roles.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from gql.db.models import Member
 from gql.db.sql import Sql
 
 
-async def roles_held(member_id: uuid.UUID, authenticated: str, guest: str) -> list[dict[str, Any]]:
+async def roles_held(member_id: uuid.UUID, authenticated: str, guest: str, social: str) -> list[dict[str, Any]]:
     """``name``, ``permissions``, ``site_permissions`` of every role ``member_id`` holds."""
     sql = Sql()
     member = Member._meta.fields_map["id"].to_db_value(member_id, None)
@@ -25,6 +26,9 @@ async def roles_held(member_id: uuid.UUID, authenticated: str, guest: str) -> li
                 SELECT 1 FROM member m WHERE m.id = {sql.p(1)} AND m.status = 'APPROVED' AND m.is_guest = {false}))
            OR (r.name = {sql.p(3)} AND EXISTS (
                 SELECT 1 FROM member m WHERE m.id = {sql.p(1)} AND m.is_guest = {true}))
+           OR (r.name = {sql.p(4)} AND EXISTS (
+                SELECT 1 FROM member m WHERE m.id = {sql.p(1)} AND m.status = 'APPROVED' AND m.is_guest = {false})
+                AND EXISTS (SELECT 1 FROM external_identity ei WHERE ei.member_id = {sql.p(1)}))
         """,
-        [member, authenticated, guest],
+        [member, authenticated, guest, social],
     )

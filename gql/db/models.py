@@ -338,3 +338,67 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_key"
+
+
+class ExternalProvider(Model):
+    # An OpenID Connect or OAuth 2.0 provider members may sign in with (gql/domain/external_providers.py).
+    # The client secret is AES-256-GCM-encrypted under a key derived from MEMBERS_SECRET_KEY, with the
+    # provider's name as associated data; it is never returned or logged.
+    name = fields.CharField(max_length=64, primary_key=True)
+    display_name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=16)  # OIDC | OAUTH2
+    issuer = fields.CharField(max_length=2000, null=True)
+    authorization_url = fields.CharField(max_length=2000, null=True)
+    token_url = fields.CharField(max_length=2000, null=True)
+    userinfo_url = fields.CharField(max_length=2000, null=True)
+    client_id = fields.CharField(max_length=500)
+    client_secret = fields.TextField()
+    scopes = fields.JSONField(default=list)
+    # Which claim of the ID token or the userinfo answer holds the subject, email, email_verified, name.
+    claim_mapping = fields.JSONField(default=dict)
+    allow_signup = fields.BooleanField(default=False)
+    trust_verified_email = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+
+    class Meta:
+        table = "external_provider"
+
+
+class ExternalLoginState(Model):
+    # One started external sign-in or link (startExternalLogin): what the provider's answer must match.
+    # The client holds the state value; the row keeps only its SHA-256. Used once: completing it
+    # deletes the row (a conditional DELETE … RETURNING), so a replay finds nothing.
+    state_hash = fields.CharField(max_length=64, primary_key=True)
+    provider = fields.CharField(max_length=64)
+    redirect_uri = fields.CharField(max_length=2000)
+    code_verifier = fields.CharField(max_length=128)
+    nonce = fields.CharField(max_length=128)
+    # The guest a sign-up converts (keeping its id), and the member whose session started it: only
+    # that member may complete it with linkExternalIdentity.
+    guest_id = fields.UUIDField(null=True)
+    member_id = fields.UUIDField(null=True)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "external_login_state"
+        indexes = (Index(fields=("expires_at",), name="ix_external_state_expires"),)
+
+
+class ExternalIdentity(Model):
+    # A member's link to a provider account: (provider, subject) is unique, so one provider identity
+    # belongs to at most one member, whatever races.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="external_identities", on_delete=fields.CASCADE
+    )
+    provider = fields.CharField(max_length=64)
+    subject = fields.CharField(max_length=255)
+    email = fields.CharField(max_length=320, null=True)
+    linked_at = fields.DatetimeField()
+
+    class Meta:
+        table = "external_identity"
+        unique_together = (("provider", "subject"),)
+        indexes = (Index(fields=("member_id", "provider"), name="ix_external_identity_member"),)

@@ -64,6 +64,8 @@ async def require(caller: Caller, *permissions: Permission) -> None:
 async def member_grants(member_id: uuid.UUID) -> Grants:
     """What a member holds through its roles: assigned, computed, and its badges' (one SELECT)."""
     grants = NOTHING
-    for role in await roles_held(member_id, BuiltInRole.AUTHENTICATED_USER.value, BuiltInRole.GUEST_USER.value):
+    for role in await roles_held(
+        member_id, BuiltInRole.AUTHENTICATED_USER.value, BuiltInRole.GUEST_USER.value, BuiltInRole.SOCIAL_USER.value
+    ):
         grants |= grants_of_role(role["name"], _listed(role["permissions"]), _listed(role["site_permissions"]))
     return grants

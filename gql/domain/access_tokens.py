@@ -44,6 +44,8 @@ AMR: dict[SessionMethod, tuple[str, ...]] = {
     SessionMethod.APPROVAL: ("approval",),
     SessionMethod.RESET: ("email", "pwd"),
     SessionMethod.GUEST: ("guest",),
+    # RFC 8176 "fed": federated authentication (an external OpenID Connect or OAuth 2.0 provider).
+    SessionMethod.EXTERNAL: ("fed",),
     SessionMethod.TRUSTED: ("trusted",),
 }
 AUDIENCE_LENGTH = 500

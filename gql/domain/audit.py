@@ -28,6 +28,11 @@ class AuditKind(Described):
     BADGE_DELETED = "BADGE_DELETED", "A badge was deleted (its assignments with it)."
     API_KEY_CREATED = "API_KEY_CREATED", "An API key was created (data.permissions lists what it holds)."
     API_KEY_REVOKED = "API_KEY_REVOKED", "An API key was revoked."
+    EXTERNAL_PROVIDER_SAVED = (
+        "EXTERNAL_PROVIDER_SAVED",
+        "An external provider was added or changed (data.provider, data.created, data.fields; never the secret).",
+    )
+    EXTERNAL_PROVIDER_DELETED = "EXTERNAL_PROVIDER_DELETED", "An external provider was deleted (data.provider)."
 
 
 async def audit(

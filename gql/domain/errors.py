@@ -58,6 +58,14 @@ class ErrorCode(IntEnum):
     API_KEY_NOT_FOUND = 3215
     SESSION_NOT_FOUND = 3216
     TOO_MANY_SESSIONS = 3217
+    # External sign-in (OpenID Connect / OAuth 2.0 providers: gql/domain/external_login.py).
+    UNKNOWN_PROVIDER = 3220
+    EXTERNAL_STATE_INVALID = 3221
+    EXTERNAL_ANSWER_INVALID = 3222
+    EXTERNAL_LINK_REQUIRED = 3223
+    LAST_SIGN_IN_METHOD = 3224
+    REDIRECT_URI_NOT_ALLOWED = 3225
+    IDENTITY_LINKED_ELSEWHERE = 3226
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -125,6 +133,16 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.SESSION_NOT_FOUND: "No such session (it never existed, ended, or is not the caller's to see).",
     ErrorCode.TOO_MANY_SESSIONS: "The member holds as many sessions as allowed, and the policy refuses new sign-ins "
     "until one ends.",
+    ErrorCode.UNKNOWN_PROVIDER: "No external provider has that name.",
+    ErrorCode.EXTERNAL_STATE_INVALID: "The external sign-in state is invalid, already used or expired: start again.",
+    ErrorCode.EXTERNAL_ANSWER_INVALID: "The provider's answer is invalid (the code exchange failed, or the ID token "
+    "or user information did not validate).",
+    ErrorCode.EXTERNAL_LINK_REQUIRED: "A member with this email exists: sign in that member first and link the "
+    "provider (linkExternalIdentity).",
+    ErrorCode.LAST_SIGN_IN_METHOD: "Cannot unlink the last way to sign in (the member has no password and no other "
+    "provider).",
+    ErrorCode.REDIRECT_URI_NOT_ALLOWED: "The redirect URI is not one MEMBERS_EXTERNAL_REDIRECT_URIS allows.",
+    ErrorCode.IDENTITY_LINKED_ELSEWHERE: "This provider identity is linked to another member.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

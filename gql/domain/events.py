@@ -72,6 +72,16 @@ class EventKind(Described):
         "Its sessions were ended together by revokeOtherSessions or revokeAllSessions (data.count; data.kept: "
         "the session kept, if any).",
     )
+    EXTERNAL_IDENTITY_LINKED = (
+        "EXTERNAL_IDENTITY_LINKED",
+        "An external provider's account was linked to it (data.provider, data.subject; data.automatic when its "
+        "verified email linked it at sign-in).",
+    )
+    EXTERNAL_IDENTITY_UNLINKED = (
+        "EXTERNAL_IDENTITY_UNLINKED",
+        "An external provider's account was unlinked from it (data.provider, data.subject).",
+    )
+    EXTERNAL_SIGN_IN = "EXTERNAL_SIGN_IN", "Signed in through an external provider (data.provider)."
     ACCESS_TOKEN_ISSUED = (
         "ACCESS_TOKEN_ISSUED",
         "An access token was issued for one of its sessions (data: sessionId, audience, jti, expiresDate).",

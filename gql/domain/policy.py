@@ -14,6 +14,9 @@ APPROVAL_TOKEN_LIFETIME = timedelta(hours=30)
 CONFIRMATION_LINK_LIFETIME = timedelta(hours=48)
 PASSWORD_LINK_LIFETIME = timedelta(hours=3)
 
+# A started external sign-in (startExternalLogin) must be completed within this.
+EXTERNAL_STATE_LIFETIME = timedelta(minutes=10)
+
 # Sessions: activity is written at most this often per session; each process deletes expired
 # sessions this often (gql/domain/sessions.py).
 LAST_SEEN_EVERY = timedelta(minutes=1)

@@ -66,6 +66,8 @@ LIMITS: dict[str, Limit] = {
     "confirmEmail": Limit(30, 300),
     "resetPassword": Limit(30, 300),
     "loginAsGuest": Limit(30, 300),
+    # startExternalLogin writes a state row; completeExternalLogin and linkExternalIdentity call the provider.
+    "externalLogin": Limit(30, 300),
     # deleteMemberPhones, deleteMemberEmails, deleteMemberAddresses: each write is audited.
     "deleteContactDetails": Limit(30, 300),
     # A signed-in client asks for a token every few minutes; a service validating the tokens it

@@ -28,7 +28,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
-from gql.db.models import ApiKey, Member, MemberRole, Role
+from gql.db.models import ApiKey, ExternalIdentity, Member, MemberRole, Role
 from gql.db.transactions import in_transaction
 from gql.domain import access
 from gql.domain.audit import AuditKind, audit
@@ -80,11 +80,14 @@ class RoleRecord:
         return self.name in {role.value for role in COMPUTED}
 
 
-def computed_roles(status: MemberStatus) -> tuple[str, ...]:
-    """The computed roles a member in ``status`` holds (SocialUser once external sign-in exists)."""
+def computed_roles(status: MemberStatus, social: bool = False) -> tuple[str, ...]:
+    """The computed roles a member in ``status`` holds; ``social``: it has a linked external identity
+    (gql/db/grants.py says the same in SQL)."""
     if status is MemberStatus.GUEST:
         return (BuiltInRole.GUEST_USER.value,)
     if status is MemberStatus.APPROVED:
+        if social:
+            return (BuiltInRole.AUTHENTICATED_USER.value, BuiltInRole.SOCIAL_USER.value)
         return (BuiltInRole.AUTHENTICATED_USER.value,)
     return ()
 
@@ -320,12 +323,18 @@ async def _another_way_to_administer(services: Services, member_id: uuid.UUID) -
 
 
 async def roles_of_members(members: list[tuple[uuid.UUID, MemberStatus]]) -> dict[uuid.UUID, list[RoleRecord]]:
-    """The roles of several members (assigned and computed), in two statements whatever their number."""
+    """The roles of several members (assigned and computed), in three statements whatever their number."""
     if not members:
         return {}
     ids = [member_id for member_id, _ in members]
     links = await MemberRole.filter(member_id__in=ids).select_related("role")
-    computed_names = {name for _, status in members for name in computed_roles(status)}
+    approved = [member_id for member_id, status in members if status is MemberStatus.APPROVED]
+    social = (
+        set(await ExternalIdentity.filter(member_id__in=approved).distinct().values_list("member_id", flat=True))
+        if approved
+        else set()
+    )
+    computed_names = {name for member_id, status in members for name in computed_roles(status, member_id in social)}
     computed_rows = (
         {row.name: RoleRecord.of(row) for row in await Role.filter(name__in=computed_names)} if computed_names else {}
     )
@@ -333,7 +342,9 @@ async def roles_of_members(members: list[tuple[uuid.UUID, MemberStatus]]) -> dic
     for link in links:
         result[link.member_id].append(RoleRecord.of(link.role))  # type: ignore[attr-defined]
     for member_id, status in members:
-        result[member_id] += [computed_rows[name] for name in computed_roles(status) if name in computed_rows]
+        result[member_id] += [
+            computed_rows[name] for name in computed_roles(status, member_id in social) if name in computed_rows
+        ]
         result[member_id].sort(key=lambda role: (not role.system, role.name.casefold()))
     return result
 

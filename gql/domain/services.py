@@ -10,6 +10,7 @@ from gql.config import Config
 from gql.db.sweep import Every
 from gql.domain.clock import Clock, SystemClock
 from gql.domain.cursors import Cursors
+from gql.domain.external_providers import ProviderClient, SecretBox
 from gql.domain.passwords import PasswordHasher
 from gql.domain.policy import SESSION_SWEEP_SECONDS
 from gql.domain.ratelimit import RateLimits
@@ -36,6 +37,8 @@ class Services:
     cursors: Cursors
     # Audit events: written, published across processes, and fanned out to this process's subscribers.
     event_feed: EventFeed
+    # Speaks to external sign-in providers, caching their discovery documents and keys (gql/domain/external_providers.py).
+    external: ProviderClient
     # The time the lockout, the rate limits and the outbox go by (gql/domain/clock.py).
     clock: Clock = field(default_factory=SystemClock)
     # Set once outbox rows this process wrote are committed, so its worker looks sooner than its poll.
@@ -61,6 +64,7 @@ class Services:
                 channel_for(config.database_url, config.redis_url, config.redis_prefix, config.event_poll_seconds),
                 config.subscription_queue_size,
             ),
+            external=ProviderClient(SecretBox(config.secret_key)),
             clock=clock,
         )
 

@@ -76,6 +76,10 @@ class SessionMethod(Described):
     RESET = "RESET", "Set or reset its password with an emailed link, which signed it in."
     GUEST = "GUEST", "A guest login (no email, no password)."
     TRUSTED = "TRUSTED", "Opened by a trusted backend for a member a third party authenticated (generateSessionToken)."
+    EXTERNAL = (
+        "EXTERNAL",
+        "Signed in through an external provider (OpenID Connect or OAuth 2.0: completeExternalLogin).",
+    )
 
 
 class SessionLimitPolicy(Described):
@@ -88,4 +92,14 @@ class SessionLimitPolicy(Described):
             "login is refused with 3217 (TooManySessionsError) until a session ends; the other ways in "
             "(approval, password reset), which an emailed link or the backend drives, end the oldest instead."
         ),
+    )
+
+
+class ProviderKind(Described):
+    """How an external provider is spoken to."""
+
+    OIDC = "OIDC", "OpenID Connect: endpoints and keys from the issuer's discovery document; the ID token is verified."
+    OAUTH2 = (
+        "OAUTH2",
+        "Plain OAuth 2.0: the authorization, token and userinfo URLs are given; userinfo says who signed in.",
     )

@@ -17,7 +17,9 @@ from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.clock import ManualClock
 from tests.conftest import GraphQLClient
+from tests.integration.external_harness import external  # noqa: F401  (external sign-in: the app and provider)
 from tests.integration.session_harness import Harness, Start
+from tests.oidc.harness import openid_provider  # noqa: F401  (a real OpenID Provider, once per run)
 
 
 @pytest_asyncio.fixture

@@ -210,6 +210,8 @@ def test_every_declared_index_exists_after_all_migrations() -> None:
             models.OutboxMessage,
             models.MemberEvent,
             models.LoginLockout,
+            models.ExternalLoginState,
+            models.ExternalIdentity,
         )
         for index in model._meta.indexes
     }

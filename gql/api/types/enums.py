@@ -19,6 +19,7 @@ from gql.domain.statuses import ApprovalMode as DomainApprovalMode
 from gql.domain.statuses import Described
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
+from gql.domain.statuses import ProviderKind as DomainProviderKind
 from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
 from gql.domain.statuses import SessionMethod as DomainSessionMethod
 
@@ -42,6 +43,7 @@ MemberEventKind = schema_enum(EventKind, "MemberEventKind")
 EventActor = schema_enum(CallerKind, "EventActor")
 Permission = schema_enum(DomainPermission)
 SessionMethod = schema_enum(DomainSessionMethod)
+ExternalProviderKind = schema_enum(DomainProviderKind, "ExternalProviderKind")
 
 
 @strawberry.enum(description="A sort direction.")

@@ -11,11 +11,13 @@ from gql.api.loaders import session_loader
 from gql.api.types.any_member import AnyMember
 from gql.api.types.contact import Contact
 from gql.api.types.enums import ActivityStatus, MemberStatus, Permission, PrivacyStatus
+from gql.api.types.external import ExternalIdentity
 from gql.api.types.profile import Profile
 from gql.api.types.public_member import PublicMember
 from gql.api.types.role import Role
 from gql.api.types.session import Session
-from gql.domain import access
+from gql.domain import access, external_login
+from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.permissions import Grants
 from gql.domain.records import MemberRecord, MemberView
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
@@ -38,12 +40,14 @@ class Member(AnyMember):
     created_date: datetime = strawberry.field(description="When the member registered (or was created).")
     updated_date: datetime = strawberry.field(description="When the member last changed.")
     last_login_date: datetime | None = strawberry.field(
-        description="When the member last logged in with a password (or proved it with verifyPassword)."
+        description="When the member last logged in with a password (or proved it with verifyPassword) or "
+        "through an external provider."
     )
     member_status: strawberry.Private[DomainMemberStatus]
 
     @strawberry.field(
-        description="Its roles: those assigned, and the computed role it holds (AuthenticatedUser or GuestUser)."
+        description="Its roles: those assigned, and the computed roles it holds (AuthenticatedUser or GuestUser; "
+        "SocialUser with a linked external identity)."
     )
     async def roles(self, info: Info) -> list[Role]:
         found = await info.context.loaders.roles_of_member.load((self.member_id, self.member_status))
@@ -67,6 +71,16 @@ class Member(AnyMember):
         caller = await info.context.caller()
         records = await session_loader(info.context).load(uuid.UUID(str(self.id)))
         return [Session.from_domain(record, current=str(record.id) == caller.session_id) for record in records]
+
+    @strawberry.field(
+        description="Its links to external sign-in providers. For the member itself and the backend; null with "
+        "error 3029 for anyone else."
+    )
+    async def identities(self, info: Info[Context, None]) -> list[ExternalIdentity] | None:
+        found = await external_login.identities_of(await info.context.caller(), self.member_id)
+        if found is None:
+            raise DomainError(ErrorCode.NOT_ALLOWED, "Only the member itself and the backend see its identities.")
+        return [ExternalIdentity.from_domain(record) for record in found]
 
     @classmethod
     def from_domain(cls, member: MemberRecord) -> Member:

@@ -16,11 +16,12 @@ import strawberry
 from gql.api.types.api_key import ApiKey
 from gql.api.types.badge import Badge
 from gql.api.types.enums import RegistrationStatus
+from gql.api.types.external import ExternalIdentity, ExternalProvider
 from gql.api.types.member import Member
 from gql.api.types.role import Role
 from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings
-from gql.domain import confirmation, reauthentication, registration, trusted_sign_in
+from gql.domain import confirmation, external_login, reauthentication, registration, trusted_sign_in
 from gql.domain.access_tokens import AccessToken
 from gql.domain.introspection import Validity
 from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
@@ -404,3 +405,39 @@ class CreateEmailConfirmationUrlPayload(MemberPayload):
     @classmethod
     def from_url(cls, created: confirmation.ConfirmationUrl) -> CreateEmailConfirmationUrlPayload:
         return cls(member=Member.from_domain(created.member), url=created.url, expires_date=created.expires_at)
+
+
+@strawberry.type(description="The provider as saved.")
+class UpsertExternalProviderPayload:
+    provider: ExternalProvider = strawberry.field(description="The provider, with its settings (never the secret).")
+
+
+@strawberry.type(description="The provider was deleted; members' links to it stay, unused until it is added again.")
+class DeleteExternalProviderPayload:
+    provider: ExternalProvider = strawberry.field(description="The provider as it was.")
+
+
+@strawberry.type(description="Signed in through an external provider.")
+class CompleteExternalLoginPayload(SessionPayload):
+    created: bool = strawberry.field(description="Whether this sign-in created the member (or converted the guest).")
+    linked: bool = strawberry.field(description="Whether this sign-in linked the provider identity to the member.")
+
+    @classmethod
+    def from_sign_in(cls, result: external_login.ExternalSignIn) -> CompleteExternalLoginPayload:
+        return cls(
+            session_token=result.grant.session_token,
+            member=Member.from_domain(result.grant.member),
+            session=Session.from_domain(result.grant.session, current=True),
+            created=result.created,
+            linked=result.linked,
+        )
+
+
+@strawberry.type(description="The provider identity is linked to the caller's member.")
+class LinkExternalIdentityPayload:
+    identity: ExternalIdentity = strawberry.field(description="The link.")
+
+
+@strawberry.type(description="The provider identity is no longer linked to the member.")
+class UnlinkExternalIdentityPayload(MemberPayload):
+    pass

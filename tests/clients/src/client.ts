@@ -103,11 +103,15 @@ export function advice(reason: ErrorReason): Advice {
     case "ROLE_NAME_TAKEN":
     case "INVALID_ARGUMENT":
     case "INVALID_CREDENTIALS":
+    case "REDIRECT_URI_NOT_ALLOWED":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
     case "TOKEN_USED":
     case "TOKEN_INVALID":
+    case "EXTERNAL_STATE_INVALID":
+    case "EXTERNAL_ANSWER_INVALID":
+    case "EXTERNAL_LINK_REQUIRED":
       return "sign-in";
     case "PENDING_APPROVAL":
     case "EMAIL_NOT_CONFIRMED":
@@ -128,12 +132,15 @@ export function advice(reason: ErrorReason): Advice {
     case "PERSISTED_QUERY_NOT_ALLOWED":
     case "BUILT_IN_ROLE":
     case "CANNOT_GRANT":
+    case "LAST_SIGN_IN_METHOD":
+    case "IDENTITY_LINKED_ELSEWHERE":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
     case "ROLE_NOT_FOUND":
     case "BADGE_NOT_FOUND":
     case "API_KEY_NOT_FOUND":
     case "SESSION_NOT_FOUND":
+    case "UNKNOWN_PROVIDER":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -295,6 +302,12 @@ function verb(kind: MemberEventKind): string {
       return "lost every session";
     case "ACCESS_TOKEN_ISSUED":
       return "was issued an access token";
+    case "EXTERNAL_IDENTITY_LINKED":
+      return "linked an external sign-in";
+    case "EXTERNAL_IDENTITY_UNLINKED":
+      return "unlinked an external sign-in";
+    case "EXTERNAL_SIGN_IN":
+      return "signed in through a provider";
     default:
       return assertNever(kind);
   }
