@@ -124,11 +124,19 @@ CannotGrantError = _error_type(ErrorCode.CANNOT_GRANT, "CannotGrantError")
 ApiKeyNotFoundError = _error_type(ErrorCode.API_KEY_NOT_FOUND, "ApiKeyNotFoundError")
 SessionNotFoundError = _error_type(ErrorCode.SESSION_NOT_FOUND, "SessionNotFoundError")
 TooManySessionsError = _error_type(ErrorCode.TOO_MANY_SESSIONS, "TooManySessionsError")
+SecondFactorInvalidError = _error_type(ErrorCode.SECOND_FACTOR_INVALID, "SecondFactorInvalidError")
+MfaTokenInvalidError = _error_type(ErrorCode.MFA_TOKEN_INVALID, "MfaTokenInvalidError")
+FactorStateError = _error_type(ErrorCode.FACTOR_STATE, "FactorStateError")
+RecentSecondFactorRequiredError = _error_type(
+    ErrorCode.RECENT_SECOND_FACTOR_REQUIRED, "RecentSecondFactorRequiredError"
+)
 
 
-def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
-    """``success | <error type of each code>`` as a named GraphQL union."""
-    members = (success, *(ERROR_TYPES[code] for code in codes))
+def result_union(name: str, description: str, success: type | tuple[type, ...], *codes: ErrorCode) -> Any:
+    """``success | <error type of each code>`` as a named GraphQL union. ``success`` may name
+    several types: a sign-in answers its payload or ``MfaRequired``, neither an error."""
+    successes = success if isinstance(success, tuple) else (success,)
+    members = (*successes, *(ERROR_TYPES[code] for code in codes))
     return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
 
 

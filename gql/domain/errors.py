@@ -58,6 +58,10 @@ class ErrorCode(IntEnum):
     API_KEY_NOT_FOUND = 3215
     SESSION_NOT_FOUND = 3216
     TOO_MANY_SESSIONS = 3217
+    SECOND_FACTOR_INVALID = 3240
+    MFA_TOKEN_INVALID = 3241
+    FACTOR_STATE = 3242
+    RECENT_SECOND_FACTOR_REQUIRED = 3244
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -125,6 +129,12 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.SESSION_NOT_FOUND: "No such session (it never existed, ended, or is not the caller's to see).",
     ErrorCode.TOO_MANY_SESSIONS: "The member holds as many sessions as allowed, and the policy refuses new sign-ins "
     "until one ends.",
+    ErrorCode.SECOND_FACTOR_INVALID: "The second-factor code is invalid: wrong, expired, or already used.",
+    ErrorCode.MFA_TOKEN_INVALID: "The mfaToken is invalid, already used, or expired: sign in again.",
+    ErrorCode.FACTOR_STATE: "The member's second factor is not in a state that allows this (already enrolled, "
+    "not enrolled, or not confirmed).",
+    ErrorCode.RECENT_SECOND_FACTOR_REQUIRED: "This operation needs a second factor proved recently: call "
+    "reauthenticate with a code first.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

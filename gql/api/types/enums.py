@@ -20,6 +20,7 @@ from gql.domain.statuses import Described
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
+from gql.domain.statuses import SecondFactor as DomainSecondFactor
 from gql.domain.statuses import SessionMethod as DomainSessionMethod
 
 
@@ -42,6 +43,7 @@ MemberEventKind = schema_enum(EventKind, "MemberEventKind")
 EventActor = schema_enum(CallerKind, "EventActor")
 Permission = schema_enum(DomainPermission)
 SessionMethod = schema_enum(DomainSessionMethod)
+SecondFactor = schema_enum(DomainSecondFactor)
 
 
 @strawberry.enum(description="A sort direction.")

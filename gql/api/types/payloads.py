@@ -20,7 +20,7 @@ from gql.api.types.member import Member
 from gql.api.types.role import Role
 from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings
-from gql.domain import confirmation, reauthentication, registration, trusted_sign_in
+from gql.domain import confirmation, reauthentication, registration, totp, trusted_sign_in
 from gql.domain.access_tokens import AccessToken
 from gql.domain.introspection import Validity
 from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
@@ -404,3 +404,50 @@ class CreateEmailConfirmationUrlPayload(MemberPayload):
     @classmethod
     def from_url(cls, created: confirmation.ConfirmationUrl) -> CreateEmailConfirmationUrlPayload:
         return cls(member=Member.from_domain(created.member), url=created.url, expires_date=created.expires_at)
+
+
+@strawberry.type(
+    description="A new authenticator-app secret, pending until confirmTotp: shown this once, never again. Show "
+    "`qrCodeSvg` (or `otpauthUri`) to the member's app; `secret` is for typing it in by hand."
+)
+class EnrollTotpPayload:
+    secret: str = strawberry.field(description="The shared secret, base32 (RFC 4648), as authenticator apps take it.")
+    otpauth_uri: str = strawberry.field(description="The `otpauth://totp/...` URI authenticator apps read.")
+    qr_code_svg: str = strawberry.field(description="The URI as a QR code: an inline SVG document.")
+
+    @classmethod
+    def from_domain(cls, enrolment: totp.TotpEnrolment) -> EnrollTotpPayload:
+        return cls(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri, qr_code_svg=enrolment.qr_code_svg)
+
+
+@strawberry.type(
+    description="TOTP is on: every sign-in now asks for a code. The recovery codes are shown this once; each "
+    "works once in place of a code."
+)
+class ConfirmTotpPayload(MemberPayload):
+    recovery_codes: list[str] = strawberry.field(description="Single-use recovery codes; stored only as digests.")
+
+
+@strawberry.type(description="New recovery codes, shown this once; the earlier ones stopped working.")
+class RegenerateRecoveryCodesPayload:
+    recovery_codes: list[str] = strawberry.field(description="Single-use recovery codes; stored only as digests.")
+
+
+@strawberry.type(description="TOTP is off; its recovery codes stopped working.")
+class DisableTotpPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member's second factor is off; the member was told by mail.")
+class ResetMfaPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The second factor was proved: the session the sign-in waited for.")
+class VerifyMfaPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The second factor was proved again in this session (a step-up).")
+class ReauthenticatePayload(MemberPayload):
+    pass
