@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
+from gql.api.types.member import Member
 from gql.api.types.payloads import (
     ConfirmTotpPayload,
     DisableTotpPayload,
@@ -115,7 +116,7 @@ class SecondFactorMutations:
     async def confirm_totp(self, info: Info[Context, None], code: Code) -> ConfirmTotpResult:
         context = info.context
         member, codes = await totp.confirm(context.services, await context.caller(), code)
-        return ConfirmTotpPayload(member=ConfirmTotpPayload.from_domain(member).member, recovery_codes=codes)
+        return ConfirmTotpPayload(member=Member.from_domain(member), recovery_codes=codes)
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
