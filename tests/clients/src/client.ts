@@ -103,11 +103,13 @@ export function advice(reason: ErrorReason): Advice {
     case "ROLE_NAME_TAKEN":
     case "INVALID_ARGUMENT":
     case "INVALID_CREDENTIALS":
+    case "SECOND_FACTOR_INVALID":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
     case "TOKEN_USED":
     case "TOKEN_INVALID":
+    case "RECENT_SECOND_FACTOR_REQUIRED":
       return "sign-in";
     case "PENDING_APPROVAL":
     case "EMAIL_NOT_CONFIRMED":
@@ -128,12 +130,14 @@ export function advice(reason: ErrorReason): Advice {
     case "PERSISTED_QUERY_NOT_ALLOWED":
     case "BUILT_IN_ROLE":
     case "CANNOT_GRANT":
+    case "FACTOR_STATE":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
     case "ROLE_NOT_FOUND":
     case "BADGE_NOT_FOUND":
     case "API_KEY_NOT_FOUND":
     case "SESSION_NOT_FOUND":
+    case "MFA_TOKEN_INVALID":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -179,13 +183,17 @@ function failure(error: {
 // --- Results: exhaustive on __typename -----------------------------------------------
 
 export type Session = { readonly sessionToken: string; readonly memberId: string };
+/** A sign-in of a member with a second factor: send the token and a code to verifyMfa. */
+export type SecondFactorStep = { readonly mfaToken: string; readonly methods: readonly string[] };
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: Failure };
 
 /** Every member of LoginResult by name: a new error type in the union does not compile until handled. */
-export function loginOutcome(result: LoginMutation["login"]): Outcome<Session> {
+export function loginOutcome(result: LoginMutation["login"]): Outcome<Session | SecondFactorStep> {
   switch (result.__typename) {
     case "LoginPayload":
       return { ok: true, value: { sessionToken: result.sessionToken, memberId: result.member.id } };
+    case "MfaRequired":
+      return { ok: true, value: { mfaToken: result.mfaToken, methods: result.methods } };
     case "AccountLockedError":
     case "RateLimitedError":
     case "TooManySessionsError":
@@ -295,6 +303,16 @@ function verb(kind: MemberEventKind): string {
       return "lost every session";
     case "ACCESS_TOKEN_ISSUED":
       return "was issued an access token";
+    case "TOTP_ENABLED":
+      return "turned on an authenticator app";
+    case "TOTP_DISABLED":
+      return "turned off its authenticator app";
+    case "RECOVERY_CODES_REGENERATED":
+      return "replaced its recovery codes";
+    case "MFA_RESET":
+      return "had its second factor reset";
+    case "SECOND_FACTOR_VERIFIED":
+      return "proved its second factor";
     default:
       return assertNever(kind);
   }
@@ -335,7 +353,7 @@ export class MembersClient {
     return registrationOutcome(data.register);
   }
 
-  async login(identity: string, password: string): Promise<Outcome<Session>> {
+  async login(identity: string, password: string): Promise<Outcome<Session | SecondFactorStep>> {
     const data = await execute(this.url, LoginDocument, { identity, password }, this.caller);
     return loginOutcome(data.login);
   }
