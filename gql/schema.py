@@ -19,6 +19,7 @@ from gql.api.mutations.members import MemberMutations
 from gql.api.mutations.parity import ParityMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
+from gql.api.mutations.second_factors import SecondFactorMutations
 from gql.api.mutations.sessions import SessionMutations
 from gql.api.mutations.settings import SettingsMutations
 from gql.api.queries import Queries
@@ -45,6 +46,7 @@ class Mutation(
     AccessMutations,
     ParityMutations,
     ExternalMutations,
+    SecondFactorMutations,
 ):
     pass
 

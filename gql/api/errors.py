@@ -131,11 +131,19 @@ ExternalLinkRequiredError = _error_type(ErrorCode.EXTERNAL_LINK_REQUIRED, "Exter
 LastSignInMethodError = _error_type(ErrorCode.LAST_SIGN_IN_METHOD, "LastSignInMethodError")
 RedirectUriNotAllowedError = _error_type(ErrorCode.REDIRECT_URI_NOT_ALLOWED, "RedirectUriNotAllowedError")
 IdentityLinkedElsewhereError = _error_type(ErrorCode.IDENTITY_LINKED_ELSEWHERE, "IdentityLinkedElsewhereError")
+SecondFactorInvalidError = _error_type(ErrorCode.SECOND_FACTOR_INVALID, "SecondFactorInvalidError")
+MfaTokenInvalidError = _error_type(ErrorCode.MFA_TOKEN_INVALID, "MfaTokenInvalidError")
+FactorStateError = _error_type(ErrorCode.FACTOR_STATE, "FactorStateError")
+RecentSecondFactorRequiredError = _error_type(
+    ErrorCode.RECENT_SECOND_FACTOR_REQUIRED, "RecentSecondFactorRequiredError"
+)
 
 
-def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:
-    """``success | <error type of each code>`` as a named GraphQL union."""
-    members = (success, *(ERROR_TYPES[code] for code in codes))
+def result_union(name: str, description: str, success: type | tuple[type, ...], *codes: ErrorCode) -> Any:
+    """``success | <error type of each code>`` as a named GraphQL union. ``success`` may name
+    several types: a sign-in answers its payload or ``MfaRequired``, neither an error."""
+    successes = success if isinstance(success, tuple) else (success,)
+    members = (*successes, *(ERROR_TYPES[code] for code in codes))
     return Annotated[Union[members], strawberry.union(name, description=description)]  # noqa: UP007
 
 

@@ -17,7 +17,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus, SessionMethod
+from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus, SecondFactor, SessionMethod
 
 
 class RegistrationSettingsRow(Model):
@@ -90,6 +90,9 @@ class Member(Model):
     # A self-registered member takes over the site's existing contact of its address once it
     # proves that address (gql/domain/contacts.py); until then it holds only its own.
     claims_contact = fields.BooleanField(default=False, db_default=False)
+    # A confirmed second factor (totp_factor): every sign-in asks for it (gql/domain/mfa.py). Kept
+    # on the row so that a sign-in knows without another query.
+    mfa_enabled = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -125,6 +128,9 @@ class Session(Model):
     expires_at = fields.DatetimeField()
     user_agent = fields.CharField(max_length=500, null=True)
     ip_address = fields.CharField(max_length=64, null=True)
+    # The second factor proved for this session, and when last (at sign-in or by reauthenticate).
+    second_factor = fields.CharEnumField(SecondFactor, max_length=16, null=True)
+    second_factor_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "session"
@@ -132,6 +138,55 @@ class Session(Model):
             Index(fields=("member_id", "created_at"), name="ix_session_member"),
             Index(fields=("expires_at",), name="ix_session_expires"),
         )
+
+
+class TotpFactor(Model):
+    # A member's authenticator app (gql/domain/totp.py). ``secret`` is AES-GCM-encrypted under a
+    # key derived from MEMBERS_SECRET_KEY (a copy of the table yields no codes); ``last_step`` is
+    # the newest 30-second step a code was accepted for: a code works once, checked by a
+    # conditional UPDATE in whichever process sees it.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    member: fields.OneToOneRelation[Member] = fields.OneToOneField(
+        "models.Member", related_name="totp", on_delete=fields.CASCADE
+    )
+    secret = fields.CharField(max_length=200)
+    confirmed_at = fields.DatetimeField(null=True)
+    last_step = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "totp_factor"
+
+
+class RecoveryCode(Model):
+    # A single-use recovery code, kept as a keyed digest only; using it deletes the row.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="recovery_codes", on_delete=fields.CASCADE
+    )
+    code_hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "recovery_code"
+        unique_together = (("member", "code_hash"),)
+
+
+class MfaChallenge(Model):
+    # A sign-in waiting for its second factor (gql/domain/mfa.py): the mfaToken's SHA-256 (the
+    # token goes to the client once), how the first factor was proved, and until when.
+    # verifyMfa deletes the row as it opens the session, so a token works once.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="mfa_challenges", on_delete=fields.CASCADE
+    )
+    method = fields.CharEnumField(SessionMethod, max_length=16)
+    stay_logged_in = fields.BooleanField(default=False)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "mfa_challenge"
+        indexes = (Index(fields=("expires_at",), name="ix_mfa_challenge_expires"),)
 
 
 class SigningKey(Model):

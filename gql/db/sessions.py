@@ -37,6 +37,8 @@ class NewSession:
     expires_at: datetime
     user_agent: str | None
     ip_address: str | None
+    second_factor: str | None = None
+    second_factor_at: datetime | None = None
 
 
 async def insert(row: NewSession, *, cap: int | None, connection: BaseDBAsyncClient | None = None) -> int | None:
@@ -57,6 +59,8 @@ async def insert(row: NewSession, *, cap: int | None, connection: BaseDBAsyncCli
         db("expires_at", row.expires_at),
         row.user_agent,
         row.ip_address,
+        row.second_factor,
+        db("second_factor_at", row.second_factor_at),
     ]
 
     # PostgreSQL cannot infer the types of parameters in a SELECT list: they are spelled out
@@ -72,13 +76,14 @@ async def insert(row: NewSession, *, cap: int | None, connection: BaseDBAsyncCli
     guard = ""
     if cap is not None:
         values.append(cap)
-        guard = f"WHERE ({live_others}) < {p(10, 'integer')}"
+        guard = f"WHERE ({live_others}) < {p(12, 'integer')}"
     rows = await sql.rows(
         f"""
         INSERT INTO session (id, token_hash, member_id, method, stay_logged_in, created_at, last_seen_at,
-                             expires_at, user_agent, ip_address)
+                             expires_at, user_agent, ip_address, second_factor, second_factor_at)
         SELECT {new_id}, {p(2, "varchar")}, {member}, {p(4, "varchar")}, {p(5, "boolean")}, {created}, {created},
-               {p(7, "timestamptz")}, {p(8, "varchar")}, {p(9, "varchar")}
+               {p(7, "timestamptz")}, {p(8, "varchar")}, {p(9, "varchar")}, {p(10, "varchar")},
+               {p(11, "timestamptz")}
         {guard}
         RETURNING ({live_others}) AS others
         """,

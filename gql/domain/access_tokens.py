@@ -35,7 +35,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.services import Services
 from gql.domain.sessions import live_session_by_id
-from gql.domain.statuses import MemberStatus, SessionMethod
+from gql.domain.statuses import MemberStatus, SecondFactor, SessionMethod
 
 # RFC 8176 values where one fits; "approval" and "guest" name this server's own ways in.
 AMR: dict[SessionMethod, tuple[str, ...]] = {
@@ -47,6 +47,11 @@ AMR: dict[SessionMethod, tuple[str, ...]] = {
     # RFC 8176 "fed": federated authentication (an external OpenID Connect or OAuth 2.0 provider).
     SessionMethod.EXTERNAL: ("fed",),
     SessionMethod.TRUSTED: ("trusted",),
+}
+# RFC 8176 values for the second factor the session proved: a TOTP code is "otp"; either is "mfa".
+SECOND_FACTOR_AMR: dict[SecondFactor, tuple[str, ...]] = {
+    SecondFactor.TOTP: ("otp", "mfa"),
+    SecondFactor.RECOVERY_CODE: ("mfa",),
 }
 AUDIENCE_LENGTH = 500
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -117,7 +122,10 @@ async def issue_access_token(services: Services, caller: Caller, audience: str |
         "sid": str(session.id),
         "email_verified": member.email_verified,
         "status": MemberStatus(member.status).value,
-        "amr": list(AMR[SessionMethod(session.method)]),
+        "amr": [
+            *AMR[SessionMethod(session.method)],
+            *(SECOND_FACTOR_AMR[SecondFactor(session.second_factor)] if session.second_factor else ()),
+        ],
         **(await authorization_claims(member)),
     }
     if member.login_email:

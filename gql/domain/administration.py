@@ -32,6 +32,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.lookup import find_by_id, member_by_id, not_found
+from gql.domain.mfa import require_recent_second_factor
 from gql.domain.password_reset import send_password_link
 from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for
@@ -214,6 +215,7 @@ async def _clear_contact_list(services: Services, caller: Caller, member_id: str
 async def change_login_email(services: Services, caller: Caller, member_id: str, new_email: str) -> MemberRecord:
     await access.require(caller, Permission.MEMBERS_UPDATE)
     member = await member_by_id(member_id, argument="memberId")
+    require_recent_second_factor(services, caller, member)
     email = checked_email(new_email)
     settings = await services.registration_settings.get()
     member.login_email, member.email_key = email, normalise(email)

@@ -34,6 +34,8 @@ class Caller:
     # and Session.current).
     session_id: str | None = None
     session_expires_at: datetime | None = None
+    # When the session last proved a second factor (at sign-in, or by reauthenticate); None if never.
+    second_factor_at: datetime | None = None
     # The client address rate limits and the lockout count against (IPv6 per /64), as the
     # HTTP layer found it (gql/http.py, client_address); "unknown" when there is none.
     address: str = "unknown"

@@ -66,6 +66,10 @@ class ErrorCode(IntEnum):
     LAST_SIGN_IN_METHOD = 3224
     REDIRECT_URI_NOT_ALLOWED = 3225
     IDENTITY_LINKED_ELSEWHERE = 3226
+    SECOND_FACTOR_INVALID = 3240
+    MFA_TOKEN_INVALID = 3241
+    FACTOR_STATE = 3242
+    RECENT_SECOND_FACTOR_REQUIRED = 3244
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -143,6 +147,12 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     "provider).",
     ErrorCode.REDIRECT_URI_NOT_ALLOWED: "The redirect URI is not one MEMBERS_EXTERNAL_REDIRECT_URIS allows.",
     ErrorCode.IDENTITY_LINKED_ELSEWHERE: "This provider identity is linked to another member.",
+    ErrorCode.SECOND_FACTOR_INVALID: "The second-factor code is invalid: wrong, expired, or already used.",
+    ErrorCode.MFA_TOKEN_INVALID: "The mfaToken is invalid, already used, or expired: sign in again.",
+    ErrorCode.FACTOR_STATE: "The member's second factor is not in a state that allows this (already enrolled, "
+    "not enrolled, or not confirmed).",
+    ErrorCode.RECENT_SECOND_FACTOR_REQUIRED: "This operation needs a second factor proved recently: call "
+    "reauthenticate with a code first.",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

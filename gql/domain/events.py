@@ -82,6 +82,15 @@ class EventKind(Described):
         "An external provider's account was unlinked from it (data.provider, data.subject).",
     )
     EXTERNAL_SIGN_IN = "EXTERNAL_SIGN_IN", "Signed in through an external provider (data.provider)."
+    TOTP_ENABLED = "TOTP_ENABLED", "Turned on an authenticator app (TOTP) as its second factor."
+    TOTP_DISABLED = "TOTP_DISABLED", "Turned its second factor off (data.proof: TOTP or RECOVERY_CODE)."
+    RECOVERY_CODES_REGENERATED = "RECOVERY_CODES_REGENERATED", "Replaced its recovery codes."
+    MFA_RESET = "MFA_RESET", "Its second factor was turned off by the backend (resetMfa); the member was mailed."
+    SECOND_FACTOR_VERIFIED = (
+        "SECOND_FACTOR_VERIFIED",
+        "Proved its second factor: to finish a sign-in (verifyMfa) or as a step-up (reauthenticate); data.factor, "
+        "data.purpose.",
+    )
     ACCESS_TOKEN_ISSUED = (
         "ACCESS_TOKEN_ISSUED",
         "An access token was issued for one of its sessions (data: sessionId, audience, jti, expiresDate).",

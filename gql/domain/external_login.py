@@ -55,7 +55,7 @@ from gql.domain.profiles import nickname_for
 from gql.domain.records import MemberRecord
 from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, open_session, sign_in_refusal
+from gql.domain.sessions import MfaChallengeGrant, SessionGrant, sign_in, sign_in_refusal
 from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, SessionMethod
 from gql.domain.tokens import new_jti
 
@@ -87,9 +87,10 @@ class IdentityRecord:
 
 @dataclass(frozen=True)
 class ExternalSignIn:
-    """A session, and whether the sign-in created the member or linked the identity."""
+    """A session (or, for a member with a second factor, the challenge verifyMfa answers), and
+    whether the sign-in created the member or linked the identity."""
 
-    grant: SessionGrant
+    grant: SessionGrant | MfaChallengeGrant
     created: bool
     linked: bool
 
@@ -200,7 +201,7 @@ async def _sign_in(
         member.last_login_at = services.clock.now()
         await Member.filter(id=member.id).using_db(connection).update(last_login_at=member.last_login_at)
         await record(services, connection, caller, member.id, EventKind.EXTERNAL_SIGN_IN, provider=provider.name)
-        grant = await open_session(services, caller, member, SessionMethod.EXTERNAL, connection=connection)
+        grant = await sign_in(services, caller, member, SessionMethod.EXTERNAL, connection=connection)
     return ExternalSignIn(grant, created=created, linked=linked)
 
 

@@ -50,6 +50,13 @@ _TEMPLATES: dict[str, _Template] = {
         outro=f"The link works once and expires in {spoken(PASSWORD_LINK_LIFETIME)}. If it was not you, ignore this "
         "message: your password is unchanged.",
     ),
+    "mfa_reset": _Template(
+        subject="Your {site} sign-in no longer asks for a code",
+        intro="The site's administrators turned off the second factor (authenticator app) of your {site} "
+        "account, as asked. Signing in needs only your password now.",
+        action=None,
+        outro="If you did not ask for this, tell the site at once and turn the authenticator app on again.",
+    ),
     "member_approved": _Template(
         subject="Welcome to {site}",
         intro="Your {site} membership has been approved. You can log in now.",

@@ -17,12 +17,13 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.links import ending_links, new_link, open_link, unchanged
 from gql.domain.lookup import find_by_email, find_by_id, member_by_email
+from gql.domain.mfa import require_recent_second_factor
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.sessions import SessionGrant, end_sessions, open_session, sign_in_refusal
+from gql.domain.sessions import MfaChallengeGrant, SessionGrant, end_sessions, sign_in, sign_in_refusal
 from gql.domain.statuses import MemberStatus, SessionMethod
 from gql.domain.tokens import Purpose, new_jti
 
@@ -50,7 +51,9 @@ async def request_password_reset(services: Services, caller: Caller, email: str)
         await send_password_link(services, connection, member, "reset_password")
 
 
-async def reset_password(services: Services, caller: Caller, token: str, new_password: str) -> SessionGrant:
+async def reset_password(
+    services: Services, caller: Caller, token: str, new_password: str
+) -> SessionGrant | MfaChallengeGrant:
     """Set the password with an emailed link. Every cheap check (limit, policy, signature, the
     account's state, the link's jti) comes before the one expensive step, the hash."""
     await services.rate_limits.take("resetPassword", caller)
@@ -82,7 +85,8 @@ async def reset_password(services: Services, caller: Caller, token: str, new_pas
     if sign_in_refusal(member) is not None:
         # Pending approval: the password is saved, the session waits for the approval.
         raise DomainError(ErrorCode.PENDING_APPROVAL, "The password is set; the member still waits for approval.")
-    return await open_session(services, caller, member, SessionMethod.RESET)
+    # A reset proves the mailbox, not the second factor: a member with one is asked for it.
+    return await sign_in(services, caller, member, SessionMethod.RESET)
 
 
 async def change_password(services: Services, caller: Caller, current_password: str, new_password: str) -> MemberRecord:
@@ -94,6 +98,7 @@ async def change_password(services: Services, caller: Caller, current_password: 
         raise DomainError(ErrorCode.NOT_LOGGED_IN)
     if not await services.hasher.verify(current_password, member.password_hash):
         raise DomainError(ErrorCode.WRONG_CURRENT_PASSWORD, property="currentPassword")
+    require_recent_second_factor(services, caller, member)
     password_hash = await services.hasher.hash(new_password)
     async with in_transaction() as connection:
         # Every other session ends; the one that changed the password stays. (The password

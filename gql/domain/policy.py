@@ -22,6 +22,16 @@ EXTERNAL_STATE_LIFETIME = timedelta(minutes=10)
 LAST_SEEN_EVERY = timedelta(minutes=1)
 SESSION_SWEEP_SECONDS = 600.0
 
+# Second factors (gql/domain/totp.py, gql/domain/mfa.py): RFC 6238 codes of 6 digits for a
+# 30-second step, accepted one step either side; the single-use mfaToken a sign-in hands out
+# instead of a session lives this long; a step-up ("a recent second factor") counts this long.
+TOTP_DIGITS = 6
+TOTP_STEP_SECONDS = 30
+TOTP_WINDOW_STEPS = 1
+RECOVERY_CODE_COUNT = 10
+MFA_TOKEN_LIFETIME = timedelta(minutes=5)
+RECENT_SECOND_FACTOR = timedelta(minutes=10)
+
 
 def spoken(lifetime: timedelta) -> str:
     """``timedelta(hours=3)`` → "3 hours", as messages say it."""

@@ -70,6 +70,9 @@ LIMITS: dict[str, Limit] = {
     "externalLogin": Limit(30, 300),
     # deleteMemberPhones, deleteMemberEmails, deleteMemberAddresses: each write is audited.
     "deleteContactDetails": Limit(30, 300),
+    # enrollTotp, confirmTotp, regenerateRecoveryCodes, disableTotp, reauthenticate: each checks
+    # a code (verifyMfa spends "login", as the sign-in it finishes).
+    "secondFactor": Limit(30, 300),
     # A signed-in client asks for a token every few minutes; a service validating the tokens it
     # receives asks far more often, from one address.
     "issueAccessToken": Limit(60, 300),

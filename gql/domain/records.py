@@ -81,6 +81,7 @@ class MemberRecord:
     created_at: datetime
     updated_at: datetime
     last_login_at: datetime | None
+    mfa_enabled: bool = False
 
     @classmethod
     def of(cls, row: Member) -> MemberRecord:
@@ -97,6 +98,7 @@ class MemberRecord:
             created_at=row.created_at,
             updated_at=row.updated_at,
             last_login_at=row.last_login_at,
+            mfa_enabled=row.mfa_enabled,
         )
 
 

@@ -30,6 +30,14 @@ token: a member that is blocked, pending approval, or still has to confirm its e
 usable session.
 
 Who may see and end other members' sessions is one rule too, ``require_session_manager``.
+
+A member with a second factor (gql/domain/totp.py) gets no session from its first factor alone:
+``sign_in`` — what every way in that authenticates a person calls — answers an ``MfaChallenge``
+instead, and ``verifyMfa`` (gql/domain/mfa.py) opens the session once the second factor is
+proved. ``open_session`` refuses to open one for such a member without it, so a way in added
+later cannot skip the step by mistake. Only the backend's trusted sign-in (generateSessionToken:
+the site vouches for the person) opens one directly; registration, guests and approvals concern
+members that cannot have a factor yet.
 """
 
 from __future__ import annotations
@@ -45,7 +53,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from gql.db import sessions as storage
-from gql.db.models import Member, Session
+from gql.db.models import Member, MfaChallenge, Session
 from gql.db.transactions import in_transaction
 from gql.domain import access, lockout
 from gql.domain.caller import Caller, CallerKind
@@ -54,10 +62,10 @@ from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
 from gql.domain.lookup import find_by_id, member_by_id, parse_id
 from gql.domain.permissions import Permission
-from gql.domain.policy import LAST_SEEN_EVERY
+from gql.domain.policy import LAST_SEEN_EVERY, MFA_TOKEN_LIFETIME
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
-from gql.domain.statuses import MemberStatus, SessionLimitPolicy, SessionMethod
+from gql.domain.statuses import MemberStatus, SecondFactor, SessionLimitPolicy, SessionMethod
 
 # 32 random bytes, unpadded base64url: 43 characters, 256 bits.
 TOKEN_BYTES = 32
@@ -78,6 +86,7 @@ class SessionRecord:
     expires_at: datetime
     user_agent: str | None
     ip_address: str | None
+    second_factor: SecondFactor | None = None
 
     @classmethod
     def of(cls, row: Session) -> SessionRecord:
@@ -91,6 +100,7 @@ class SessionRecord:
             expires_at=row.expires_at,
             user_agent=row.user_agent,
             ip_address=row.ip_address,
+            second_factor=SecondFactor(row.second_factor) if row.second_factor else None,
         )
 
     def audit_data(self) -> dict[str, str | None]:
@@ -111,6 +121,22 @@ class SessionGrant:
     session_token: str
     member: MemberRecord
     session: SessionRecord
+
+
+@dataclass(frozen=True)
+class MfaChallengeGrant:
+    """A sign-in that waits for its second factor: the single-use ``mfa_token`` goes to the
+    client once (only its hash is stored) and ``verifyMfa`` exchanges it for the session."""
+
+    mfa_token: str
+    methods: tuple[SecondFactor, ...]
+    expires_at: datetime
+    member_id: uuid.UUID
+
+
+def token_shaped(token: str) -> bool:
+    """Whether ``token`` is spelled as this server's tokens are (anything else costs no query)."""
+    return bool(_TOKEN.fullmatch(token))
 
 
 def token_hash(token: str) -> str:
@@ -187,14 +213,19 @@ async def open_session(
     *,
     stay_logged_in: bool = False,
     refuse_when_full: bool = False,
+    second_factor: SecondFactor | None = None,
     connection: BaseDBAsyncClient | None = None,
 ) -> SessionGrant:
     """A new session for ``member`` (refused per ``sign_in_refusal``), recorded with the caller's
     address and user agent. Past the session limit the member's oldest sessions end, unless
-    ``refuse_when_full`` and the policy is REFUSE: then 3217 and nothing is written."""
+    ``refuse_when_full`` and the policy is REFUSE: then 3217 and nothing is written.
+    ``second_factor``: the factor the sign-in proved (gql/domain/mfa.py)."""
     refusal = sign_in_refusal(member)
     if refusal is not None:
         raise refusal
+    if member.mfa_enabled and second_factor is None and method is not SessionMethod.TRUSTED:
+        # A programming error, not a client's: this way in must call sign_in (the MFA step).
+        raise RuntimeError(f"a {method.value} sign-in of a member with a second factor must go through sign_in")
     config = services.config
     now = services.clock.now()
     stay = stays_logged_in(method, stay_logged_in)
@@ -209,6 +240,8 @@ async def open_session(
         expires_at=expiry(services, now, now, stay),
         user_agent=(caller.user_agent or "")[:USER_AGENT_LENGTH] or None,
         ip_address=caller.address if caller.address != "unknown" else None,
+        second_factor=second_factor.value if second_factor else None,
+        second_factor_at=now if second_factor else None,
     )
     refuse = refuse_when_full and config.session_limit_policy is SessionLimitPolicy.REFUSE
     others = await storage.insert(row, cap=config.max_sessions if refuse else None, connection=connection)
@@ -232,8 +265,51 @@ async def open_session(
         expires_at=row.expires_at,
         user_agent=row.user_agent,
         ip_address=row.ip_address,
+        second_factor=second_factor,
     )
     return SessionGrant(session_token=token, member=MemberRecord.of(member), session=session)
+
+
+async def sign_in(
+    services: Services,
+    caller: Caller,
+    member: Member,
+    method: SessionMethod,
+    *,
+    stay_logged_in: bool = False,
+    refuse_when_full: bool = False,
+    connection: BaseDBAsyncClient | None = None,
+) -> SessionGrant | MfaChallengeGrant:
+    """A session, or — for a member with a second factor — the challenge ``verifyMfa`` answers."""
+    if not member.mfa_enabled:
+        return await open_session(
+            services,
+            caller,
+            member,
+            method,
+            stay_logged_in=stay_logged_in,
+            refuse_when_full=refuse_when_full,
+            connection=connection,
+        )
+    refusal = sign_in_refusal(member)
+    if refusal is not None:
+        raise refusal
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    expires = services.clock.now() + MFA_TOKEN_LIFETIME
+    await MfaChallenge.create(
+        token_hash=token_hash(token),
+        member_id=member.id,
+        method=method,
+        stay_logged_in=stay_logged_in,
+        expires_at=expires,
+        using_db=connection,
+    )
+    return MfaChallengeGrant(
+        mfa_token=token,
+        methods=(SecondFactor.TOTP, SecondFactor.RECOVERY_CODE),
+        expires_at=expires,
+        member_id=member.id,
+    )
 
 
 async def _end_oldest(
@@ -276,7 +352,7 @@ async def _live_by(services: Services, where: Q, *, with_member: bool = False) -
 
 async def live_session(services: Services, token: str) -> Session | None:
     """The live session of a bearer token, or None (malformed tokens cost no query)."""
-    if not _TOKEN.fullmatch(token):
+    if not token_shaped(token):
         return None
     return await _live_by(services, Q(token_hash=token_hash(token)))
 
@@ -312,6 +388,7 @@ async def caller_for_session(
         member_id=session.member_id,  # type: ignore[attr-defined]
         session_id=str(session.id),
         session_expires_at=session.expires_at,
+        second_factor_at=session.second_factor_at,
         address=address,
         user_agent=user_agent,
     )
@@ -322,7 +399,7 @@ async def caller_for_session(
 
 async def login(
     services: Services, caller: Caller, identity: str, password: str, stay_logged_in: bool = False
-) -> SessionGrant:
+) -> SessionGrant | MfaChallengeGrant:
     await services.rate_limits.take("login", caller)
     if not identity.strip() or not password:
         raise DomainError(ErrorCode.EMPTY_CREDENTIALS)
@@ -348,7 +425,7 @@ async def login(
     async with in_transaction() as connection:
         # Honoured only if neither the account nor this address is locked at this moment.
         if await lockout.record_success(services, member, account, caller.address):
-            return await open_session(
+            return await sign_in(
                 services,
                 caller,
                 member,

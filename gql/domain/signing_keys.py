@@ -33,29 +33,25 @@ import asyncio
 import hashlib
 import json
 import logging
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 from tortoise.exceptions import IntegrityError
 
 from gql.config import Config
 from gql.db.models import SigningKey
 from gql.domain.clock import Clock
-from gql.domain.cursors import derive_key
-from gql.domain.encoding import EncodingError, b64url_decode, b64url_encode
+from gql.domain.encoding import b64url_encode
+from gql.domain.sealing import Sealer
 
 logger = logging.getLogger("gql.signing_keys")
 
 _PURPOSE = b"members/signing-key/v1"
-_NONCE_SIZE = 12
 # Clocks of this server and of verifiers may differ this much.
 CLOCK_LEEWAY = timedelta(seconds=60)
 
@@ -132,7 +128,7 @@ class SigningKeys:
 
     def __init__(self, config: Config) -> None:
         self._config = config
-        self._aead = AESGCM(derive_key(config.secret_key, _PURPOSE))
+        self._sealer = Sealer(config.secret_key, _PURPOSE)
         self._keys: list[LoadedKey] = []
         self._read_at: float | None = None
         self._lock = asyncio.Lock()
@@ -147,8 +143,7 @@ class SigningKeys:
         der = key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        nonce = secrets.token_bytes(_NONCE_SIZE)  # a handful of keys ever: random nonces are safe
-        return b64url_encode(nonce + self._aead.encrypt(nonce, der, kid.encode()))
+        return self._sealer.seal(der, kid)
 
     def _decrypt(self, row: SigningKey) -> PrivateKey | None:
         """The private half, or None when this process cannot have it (another secret encrypted it,
@@ -159,10 +154,8 @@ class SigningKeys:
             except SigningKeyError as exc:
                 logger.error("signing key %s: %s", row.kid, exc)
                 return None
-        try:
-            raw = b64url_decode(row.private_key or "")
-            der = self._aead.decrypt(raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], row.kid.encode())
-        except (EncodingError, InvalidTag, ValueError):
+        der = self._sealer.open(row.private_key or "", row.kid)
+        if der is None:
             return None  # another MEMBERS_SECRET_KEY wrote it
         return serialization.load_der_private_key(der, password=None)  # type: ignore[return-value]
 

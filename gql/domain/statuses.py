@@ -82,6 +82,13 @@ class SessionMethod(Described):
     )
 
 
+class SecondFactor(Described):
+    """A second factor a member proves after its first one (gql/domain/mfa.py)."""
+
+    TOTP = "TOTP", "A 6-digit code from an authenticator app (RFC 6238)."
+    RECOVERY_CODE = "RECOVERY_CODE", "One of the single-use recovery codes handed out when TOTP was confirmed."
+
+
 class SessionLimitPolicy(Described):
     """What happens when a sign-in would give a member more sessions than the limit allows."""
 

@@ -22,8 +22,9 @@ from datetime import datetime, timedelta, timezone
 from functools import cache, partial
 from typing import Any
 
+import pyotp
 import pytest
-from graphql import GraphQLSchema, GraphQLUnionType, get_named_type
+from graphql import GraphQLSchema, GraphQLUnionType, get_named_type, is_abstract_type
 
 from gql.api.errors import ERROR_TYPES
 from gql.config import Config
@@ -99,9 +100,11 @@ PAIRS = [
 
 
 def payload_type(mutation: str) -> str:
-    """The one member of the mutation's result union that is not an error."""
+    """The one member of the mutation's result union that is its payload."""
     error = SCHEMA.get_type("Error")
-    [payload] = [t.name for t in result_union(mutation).types if not SCHEMA.is_sub_type(error, t)]  # type: ignore[arg-type]
+    # MfaRequired (a sign-in's next step) is not an error either, and not the payload.
+    members = result_union(mutation).types
+    [payload] = [t.name for t in members if not SCHEMA.is_sub_type(error, t) and t.name != "MfaRequired"]  # type: ignore[arg-type]
     return payload
 
 
@@ -112,7 +115,15 @@ SELECTIONS = {
     "LimitError": "limit",
     "MemberPayload": "member { id loginEmail profile { slug } }",
     "SessionPayload": "sessionToken",
+    "EnrollTotpPayload": "secret",
+    "MfaRequired": "mfaToken",
 }
+
+
+def selects(name: str, member: Any) -> bool:
+    """Whether the union member ``member`` is of the type (or interface) ``name``."""
+    named = SCHEMA.get_type(name)
+    return member.name == name or (is_abstract_type(named) and SCHEMA.is_sub_type(named, member))  # type: ignore[arg-type]
 
 
 @cache
@@ -124,7 +135,7 @@ def document(mutation: str) -> str:
     spreads = " ".join(
         f"... on {name} {{ {fields} }}"
         for name, fields in SELECTIONS.items()
-        if any(SCHEMA.is_sub_type(SCHEMA.get_type(name), member) for member in members)  # type: ignore[arg-type]
+        if any(selects(name, member) for member in members)
     )
     head = (
         f"mutation ({', '.join(f'${name}: {arg.type}' for name, arg in arguments.items())})"
@@ -904,6 +915,173 @@ SESSION_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
 }
 
 
+# --- second factors -----------------------------------------------------------------------------
+
+
+def app_codes(scene: Scene, secret: str) -> list[str]:
+    """The codes the member's app shows now and one step either side (all accepted once)."""
+    now = scene.services.clock.time()
+    return [pyotp.TOTP(secret).at(now + 30 * step) for step in (-1, 0, 1)]
+
+
+def wrong_code(scene: Scene, secret: str) -> str:
+    right = app_codes(scene, secret)
+    return next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in right)
+
+
+async def with_totp(scene: Scene, session: str) -> str:
+    """TOTP turned on through ``session``; the secret."""
+    secret = expect(await scene.as_member(session, "enrollTotp"), "EnrollTotpPayload")["secret"]
+    expect(await scene.as_member(session, "confirmTotp", code=app_codes(scene, secret)[1]), "ConfirmTotpPayload")
+    return secret
+
+
+async def enrolled(scene: Scene) -> tuple[str, str]:
+    session = (await scene.register(ADA))["sessionToken"]
+    return session, await with_totp(scene, session)
+
+
+async def challenge(scene: Scene) -> tuple[str, str]:
+    """Ada with TOTP on has passed the password step: (her mfaToken, her secret)."""
+    _, secret = await enrolled(scene)
+    answer = expect(await scene.anonymous("login", identity=ADA, password=PASSWORD), "MfaRequired")
+    return answer["mfaToken"], secret
+
+
+async def enrol_twice(scene: Scene) -> Result:
+    session, _ = await enrolled(scene)
+    return await scene.as_member(session, "enrollTotp")
+
+
+async def confirm_without_enrolment(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    return await scene.as_member(session, "confirmTotp", code="123456")
+
+
+async def confirm_with_a_wrong_code(scene: Scene) -> Result:
+    session = (await scene.register(ADA))["sessionToken"]
+    secret = expect(await scene.as_member(session, "enrollTotp"), "EnrollTotpPayload")["secret"]
+    return await scene.as_member(session, "confirmTotp", code=wrong_code(scene, secret))
+
+
+def without_a_factor(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        session = (await scene.register(ADA))["sessionToken"]
+        return await scene.as_member(session, mutation, code="123456")
+
+    return Scenario(run)
+
+
+def with_a_wrong_code(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        session, secret = await enrolled(scene)
+        return await scene.as_member(session, mutation, code=wrong_code(scene, secret))
+
+    return Scenario(run)
+
+
+def locked_after_a_wrong_code(mutation: str) -> Scenario:
+    """One wrong code locks (threshold 1); the right one is then refused with 3036."""
+
+    async def run(scene: Scene) -> Result:
+        if mutation == "verifyMfa":
+            token, secret = await challenge(scene)
+            send = partial(scene.anonymous, mutation, mfaToken=token)
+        else:
+            session, secret = await enrolled(scene)
+            send = partial(scene.as_member, session, mutation)
+        expect(await send(code=wrong_code(scene, secret)), "SecondFactorInvalidError")
+        return await send(code=app_codes(scene, secret)[2])
+
+    return Scenario(run, {"lockout_threshold": 1})
+
+
+async def verify_a_wrong_code(scene: Scene) -> Result:
+    token, secret = await challenge(scene)
+    return await scene.anonymous("verifyMfa", mfaToken=token, code=wrong_code(scene, secret))
+
+
+async def verify_for_a_blocked_member(scene: Scene) -> Result:
+    token, secret = await challenge(scene)
+    expect(await scene.backend("blockMember", id=str((await Member.get(email_key=ADA)).id)), "BlockMemberPayload")
+    return await scene.anonymous("verifyMfa", mfaToken=token, code=app_codes(scene, secret)[2])
+
+
+async def verify_with_a_new_unconfirmed_email(scene: Scene) -> Result:
+    token, secret = await challenge(scene)
+    await scene.settings(emailConfirmation=True)
+    ada = await Member.get(email_key=ADA)
+    moved = await scene.backend("changeLoginEmail", memberId=str(ada.id), newEmail="ada@elsewhere.example")
+    expect(moved, "ChangeLoginEmailPayload")
+    return await scene.anonymous("verifyMfa", mfaToken=token, code=app_codes(scene, secret)[2])
+
+
+async def verify_past_the_session_limit(scene: Scene) -> Result:
+    token, secret = await challenge(scene)  # the registration's session is the one allowed
+    return await scene.anonymous("verifyMfa", mfaToken=token, code=app_codes(scene, secret)[2])
+
+
+async def reset_mfa_of_a_member_without_one(scene: Scene) -> Result:
+    ada = await scene.register(ADA)
+    return await scene.backend("resetMfa", memberId=ada["member"]["id"])
+
+
+async def change_password_without_a_recent_factor(scene: Scene) -> Result:
+    first = (await scene.register(ADA))["sessionToken"]
+    before = expect(await scene.anonymous("login", identity=ADA, password=PASSWORD), "LoginPayload")
+    await with_totp(scene, first)  # the other session (opened before) never proved it
+    change = {"currentPassword": PASSWORD, "newPassword": "brand-new-password"}
+    return await scene.as_member(before["sessionToken"], "changePassword", **change)
+
+
+async def change_own_email_without_a_recent_factor(scene: Scene) -> Result:
+    first, ada_id = await delegate(scene, "MEMBERS_UPDATE")
+    before = expect(await scene.anonymous("login", identity=ADA, password=PASSWORD), "LoginPayload")
+    await with_totp(scene, first)
+    moved = {"memberId": ada_id, "newEmail": "ada@elsewhere.example"}
+    return await scene.as_member(before["sessionToken"], "changeLoginEmail", **moved)
+
+
+SECOND_FACTOR_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("enrollTotp", C.NOT_LOGGED_IN): anonymously("enrollTotp"),
+    ("enrollTotp", C.FACTOR_STATE): Scenario(enrol_twice),
+    ("enrollTotp", C.RATE_LIMITED): rate_limited("enrollTotp"),
+    ("confirmTotp", C.NOT_LOGGED_IN): anonymously("confirmTotp", code="123456"),
+    ("confirmTotp", C.FACTOR_STATE): Scenario(confirm_without_enrolment),
+    ("confirmTotp", C.SECOND_FACTOR_INVALID): Scenario(confirm_with_a_wrong_code),
+    ("confirmTotp", C.RATE_LIMITED): rate_limited("confirmTotp", code="123456"),
+    **{
+        pair: scenario
+        for mutation in ("regenerateRecoveryCodes", "disableTotp")
+        for pair, scenario in {
+            (mutation, C.NOT_LOGGED_IN): anonymously(mutation, code="123456"),
+            (mutation, C.FACTOR_STATE): without_a_factor(mutation),
+            (mutation, C.SECOND_FACTOR_INVALID): with_a_wrong_code(mutation),
+            (mutation, C.RATE_LIMITED): rate_limited(mutation, code="123456"),
+        }.items()
+    },
+    ("resetMfa", C.NOT_ALLOWED): anonymously("resetMfa", memberId=ZERO_ID),
+    ("resetMfa", C.MEMBER_NOT_FOUND): as_backend("resetMfa", memberId=ZERO_ID),
+    ("resetMfa", C.FACTOR_STATE): Scenario(reset_mfa_of_a_member_without_one),
+    ("verifyMfa", C.MFA_TOKEN_INVALID): anonymously("verifyMfa", mfaToken="not-a-token", code="123456"),
+    ("verifyMfa", C.SECOND_FACTOR_INVALID): Scenario(verify_a_wrong_code),
+    ("verifyMfa", C.ACCOUNT_LOCKED): locked_after_a_wrong_code("verifyMfa"),
+    ("verifyMfa", C.LOGIN_DISABLED): Scenario(verify_for_a_blocked_member),
+    ("verifyMfa", C.EMAIL_NOT_CONFIRMED): Scenario(verify_with_a_new_unconfirmed_email),
+    ("verifyMfa", C.RATE_LIMITED): rate_limited("verifyMfa", mfaToken="not-a-token", code="123456"),
+    ("verifyMfa", C.TOO_MANY_SESSIONS): Scenario(
+        verify_past_the_session_limit, {"max_sessions": 1, "session_limit_policy": SessionLimitPolicy.REFUSE}
+    ),
+    ("reauthenticate", C.NOT_LOGGED_IN): anonymously("reauthenticate", code="123456"),
+    ("reauthenticate", C.FACTOR_STATE): without_a_factor("reauthenticate"),
+    ("reauthenticate", C.SECOND_FACTOR_INVALID): with_a_wrong_code("reauthenticate"),
+    ("reauthenticate", C.ACCOUNT_LOCKED): locked_after_a_wrong_code("reauthenticate"),
+    ("reauthenticate", C.RATE_LIMITED): rate_limited("reauthenticate", code="123456"),
+    ("changePassword", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(change_password_without_a_recent_factor),
+    ("changeLoginEmail", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(change_own_email_without_a_recent_factor),
+}
+
+
 # --- the table ----------------------------------------------------------------------------------
 
 SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
@@ -1030,6 +1208,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ),
     **ACCESS_SCENARIOS,
     **SESSION_SCENARIOS,
+    **SECOND_FACTOR_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------

@@ -516,3 +516,50 @@ def test_upgrading_to_session_rows_keeps_members_and_their_links() -> None:
         "two@example.com": {"stamp": 0, "jti": "reset-jti-1"},
     }
     assert result["resolved"] == "11111111-1111-1111-1111-111111111111" and result["sessions"] == 1
+
+
+SECOND_FACTORS_UPGRADE = r"""
+import asyncio, json, sys
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+from gql.db.setup import migrate as migrate_all, tortoise_config
+
+url = sys.argv[1]
+MEMBER = "11111111-1111-1111-1111-111111111111"
+
+async def before() -> None:
+    await migrate(config=tortoise_config(url), target="models.0009_external_identities")
+    await Tortoise.init(config=tortoise_config(url))
+    from gql.db.models import Contact
+    contact = await Contact.create(email_key="one@example.com")
+    db = connections.get("default")
+    await db.execute_script(
+        "INSERT INTO member (id, identity, login_email, email_key, password_hash, status, privacy_status, "
+        "activity_status, email_verified, is_guest, nickname, nickname_key, slug, created_at, updated_at, contact_id) "
+        f"VALUES ('{MEMBER}', 'one@example.com', 'one@example.com', 'one@example.com', NULL, 'APPROVED', 'PUBLIC', "
+        f"'ACTIVE', TRUE, FALSE, 'N', 'n', 's', '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '{contact.id}');"
+        "INSERT INTO session (id, token_hash, member_id, method, stay_logged_in, created_at, last_seen_at, expires_at) "
+        f"VALUES ('33333333-3333-3333-3333-333333333333', '{'a' * 64}', '{MEMBER}', 'PASSWORD', TRUE, "
+        "'2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00', '2099-01-01 00:00:00+00:00');"
+    )
+    await Tortoise.close_connections()
+
+async def after() -> None:
+    await migrate_all(url)
+    await Tortoise.init(config=tortoise_config(url))
+    from gql.db.models import Member, Session
+    member = await Member.get(id=MEMBER)
+    session = await Session.get(id="33333333-3333-3333-3333-333333333333")
+    await Tortoise.close_connections()
+    print(json.dumps({"mfa": member.mfa_enabled, "factor": session.second_factor, "at": session.second_factor_at}))
+
+asyncio.run(before())
+asyncio.run(after())
+"""
+
+
+def test_upgrading_to_second_factors_keeps_members_and_their_sessions() -> None:
+    """0009 → 0010 on a database holding a member with a session: nobody has a factor after it,
+    and the open session stays (it proved none)."""
+    result = _on_a_new_database(lambda url: _run_script(SECOND_FACTORS_UPGRADE, url))
+    assert result == {"mfa": False, "factor": None, "at": None}

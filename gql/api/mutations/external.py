@@ -10,6 +10,7 @@ from strawberry.types import Info
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
 from gql.api.types.external import ExternalIdentity, ExternalProvider, ExternalProviderInput, StartExternalLoginPayload
+from gql.api.types.mfa_required import MfaRequired
 from gql.api.types.payloads import (
     CompleteExternalLoginPayload,
     DeleteExternalProviderPayload,
@@ -19,6 +20,7 @@ from gql.api.types.payloads import (
 )
 from gql.domain import external_login, external_providers
 from gql.domain.errors import ErrorCode as C
+from gql.domain.sessions import MfaChallengeGrant
 
 UpsertExternalProviderResult = result_union(
     "UpsertExternalProviderResult",
@@ -46,8 +48,9 @@ StartExternalLoginResult = result_union(
 )
 CompleteExternalLoginResult = result_union(
     "CompleteExternalLoginResult",
-    "A session, or why the external sign-in failed (as login's: pending approval, blocked, …).",
-    CompleteExternalLoginPayload,
+    "A session (or the second-factor step), or why the external sign-in failed (as login's: pending approval, "
+    "blocked, …).",
+    (CompleteExternalLoginPayload, MfaRequired),
     C.EXTERNAL_STATE_INVALID,
     C.EXTERNAL_ANSWER_INVALID,
     C.EXTERNAL_LINK_REQUIRED,
@@ -159,6 +162,8 @@ class ExternalMutations:
     ) -> CompleteExternalLoginResult:
         context = info.context
         result = await external_login.complete_external_login(context.services, await context.caller(), state, code)
+        if isinstance(result.grant, MfaChallengeGrant):
+            return MfaRequired.from_domain(result.grant)
         return CompleteExternalLoginPayload.from_sign_in(result)
 
     @strawberry.mutation(

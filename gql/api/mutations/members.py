@@ -47,6 +47,7 @@ ChangeLoginEmailResult = result_union(
     C.MEMBER_NOT_FOUND,
     C.EMAIL_FORMAT,
     C.IDENTITY_TAKEN,
+    C.RECENT_SECOND_FACTOR_REQUIRED,
 )
 DeleteMemberResult = result_union(
     "DeleteMemberResult", "The deleted member, or why not.", DeleteMemberPayload, C.NOT_ALLOWED, C.MEMBER_NOT_FOUND

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
+from gql.api.types.mfa_required import MfaRequired
 from gql.api.types.payloads import (
     ChangePasswordPayload,
     RequestPasswordResetPayload,
@@ -19,6 +20,7 @@ from gql.domain import password_reset
 from gql.domain.errors import ErrorCode as C
 from gql.domain.passwords import MAX_LENGTH, MIN_LENGTH
 from gql.domain.policy import PASSWORD_LINK_LIFETIME, spoken
+from gql.domain.sessions import MfaChallengeGrant
 
 NewPassword = Annotated[
     str, strawberry.argument(description=f"{MIN_LENGTH} to {MAX_LENGTH} printable ASCII characters.")
@@ -41,7 +43,7 @@ RequestPasswordResetResult = result_union(
 ResetPasswordResult = result_union(
     "ResetPasswordResult",
     "A new session (all others ended), or why the link or password was refused.",
-    ResetPasswordPayload,
+    (ResetPasswordPayload, MfaRequired),
     C.TOKEN_INVALID,
     C.TOKEN_EXPIRED,
     C.TOKEN_USED,
@@ -61,6 +63,7 @@ ChangePasswordResult = result_union(
     C.MISSING_PASSWORD,
     C.PASSWORD_POLICY,
     C.RATE_LIMITED,
+    C.RECENT_SECOND_FACTOR_REQUIRED,
 )
 
 
@@ -96,6 +99,8 @@ class PasswordMutations:
     ) -> ResetPasswordResult:
         context = info.context
         grant = await password_reset.reset_password(context.services, await context.caller(), token, new_password)
+        if isinstance(grant, MfaChallengeGrant):
+            return MfaRequired.from_domain(grant)
         return ResetPasswordPayload.from_grant(grant)
 
     @strawberry.mutation(

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from gql.api.context import Context
 from gql.api.errors import ErrorsAsData, result_union
 from gql.api.types.member import Member
+from gql.api.types.mfa_required import MfaRequired
 from gql.api.types.payloads import (
     IssueAccessTokenPayload,
     LoginAsGuestPayload,
@@ -26,7 +27,7 @@ from gql.domain.errors import ErrorCode as C
 LoginResult = result_union(
     "LoginResult",
     "A session, or why login failed. Unknown identity and wrong password answer alike (3003).",
-    LoginPayload,
+    (LoginPayload, MfaRequired),
     C.EMPTY_CREDENTIALS,
     C.INVALID_CREDENTIALS,
     C.LOGIN_DISABLED,
@@ -105,6 +106,8 @@ class SessionMutations:
         grant = await sessions.login(
             context.services, await context.caller(), identity, password, stay_logged_in=bool(stay_logged_in)
         )
+        if isinstance(grant, sessions.MfaChallengeGrant):
+            return MfaRequired.from_domain(grant)
         return LoginPayload.from_grant(grant)
 
     @strawberry.mutation(extensions=[ErrorsAsData()], description="End the caller's session (Authorization: Bearer).")

@@ -21,6 +21,7 @@ from gql.domain.statuses import MemberStatus as DomainMemberStatus
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 from gql.domain.statuses import ProviderKind as DomainProviderKind
 from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
+from gql.domain.statuses import SecondFactor as DomainSecondFactor
 from gql.domain.statuses import SessionMethod as DomainSessionMethod
 
 
@@ -44,6 +45,7 @@ EventActor = schema_enum(CallerKind, "EventActor")
 Permission = schema_enum(DomainPermission)
 SessionMethod = schema_enum(DomainSessionMethod)
 ExternalProviderKind = schema_enum(DomainProviderKind, "ExternalProviderKind")
+SecondFactor = schema_enum(DomainSecondFactor)
 
 
 @strawberry.enum(description="A sort direction.")

@@ -43,6 +43,9 @@ class Member(AnyMember):
         description="When the member last logged in with a password (or proved it with verifyPassword) or "
         "through an external provider."
     )
+    mfa_enabled: bool = strawberry.field(
+        description="Whether every sign-in asks for a second factor (an authenticator app confirmed with confirmTotp)."
+    )
     member_status: strawberry.Private[DomainMemberStatus]
 
     @strawberry.field(
@@ -99,6 +102,7 @@ class Member(AnyMember):
             created_date=member.created_at,
             updated_date=member.updated_at,
             last_login_date=member.last_login_at,
+            mfa_enabled=member.mfa_enabled,
         )
 
 

@@ -21,7 +21,7 @@ from gql.api.types.member import Member
 from gql.api.types.role import Role
 from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings
-from gql.domain import confirmation, external_login, reauthentication, registration, trusted_sign_in
+from gql.domain import confirmation, external_login, reauthentication, registration, totp, trusted_sign_in
 from gql.domain.access_tokens import AccessToken
 from gql.domain.introspection import Validity
 from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
@@ -424,10 +424,12 @@ class CompleteExternalLoginPayload(SessionPayload):
 
     @classmethod
     def from_sign_in(cls, result: external_login.ExternalSignIn) -> CompleteExternalLoginPayload:
+        grant = result.grant
+        assert isinstance(grant, SessionGrant), "MfaRequired is answered before a payload is made"
         return cls(
-            session_token=result.grant.session_token,
-            member=Member.from_domain(result.grant.member),
-            session=Session.from_domain(result.grant.session, current=True),
+            session_token=grant.session_token,
+            member=Member.from_domain(grant.member),
+            session=Session.from_domain(grant.session, current=True),
             created=result.created,
             linked=result.linked,
         )
@@ -440,4 +442,51 @@ class LinkExternalIdentityPayload:
 
 @strawberry.type(description="The provider identity is no longer linked to the member.")
 class UnlinkExternalIdentityPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(
+    description="A new authenticator-app secret, pending until confirmTotp: shown this once, never again. Show "
+    "`qrCodeSvg` (or `otpauthUri`) to the member's app; `secret` is for typing it in by hand."
+)
+class EnrollTotpPayload:
+    secret: str = strawberry.field(description="The shared secret, base32 (RFC 4648), as authenticator apps take it.")
+    otpauth_uri: str = strawberry.field(description="The `otpauth://totp/...` URI authenticator apps read.")
+    qr_code_svg: str = strawberry.field(description="The URI as a QR code: an inline SVG document.")
+
+    @classmethod
+    def from_domain(cls, enrolment: totp.TotpEnrolment) -> EnrollTotpPayload:
+        return cls(secret=enrolment.secret, otpauth_uri=enrolment.otpauth_uri, qr_code_svg=enrolment.qr_code_svg)
+
+
+@strawberry.type(
+    description="TOTP is on: every sign-in now asks for a code. The recovery codes are shown this once; each "
+    "works once in place of a code."
+)
+class ConfirmTotpPayload(MemberPayload):
+    recovery_codes: list[str] = strawberry.field(description="Single-use recovery codes; stored only as digests.")
+
+
+@strawberry.type(description="New recovery codes, shown this once; the earlier ones stopped working.")
+class RegenerateRecoveryCodesPayload:
+    recovery_codes: list[str] = strawberry.field(description="Single-use recovery codes; stored only as digests.")
+
+
+@strawberry.type(description="TOTP is off; its recovery codes stopped working.")
+class DisableTotpPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The member's second factor is off; the member was told by mail.")
+class ResetMfaPayload(MemberPayload):
+    pass
+
+
+@strawberry.type(description="The second factor was proved: the session the sign-in waited for.")
+class VerifyMfaPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The second factor was proved again in this session (a step-up).")
+class ReauthenticatePayload(MemberPayload):
     pass

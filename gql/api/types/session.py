@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from gql.api.types.enums import SessionMethod
+from gql.api.types.enums import SecondFactor, SessionMethod
 from gql.api.types.node import Node
 from gql.domain.sessions import SessionRecord
 
@@ -34,6 +34,9 @@ class Session(Node):
     stay_logged_in: bool = strawberry.field(
         description="Kept for its whole lifetime (login's stayLoggedIn, and guests); otherwise it also ends when idle."
     )
+    second_factor: SecondFactor | None = strawberry.field(  # type: ignore[valid-type]
+        description="The second factor it proved, at sign-in (verifyMfa) or since (reauthenticate); null if none."
+    )
     current: bool = strawberry.field(
         description="Whether this is the session the request was made with (in a payload that signs in: the "
         "session of the token it returns)."
@@ -51,5 +54,6 @@ class Session(Node):
             ip_address=session.ip_address,
             method=SessionMethod[session.method.name],
             stay_logged_in=session.stay_logged_in,
+            second_factor=SecondFactor[session.second_factor.name] if session.second_factor else None,
             current=current,
         )

@@ -104,6 +104,7 @@ export function advice(reason: ErrorReason): Advice {
     case "INVALID_ARGUMENT":
     case "INVALID_CREDENTIALS":
     case "REDIRECT_URI_NOT_ALLOWED":
+    case "SECOND_FACTOR_INVALID":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
@@ -112,6 +113,7 @@ export function advice(reason: ErrorReason): Advice {
     case "EXTERNAL_STATE_INVALID":
     case "EXTERNAL_ANSWER_INVALID":
     case "EXTERNAL_LINK_REQUIRED":
+    case "RECENT_SECOND_FACTOR_REQUIRED":
       return "sign-in";
     case "PENDING_APPROVAL":
     case "EMAIL_NOT_CONFIRMED":
@@ -134,6 +136,7 @@ export function advice(reason: ErrorReason): Advice {
     case "CANNOT_GRANT":
     case "LAST_SIGN_IN_METHOD":
     case "IDENTITY_LINKED_ELSEWHERE":
+    case "FACTOR_STATE":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
     case "ROLE_NOT_FOUND":
@@ -141,6 +144,7 @@ export function advice(reason: ErrorReason): Advice {
     case "API_KEY_NOT_FOUND":
     case "SESSION_NOT_FOUND":
     case "UNKNOWN_PROVIDER":
+    case "MFA_TOKEN_INVALID":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -186,13 +190,17 @@ function failure(error: {
 // --- Results: exhaustive on __typename -----------------------------------------------
 
 export type Session = { readonly sessionToken: string; readonly memberId: string };
+/** A sign-in of a member with a second factor: send the token and a code to verifyMfa. */
+export type SecondFactorStep = { readonly mfaToken: string; readonly methods: readonly string[] };
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: Failure };
 
 /** Every member of LoginResult by name: a new error type in the union does not compile until handled. */
-export function loginOutcome(result: LoginMutation["login"]): Outcome<Session> {
+export function loginOutcome(result: LoginMutation["login"]): Outcome<Session | SecondFactorStep> {
   switch (result.__typename) {
     case "LoginPayload":
       return { ok: true, value: { sessionToken: result.sessionToken, memberId: result.member.id } };
+    case "MfaRequired":
+      return { ok: true, value: { mfaToken: result.mfaToken, methods: result.methods } };
     case "AccountLockedError":
     case "RateLimitedError":
     case "TooManySessionsError":
@@ -308,6 +316,16 @@ function verb(kind: MemberEventKind): string {
       return "unlinked an external sign-in";
     case "EXTERNAL_SIGN_IN":
       return "signed in through a provider";
+    case "TOTP_ENABLED":
+      return "turned on an authenticator app";
+    case "TOTP_DISABLED":
+      return "turned off its authenticator app";
+    case "RECOVERY_CODES_REGENERATED":
+      return "replaced its recovery codes";
+    case "MFA_RESET":
+      return "had its second factor reset";
+    case "SECOND_FACTOR_VERIFIED":
+      return "proved its second factor";
     default:
       return assertNever(kind);
   }
@@ -348,7 +366,7 @@ export class MembersClient {
     return registrationOutcome(data.register);
   }
 
-  async login(identity: string, password: string): Promise<Outcome<Session>> {
+  async login(identity: string, password: string): Promise<Outcome<Session | SecondFactorStep>> {
     const data = await execute(this.url, LoginDocument, { identity, password }, this.caller);
     return loginOutcome(data.login);
   }
