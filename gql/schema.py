@@ -16,6 +16,7 @@ from gql.api.mutations.approval import ApprovalMutations
 from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.members import MemberMutations
 from gql.api.mutations.parity import ParityMutations
+from gql.api.mutations.passwordless import PasswordlessMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.sessions import SessionMutations
@@ -43,6 +44,7 @@ class Mutation(
     SettingsMutations,
     AccessMutations,
     ParityMutations,
+    PasswordlessMutations,
 ):
     pass
 

@@ -124,6 +124,8 @@ CannotGrantError = _error_type(ErrorCode.CANNOT_GRANT, "CannotGrantError")
 ApiKeyNotFoundError = _error_type(ErrorCode.API_KEY_NOT_FOUND, "ApiKeyNotFoundError")
 SessionNotFoundError = _error_type(ErrorCode.SESSION_NOT_FOUND, "SessionNotFoundError")
 TooManySessionsError = _error_type(ErrorCode.TOO_MANY_SESSIONS, "TooManySessionsError")
+LoginCodeInvalidError = _error_type(ErrorCode.LOGIN_CODE_INVALID, "LoginCodeInvalidError")
+PasswordlessDisabledError = _error_type(ErrorCode.PASSWORDLESS_DISABLED, "PasswordlessDisabledError")
 
 
 def result_union(name: str, description: str, success: type, *codes: ErrorCode) -> Any:

@@ -338,3 +338,23 @@ class ApiKey(Model):
 
     class Meta:
         table = "api_key"
+
+
+class LoginCode(Model):
+    # The one live passwordless sign-in of an address (gql/domain/passwordless.py): a new request
+    # replaces it (an upsert on the primary key), a sign-in deletes it. It holds keyed digests of
+    # the code and of the link's token, never either; rows exist for addresses no member has
+    # alike, so a row reveals no account. Times are epoch seconds.
+    email_key = fields.CharField(max_length=320, primary_key=True)
+    # The address as asked for (canonical form): where the mail goes, and the login email of a
+    # member a passwordless sign-up creates.
+    email = fields.CharField(max_length=320)
+    code_hash = fields.CharField(max_length=64)
+    link_hash = fields.CharField(max_length=64, unique=True)
+    # Wrong codes still allowed; taken one per try by a conditional UPDATE before the comparison.
+    attempts_left = fields.IntField()
+    created_at = fields.FloatField()
+    expires_at = fields.FloatField(db_index=True)
+
+    class Meta:
+        table = "login_code"

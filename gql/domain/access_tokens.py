@@ -45,6 +45,7 @@ AMR: dict[SessionMethod, tuple[str, ...]] = {
     SessionMethod.RESET: ("email", "pwd"),
     SessionMethod.GUEST: ("guest",),
     SessionMethod.TRUSTED: ("trusted",),
+    SessionMethod.CODE: ("email", "otp"),
 }
 AUDIENCE_LENGTH = 500
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")

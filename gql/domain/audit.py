@@ -28,6 +28,11 @@ class AuditKind(Described):
     BADGE_DELETED = "BADGE_DELETED", "A badge was deleted (its assignments with it)."
     API_KEY_CREATED = "API_KEY_CREATED", "An API key was created (data.permissions lists what it holds)."
     API_KEY_REVOKED = "API_KEY_REVOKED", "An API key was revoked."
+    LOGIN_CODE_REQUESTED = (
+        "LOGIN_CODE_REQUESTED",
+        "A passwordless sign-in code was asked for an address no member has (data.account: a digest of it); it is "
+        "mailed only when passwordless sign-up is on.",
+    )
 
 
 async def audit(

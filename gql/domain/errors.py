@@ -58,6 +58,8 @@ class ErrorCode(IntEnum):
     API_KEY_NOT_FOUND = 3215
     SESSION_NOT_FOUND = 3216
     TOO_MANY_SESSIONS = 3217
+    LOGIN_CODE_INVALID = 3230
+    PASSWORDLESS_DISABLED = 3231
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -125,6 +127,9 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.SESSION_NOT_FOUND: "No such session (it never existed, ended, or is not the caller's to see).",
     ErrorCode.TOO_MANY_SESSIONS: "The member holds as many sessions as allowed, and the policy refuses new sign-ins "
     "until one ends.",
+    ErrorCode.LOGIN_CODE_INVALID: "The sign-in code or link is wrong, expired, already used, replaced by a newer one, "
+    "or dead after too many wrong codes.",
+    ErrorCode.PASSWORDLESS_DISABLED: "Passwordless sign-in is disabled (registration setting passwordlessLogin).",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

@@ -76,6 +76,7 @@ class SessionMethod(Described):
     RESET = "RESET", "Set or reset its password with an emailed link, which signed it in."
     GUEST = "GUEST", "A guest login (no email, no password)."
     TRUSTED = "TRUSTED", "Opened by a trusted backend for a member a third party authenticated (generateSessionToken)."
+    CODE = "CODE", "Signed in without a password by a one-time code or link emailed to it (passwordless)."
 
 
 class SessionLimitPolicy(Described):
