@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from gql.db import login_codes
 from gql.db.models import OutboxMessage
-from gql.domain.passwordless import TEMPLATE, Recipe, secrets_of
+from gql.domain.identity import normalise
+from gql.domain.passwordless import NONCE_BYTES, TEMPLATE, Recipe, code_hash, link_hash, secrets_of
+from gql.domain.policy import LOGIN_CODE_ATTEMPTS, LOGIN_CODE_LIFETIME
 from gql.domain.services import Services
 
 ERROR = "... on Error { code reason message property } ... on RetryableError { retryAfter }"
@@ -46,3 +50,23 @@ def from_mail(message: EmailMessage) -> tuple[str, str]:
     link = re.search(r"(https?://\S+/login-with-link\?token=\S+)", text)
     assert code and link, text
     return code.group(1), parse_qs(urlsplit(link.group(1)).query)["token"][0]
+
+
+async def issued(services: Services, email: str) -> tuple[str, str]:
+    """A code and link for ``email`` written as requestLoginCode writes them (replacing any
+    older), for tests that must know them while the app's own worker may already have sent and
+    blanked the queued mail."""
+    key = normalise(email)
+    code, token = secrets_of(services, os.urandom(NONCE_BYTES))
+    now = services.clock.time()
+    await login_codes.replace(
+        None,
+        email_key=key,
+        email=email,
+        code_hash=code_hash(services, key, code),
+        link_hash=link_hash(token),
+        attempts=LOGIN_CODE_ATTEMPTS,
+        now=now,
+        expires_at=now + LOGIN_CODE_LIFETIME.total_seconds(),
+    )
+    return code, token
