@@ -103,6 +103,7 @@ export function advice(reason: ErrorReason): Advice {
     case "ROLE_NAME_TAKEN":
     case "INVALID_ARGUMENT":
     case "INVALID_CREDENTIALS":
+    case "LOGIN_CODE_INVALID":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
@@ -128,6 +129,7 @@ export function advice(reason: ErrorReason): Advice {
     case "PERSISTED_QUERY_NOT_ALLOWED":
     case "BUILT_IN_ROLE":
     case "CANNOT_GRANT":
+    case "PASSWORDLESS_DISABLED":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
     case "ROLE_NOT_FOUND":
@@ -295,6 +297,10 @@ function verb(kind: MemberEventKind): string {
       return "lost every session";
     case "ACCESS_TOKEN_ISSUED":
       return "was issued an access token";
+    case "LOGIN_CODE_REQUESTED":
+      return "was sent a sign-in code";
+    case "LOGGED_IN_WITH_CODE":
+      return "signed in with a code";
     default:
       return assertNever(kind);
   }
