@@ -2,11 +2,21 @@
 # - ``login_code``: the one live emailed sign-in code and link per address (gql/domain/passwordless.py),
 #   keyed by the address's normalised key so a new request replaces the older by an upsert; it
 #   keeps keyed digests of the code and the link's token, never either.
-# - ``session.method`` may say CODE (only its description changes: no new column).
+# - ``session.method`` may say CODE: only the field's description changes, so the migration state
+#   follows and the database is left alone (``DeclareOnly``, as in 0005).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from gql.domain.statuses import SessionMethod
 from tortoise import fields
+
+
+class DeclareOnly(ops.AlterField):
+    """An AlterField that changes the migration state only: the column already is what the field says
+    (on SQLite a real AlterField would rebuild the session table, and with it drop its indexes)."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        return None
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0008_sessions_as_records')]
@@ -28,7 +38,7 @@ class Migration(migrations.Migration):
             options={'table': 'login_code', 'app': 'models', 'pk_attr': 'email_key'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        DeclareOnly(
             model_name='Session',
             name='method',
             field=fields.CharEnumField(description='PASSWORD: PASSWORD\nREGISTRATION: REGISTRATION\nAPPROVAL: APPROVAL\nRESET: RESET\nGUEST: GUEST\nTRUSTED: TRUSTED\nCODE: CODE', enum_type=SessionMethod, max_length=16),
