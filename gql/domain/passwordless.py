@@ -26,8 +26,11 @@ On while the registration setting ``passwordlessLogin`` is (3231 otherwise).
   refused (3000, the code stays), a pending one (3204, after the code is used: it proved the
   address). The code proves the mailbox, so it confirms the email. An address no member has
   becomes a member (with ``passwordlessSignup``): approved or pending as ``approval`` says, its
-  email confirmed, no password. The session's method is CODE. Audited: LOGGED_IN_WITH_CODE
-  (and REGISTERED for a member it created).
+  email confirmed, no password. The session's method is CODE; past the session limit under
+  REFUSE it is refused as login is (3217, the code stays). The password lockout
+  (gql/domain/lockout.py) does not apply: codes have their own attempt limit, and a sign-in by
+  code stamps ``last_login_at`` but clears no password lock. Audited: LOGGED_IN_WITH_CODE (and
+  REGISTERED for a member it created).
 """
 
 from __future__ import annotations

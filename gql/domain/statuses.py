@@ -86,7 +86,8 @@ class SessionLimitPolicy(Described):
     REFUSE = (
         "REFUSE",
         (
-            "login is refused with 3217 (TooManySessionsError) until a session ends; the other ways in "
+            "login (and loginWithCode, loginWithLinkToken) is refused with 3217 (TooManySessionsError) until a "
+            "session ends; the other ways in "
             "(approval, password reset), which an emailed link or the backend drives, end the oldest instead."
         ),
     )
