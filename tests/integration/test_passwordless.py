@@ -373,3 +373,16 @@ async def test_a_malformed_address_is_refused_before_anything_is_written(start: 
     refused = await request(h, "not-an-address")
     assert (refused["code"], refused["property"]) == (3040, "email")
     assert await LoginCode.all().count() == 0
+
+
+async def test_opening_the_link_in_a_browser_here_signs_nobody_in_and_spends_nothing(start: Start) -> None:
+    h = await harness(start)
+    await h.register(ADA)
+    await request(h, ADA)
+    code, token = await queued_secrets(h.services, ADA)
+    page = await h.client.http.get(f"/login-with-link?token={token}")
+    assert page.status_code == 200 and "has not signed you in" in page.text
+    assert token not in page.text
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert (await LoginCode.get()).attempts_left == LOGIN_CODE_ATTEMPTS
+    assert (await with_link(h, token))["__typename"] == "LoginPayload"
