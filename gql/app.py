@@ -46,12 +46,13 @@ from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.domain.errors import ErrorCode
 from gql.domain.links import PATHS
+from gql.domain.passwordless import LOGIN_LINK_PATH
 from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose
 from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
-from gql.pages import confirm_email_page, reset_password_page
+from gql.pages import confirm_email_page, login_link_page, reset_password_page
 from gql.schema import build_schema
 from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
@@ -272,6 +273,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),  # subscriptions: the same view, over WebSocket
             Route(PATHS[Purpose.CONFIRM], confirm_email_page),
             Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
+            Route(LOGIN_LINK_PATH, login_link_page),
             Route("/health", health),
             Route("/ready", ready),
             Route(JWKS_PATH, jwks),

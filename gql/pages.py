@@ -2,6 +2,9 @@
 
 /confirm-email?token=…      confirms and says so (or: link expired, account disabled, link not valid)
 /reset-password?token=…     a form for the new password; POST applies it (the token is the proof)
+/login-with-link?token=…    a passwordless sign-in link opened here rather than in the site's app: says
+                            where to use it, and signs nobody in (a GET spends nothing: mail scanners
+                            open links)
 
 They call the same domain operations as the GraphQL API, so the same per-address rate limits
 apply (429 with Retry-After when exceeded) before any token is checked or password hashed.
@@ -19,7 +22,7 @@ from gql.domain import confirmation, password_reset
 from gql.domain.caller import Caller, anonymous
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.links import PATHS
-from gql.domain.policy import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from gql.domain.policy import LOGIN_CODE_DIGITS, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from gql.domain.services import Services
 from gql.domain.tokens import Purpose
 from gql.http import client_address
@@ -116,3 +119,18 @@ async def reset_password_page(request: Request) -> Response:
             site, "Link not valid", "<p>This link is not valid any more. Ask for a new one from the site.</p>", 400
         )
     return _page(site, "Password saved", "<p>Your password is saved. You can log in now.</p>")
+
+
+async def login_link_page(request: Request) -> Response:
+    """Where a passwordless sign-in link lands when ``MEMBERS_PUBLIC_URL`` is this server rather
+    than the site: a session is a bearer token for an app, so this page only says what to do. It
+    neither reads nor spends the token (gql/domain/passwordless.py)."""
+    services: Services = request.app.state.services
+    site = services.config.site_name
+    return _page(
+        site,
+        "Sign in",
+        f"<p>This sign-in link is for the {escape(site)} app: open it there, or type the "
+        f"{LOGIN_CODE_DIGITS}-digit code from the same message into its sign-in form. The code and the link "
+        "work once, together.</p><p>Opening this page has not signed you in, and has not used the link.</p>",
+    )

@@ -17,6 +17,7 @@ from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.external import ExternalMutations
 from gql.api.mutations.members import MemberMutations
 from gql.api.mutations.parity import ParityMutations
+from gql.api.mutations.passwordless import PasswordlessMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
 from gql.api.mutations.second_factors import SecondFactorMutations
@@ -47,6 +48,7 @@ class Mutation(
     ParityMutations,
     ExternalMutations,
     SecondFactorMutations,
+    PasswordlessMutations,
 ):
     pass
 

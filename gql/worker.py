@@ -34,6 +34,7 @@ from gql.config import Config
 from gql.db.models import Member, OutboxMessage
 from gql.domain.links import PATHS, Link
 from gql.domain.mail import Email, render
+from gql.domain.passwordless import Recipe, mail_parts
 from gql.domain.services import Services
 
 logger = logging.getLogger("gql.worker")
@@ -159,15 +160,22 @@ class OutboxWorker:
         """Fill in the email's subject and bodies from its template; False when its link has died."""
         if message.kind != "email" or message.template is None:
             return True  # a webhook, or mail queued before rendering moved here (bodies stored)
-        url = None
-        if message.link:
+        url = code = None
+        if Recipe.is_one(message.link):
+            parts = await mail_parts(self.services, message.link)  # type: ignore[arg-type]
+            if parts is None:
+                return False
+            code, url = parts
+        elif message.link:
             link = Link.from_json(message.link)
             member = await Member.get_or_none(id=link.member_id)
             if not link.still_valid(self.services, member):
                 return False
             url = f"{self.config.link_base}{PATHS[link.purpose]}?token={link.token(self.services)}"
         name = (message.context or {}).get("name")
-        email: Email = render(message.template, message.recipient, site=self.config.site_name, name=name, link=url)
+        email: Email = render(
+            message.template, message.recipient, site=self.config.site_name, name=name, link=url, code=code
+        )
         message.subject, message.body_text, message.body_html = email.subject, email.text, email.html
         return True
 

@@ -137,6 +137,8 @@ FactorStateError = _error_type(ErrorCode.FACTOR_STATE, "FactorStateError")
 RecentSecondFactorRequiredError = _error_type(
     ErrorCode.RECENT_SECOND_FACTOR_REQUIRED, "RecentSecondFactorRequiredError"
 )
+LoginCodeInvalidError = _error_type(ErrorCode.LOGIN_CODE_INVALID, "LoginCodeInvalidError")
+PasswordlessDisabledError = _error_type(ErrorCode.PASSWORDLESS_DISABLED, "PasswordlessDisabledError")
 
 
 def result_union(name: str, description: str, success: type | tuple[type, ...], *codes: ErrorCode) -> Any:

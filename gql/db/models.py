@@ -457,3 +457,23 @@ class ExternalIdentity(Model):
         table = "external_identity"
         unique_together = (("provider", "subject"),)
         indexes = (Index(fields=("member_id", "provider"), name="ix_external_identity_member"),)
+
+
+class LoginCode(Model):
+    # The one live passwordless sign-in of an address (gql/domain/passwordless.py): a new request
+    # replaces it (an upsert on the primary key), a sign-in deletes it. It holds keyed digests of
+    # the code and of the link's token, never either; rows exist for addresses no member has
+    # alike, so a row reveals no account. Times are epoch seconds.
+    email_key = fields.CharField(max_length=320, primary_key=True)
+    # The address as asked for (canonical form): where the mail goes, and the login email of a
+    # member a passwordless sign-up creates.
+    email = fields.CharField(max_length=320)
+    code_hash = fields.CharField(max_length=64)
+    link_hash = fields.CharField(max_length=64, unique=True)
+    # Wrong codes still allowed; taken one per try by a conditional UPDATE before the comparison.
+    attempts_left = fields.IntField()
+    created_at = fields.FloatField()
+    expires_at = fields.FloatField(db_index=True)
+
+    class Meta:
+        table = "login_code"

@@ -47,6 +47,7 @@ AMR: dict[SessionMethod, tuple[str, ...]] = {
     # RFC 8176 "fed": federated authentication (an external OpenID Connect or OAuth 2.0 provider).
     SessionMethod.EXTERNAL: ("fed",),
     SessionMethod.TRUSTED: ("trusted",),
+    SessionMethod.CODE: ("email", "otp"),
 }
 # RFC 8176 values for the second factor the session proved: a TOTP code is "otp"; either is "mfa".
 SECOND_FACTOR_AMR: dict[SecondFactor, tuple[str, ...]] = {

@@ -33,6 +33,11 @@ class AuditKind(Described):
         "An external provider was added or changed (data.provider, data.created, data.fields; never the secret).",
     )
     EXTERNAL_PROVIDER_DELETED = "EXTERNAL_PROVIDER_DELETED", "An external provider was deleted (data.provider)."
+    LOGIN_CODE_REQUESTED = (
+        "LOGIN_CODE_REQUESTED",
+        "A passwordless sign-in code was asked for an address no member has (data.account: a digest of it); it is "
+        "mailed only when passwordless sign-up is on.",
+    )
 
 
 async def audit(

@@ -70,6 +70,8 @@ class ErrorCode(IntEnum):
     MFA_TOKEN_INVALID = 3241
     FACTOR_STATE = 3242
     RECENT_SECOND_FACTOR_REQUIRED = 3244
+    LOGIN_CODE_INVALID = 3230
+    PASSWORDLESS_DISABLED = 3231
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
     GRAPHQL_PARSE_FAILED = 3250
     GRAPHQL_VALIDATION_FAILED = 3251
@@ -153,6 +155,9 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     "not enrolled, or not confirmed).",
     ErrorCode.RECENT_SECOND_FACTOR_REQUIRED: "This operation needs a second factor proved recently: call "
     "reauthenticate with a code first.",
+    ErrorCode.LOGIN_CODE_INVALID: "The sign-in code or link is wrong, expired, already used, replaced by a newer one, "
+    "or dead after too many wrong codes.",
+    ErrorCode.PASSWORDLESS_DISABLED: "Passwordless sign-in is disabled (registration setting passwordlessLogin).",
     ErrorCode.GRAPHQL_PARSE_FAILED: "The document is not valid GraphQL syntax.",
     ErrorCode.GRAPHQL_VALIDATION_FAILED: "The document does not validate against the schema.",
     ErrorCode.BAD_VARIABLES: "A variable's value does not fit its declared type (or a required one is missing).",

@@ -95,6 +95,15 @@ class EventKind(Described):
         "ACCESS_TOKEN_ISSUED",
         "An access token was issued for one of its sessions (data: sessionId, audience, jti, expiresDate).",
     )
+    LOGIN_CODE_REQUESTED = (
+        "LOGIN_CODE_REQUESTED",
+        "A passwordless sign-in code and link were asked for its email (requestLoginCode); older ones stopped working.",
+    )
+    LOGGED_IN_WITH_CODE = (
+        "LOGGED_IN_WITH_CODE",
+        'Signed in without a password (data.via: "code" or "link"; data.created: this sign-in created the member; '
+        "data.confirmed: it confirmed the email; data.sessionId unless it waits for approval).",
+    )
 
 
 async def record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from gql.domain.policy import CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
+from gql.domain.policy import CONFIRMATION_LINK_LIFETIME, LOGIN_CODE_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,14 @@ _TEMPLATES: dict[str, _Template] = {
         action=None,
         outro="If you did not ask for this, tell the site at once and turn the authenticator app on again.",
     ),
+    "login_code": _Template(
+        subject="Your {site} sign-in code",
+        intro="Someone asked to sign in to {site} with this email address. Enter this code, or follow the link "
+        "on this device:",
+        action="Sign me in",
+        outro=f"The code and the link work once, together, for {spoken(LOGIN_CODE_LIFETIME)}. If it was not you, "
+        "ignore this message: nobody can sign in without them.",
+    ),
     "member_approved": _Template(
         subject="Welcome to {site}",
         intro="Your {site} membership has been approved. You can log in now.",
@@ -70,13 +78,18 @@ def subject_of(template: str, *, site: str) -> str:
     return _TEMPLATES[template].subject.format(site=site)
 
 
-def render(template: str, to: str, *, site: str, name: str | None = None, link: str | None = None) -> Email:
+def render(
+    template: str, to: str, *, site: str, name: str | None = None, link: str | None = None, code: str | None = None
+) -> Email:
     t = _TEMPLATES[template]
     subject = subject_of(template, site=site)
     intro, outro = t.intro.format(site=site), t.outro.format(site=site)
     greeting = f"Hello {name}," if name else "Hello,"
     text_parts = [greeting, intro]
     html_parts = [f"<p>{escape(greeting)}</p>", f"<p>{escape(intro)}</p>"]
+    if code:
+        text_parts.append(f"Code: {code}")
+        html_parts.append(f'<p style="font-size:1.5em;letter-spacing:.2em"><strong>{escape(code)}</strong></p>')
     if t.action and link:
         text_parts.append(f"{t.action}: {link}")
         html_parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t.action)}</a></p>')

@@ -16,6 +16,11 @@ PASSWORD_LINK_LIFETIME = timedelta(hours=3)
 
 # A started external sign-in (startExternalLogin) must be completed within this.
 EXTERNAL_STATE_LIFETIME = timedelta(minutes=10)
+# Passwordless sign-in (gql/domain/passwordless.py): an emailed code of this many digits and a
+# link, both for one sign-in within the lifetime; this many wrong codes end them.
+LOGIN_CODE_LIFETIME = timedelta(minutes=10)
+LOGIN_CODE_DIGITS = 6
+LOGIN_CODE_ATTEMPTS = 5
 
 # Sessions: activity is written at most this often per session; each process deletes expired
 # sessions this often (gql/domain/sessions.py).

@@ -79,6 +79,9 @@ LIMITS: dict[str, Limit] = {
     "validateSession": Limit(300, 60),
     "requestPasswordReset": Limit(10, 3600),
     "resendEmailConfirmation": Limit(10, 3600),
+    "requestLoginCode": Limit(10, 3600),
+    # loginWithCode, loginWithLinkToken: each code also dies after LOGIN_CODE_ATTEMPTS wrong tries.
+    "loginWithCode": Limit(30, 300),
     "mailbox-address": Limit(2, 3600),
     "mailbox": Limit(10, 3600),
     "api-key": Limit(10, 300),

@@ -118,6 +118,18 @@ class RegistrationSettings:
     declared_properties: tuple[DeclaredProperty, ...] = option(
         None, "The custom fields the site declares.", default_factory=tuple
     )
+    passwordless_login: bool = option(
+        False,
+        "Members may sign in without a password: requestLoginCode mails a one-time code and link, loginWithCode "
+        "and loginWithLinkToken use them; when false they fail with 3231.",
+        variable="PASSWORDLESS_LOGIN",
+    )
+    passwordless_signup: bool = option(
+        False,
+        "With passwordlessLogin, a code asked for an address no member has creates the member when used (approved "
+        "or pending as `approval` says, its email confirmed by the code), while registration is open.",
+        variable="PASSWORDLESS_SIGNUP",
+    )
 
     def declared(self, name: str) -> DeclaredProperty | None:
         key = name.casefold()

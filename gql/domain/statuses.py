@@ -80,6 +80,7 @@ class SessionMethod(Described):
         "EXTERNAL",
         "Signed in through an external provider (OpenID Connect or OAuth 2.0: completeExternalLogin).",
     )
+    CODE = "CODE", "Signed in without a password by a one-time code or link emailed to it (passwordless)."
 
 
 class SecondFactor(Described):
@@ -96,7 +97,8 @@ class SessionLimitPolicy(Described):
     REFUSE = (
         "REFUSE",
         (
-            "login is refused with 3217 (TooManySessionsError) until a session ends; the other ways in "
+            "login (and loginWithCode, loginWithLinkToken) is refused with 3217 (TooManySessionsError) until a "
+            "session ends; the other ways in "
             "(approval, password reset), which an emailed link or the backend drives, end the oldest instead."
         ),
     )

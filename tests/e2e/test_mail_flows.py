@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import Server, StartServer, unique_email
 from tests.mailbox import Mailbox, link_in
+from tests.passwordless import from_mail
 
 LOGIN = "mutation ($i: String!, $p: String!) { login(identity: $i, password: $p) { __typename ... on Error { code } } }"
 
@@ -133,3 +134,50 @@ def test_two_server_processes_deliver_each_mail_once(tmp_path, mailbox: Mailbox)
         for server in servers:
             server.stop()
         databases.drop()
+
+
+REQUEST_CODE = "mutation ($e: String!) { requestLoginCode(email: $e) { __typename } }"
+SIGNED_IN = "... on LoginPayload { sessionToken member { loginEmail loginEmailVerified status } session { method } }"
+WITH_CODE = f"""mutation ($e: String!, $c: String!) {{ loginWithCode(email: $e, code: $c) {{
+  __typename {SIGNED_IN} ... on Error {{ code }} }} }}"""
+WITH_LINK = f"""mutation ($t: String!) {{ loginWithLinkToken(token: $t) {{
+  __typename {SIGNED_IN} ... on Error {{ code }} }} }}"""
+
+
+def test_sign_in_with_the_mailed_code(start_server: StartServer, mailbox: Mailbox) -> None:
+    """Issue 14 §4: the code read from the delivered mail signs the member in, once."""
+    server = start_server(MEMBERS_SMTP_URL=mailbox.url, MEMBERS_PASSWORDLESS_LOGIN="true", MEMBERS_SITE_NAME="Club")
+    email = unique_email("code")
+    server.graphql(
+        'mutation ($e: String!) { register(email: $e, password: "wonderland") { __typename } }', {"e": email}
+    )
+    asked = server.graphql(REQUEST_CODE, {"e": email})
+    assert asked["data"]["requestLoginCode"]["__typename"] == "RequestLoginCodePayload"
+    mail = wait_for_mail(mailbox, email)
+    assert mail["Subject"] == "Your Club sign-in code"
+    code, token = from_mail(mail)
+    assert link_in(mail) == f"{server.base_url}/login-with-link?token={token}"
+    signed_in = server.graphql(WITH_CODE, {"e": email, "c": code})["data"]["loginWithCode"]
+    assert signed_in["__typename"] == "LoginPayload", signed_in
+    assert signed_in["session"]["method"] == "CODE" and signed_in["member"]["loginEmailVerified"] is True
+    me = server.graphql("{ currentMember { loginEmail } }", token=signed_in["sessionToken"])
+    assert me["data"]["currentMember"]["loginEmail"] == email
+    assert server.graphql(WITH_CODE, {"e": email, "c": code})["data"]["loginWithCode"]["code"] == 3230
+    assert server.graphql(WITH_LINK, {"t": token})["data"]["loginWithLinkToken"]["code"] == 3230
+    output = server.stop()
+    assert code not in output and token not in output
+
+
+def test_sign_up_with_the_mailed_link(start_server: StartServer, mailbox: Mailbox) -> None:
+    """With passwordless sign-up, the link in the mail to an unknown address creates the member."""
+    server = start_server(
+        MEMBERS_SMTP_URL=mailbox.url, MEMBERS_PASSWORDLESS_LOGIN="true", MEMBERS_PASSWORDLESS_SIGNUP="true"
+    )
+    email = unique_email("signup")
+    assert server.graphql(REQUEST_CODE, {"e": email})["data"]["requestLoginCode"]["__typename"] == (
+        "RequestLoginCodePayload"
+    )
+    _, token = from_mail(wait_for_mail(mailbox, email))
+    signed_in = server.graphql(WITH_LINK, {"t": token})["data"]["loginWithLinkToken"]
+    assert signed_in["__typename"] == "LoginPayload", signed_in
+    assert signed_in["member"] == {"loginEmail": email, "loginEmailVerified": True, "status": "APPROVED"}

@@ -41,6 +41,7 @@ from tests.conftest import GraphQLClient
 from tests.integration import documents
 from tests.integration.test_external_error_lists import SCENARIOS as EXTERNAL_SCENARIOS
 from tests.integration.test_parity_error_lists import SCENARIOS as PARITY_SCENARIOS
+from tests.passwordless import issued
 
 Result = dict[str, Any]
 Send = Callable[[str, dict[str, Any] | None], Awaitable[dict[str, Any]]]
@@ -924,7 +925,7 @@ def app_codes(scene: Scene, secret: str) -> list[str]:
     return [pyotp.TOTP(secret).at(now + 30 * step) for step in (-1, 0, 1)]
 
 
-def wrong_code(scene: Scene, secret: str) -> str:
+def wrong_app_code(scene: Scene, secret: str) -> str:
     right = app_codes(scene, secret)
     return next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in right)
 
@@ -961,7 +962,7 @@ async def confirm_without_enrolment(scene: Scene) -> Result:
 async def confirm_with_a_wrong_code(scene: Scene) -> Result:
     session = (await scene.register(ADA))["sessionToken"]
     secret = expect(await scene.as_member(session, "enrollTotp"), "EnrollTotpPayload")["secret"]
-    return await scene.as_member(session, "confirmTotp", code=wrong_code(scene, secret))
+    return await scene.as_member(session, "confirmTotp", code=wrong_app_code(scene, secret))
 
 
 def without_a_factor(mutation: str) -> Scenario:
@@ -972,10 +973,53 @@ def without_a_factor(mutation: str) -> Scenario:
     return Scenario(run)
 
 
+# --- passwordless sign-in (issue 14 §4) ---------------------------------------------------------
+
+PASSWORDLESS_ON = {"passwordlessLogin": True}
+
+
+async def code_for(scene: Scene, email: str) -> tuple[str, str]:
+    """Ask for a code as page code would, and know it (tests/passwordless.py: ``issued``)."""
+    expect(await scene.anonymous("requestLoginCode", email=email), "RequestLoginCodePayload")
+    return await issued(scene.services, email)
+
+
+def sign_in_by(mutation: str, code: str, token: str) -> dict[str, Any]:
+    return {"email": ADA, "code": code} if mutation == "loginWithCode" else {"token": token}
+
+
+def passwordless_disabled(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.register(ADA)
+        variables = {"email": ADA} if mutation == "requestLoginCode" else sign_in_by(mutation, "123456", "x" * 43)
+        return await scene.anonymous(mutation, **variables)
+
+    return Scenario(run)
+
+
+# --- second factors (continued) -----------------------------------------------------------------
+
+
 def with_a_wrong_code(mutation: str) -> Scenario:
     async def run(scene: Scene) -> Result:
         session, secret = await enrolled(scene)
-        return await scene.as_member(session, mutation, code=wrong_code(scene, secret))
+        return await scene.as_member(session, mutation, code=wrong_app_code(scene, secret))
+
+    return Scenario(run)
+
+
+async def request_code_for_bad_address(scene: Scene) -> Result:
+    await scene.settings(**PASSWORDLESS_ON)
+    return await scene.anonymous("requestLoginCode", email="not-an-address")
+
+
+def wrong_code(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.settings(**PASSWORDLESS_ON)
+        await scene.register(ADA)
+        code, token = await code_for(scene, ADA)
+        other = f"{(int(code) + 1) % 1_000_000:06d}"
+        return await scene.anonymous(mutation, **sign_in_by(mutation, other, token[::-1]))
 
     return Scenario(run)
 
@@ -990,7 +1034,7 @@ def locked_after_a_wrong_code(mutation: str) -> Scenario:
         else:
             session, secret = await enrolled(scene)
             send = partial(scene.as_member, session, mutation)
-        expect(await send(code=wrong_code(scene, secret)), "SecondFactorInvalidError")
+        expect(await send(code=wrong_app_code(scene, secret)), "SecondFactorInvalidError")
         return await send(code=app_codes(scene, secret)[2])
 
     return Scenario(run, {"lockout_threshold": 1})
@@ -998,7 +1042,7 @@ def locked_after_a_wrong_code(mutation: str) -> Scenario:
 
 async def verify_a_wrong_code(scene: Scene) -> Result:
     token, secret = await challenge(scene)
-    return await scene.anonymous("verifyMfa", mfaToken=token, code=wrong_code(scene, secret))
+    return await scene.anonymous("verifyMfa", mfaToken=token, code=wrong_app_code(scene, secret))
 
 
 async def verify_for_a_blocked_member(scene: Scene) -> Result:
@@ -1079,6 +1123,66 @@ SECOND_FACTOR_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ("reauthenticate", C.RATE_LIMITED): rate_limited("reauthenticate", code="123456"),
     ("changePassword", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(change_password_without_a_recent_factor),
     ("changeLoginEmail", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(change_own_email_without_a_recent_factor),
+}
+
+
+def code_of_blocked_member(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.settings(**PASSWORDLESS_ON)
+        ada = (await scene.register(ADA))["member"]
+        code, token = await code_for(scene, ADA)
+        expect(await scene.backend("blockMember", id=ada["id"]), "BlockMemberPayload")
+        return await scene.anonymous(mutation, **sign_in_by(mutation, code, token))
+
+    return Scenario(run)
+
+
+def code_of_pending_member(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.settings(approval="MANUAL", **PASSWORDLESS_ON)
+        await scene.register(ADA)
+        code, token = await code_for(scene, ADA)
+        return await scene.anonymous(mutation, **sign_in_by(mutation, code, token))
+
+    return Scenario(run)
+
+
+def code_past_the_session_limit(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.settings(**PASSWORDLESS_ON)
+        await scene.register(ADA)  # its registration opened the one session allowed
+        code, token = await code_for(scene, ADA)
+        return await scene.anonymous(mutation, **sign_in_by(mutation, code, token))
+
+    return Scenario(run, {"max_sessions": 1, "session_limit_policy": SessionLimitPolicy.REFUSE})
+
+
+def code_rate_limited(mutation: str) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        await scene.settings(**PASSWORDLESS_ON)  # the backend is not limited
+        first = await scene.anonymous(mutation, **sign_in_by(mutation, "123456", "x" * 43))
+        expect(first, "LoginCodeInvalidError")
+        return await scene.anonymous(mutation, **sign_in_by(mutation, "123456", "x" * 43))
+
+    return Scenario(run, LIMITED)
+
+
+PASSWORDLESS_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("requestLoginCode", C.PASSWORDLESS_DISABLED): passwordless_disabled("requestLoginCode"),
+    ("requestLoginCode", C.EMAIL_FORMAT): Scenario(request_code_for_bad_address),
+    ("requestLoginCode", C.RATE_LIMITED): rate_limited("requestLoginCode", email=ADA),
+    **{
+        (mutation, code): scenario
+        for mutation in ("loginWithCode", "loginWithLinkToken")
+        for code, scenario in {
+            C.LOGIN_CODE_INVALID: wrong_code(mutation),
+            C.PASSWORDLESS_DISABLED: passwordless_disabled(mutation),
+            C.LOGIN_DISABLED: code_of_blocked_member(mutation),
+            C.PENDING_APPROVAL: code_of_pending_member(mutation),
+            C.TOO_MANY_SESSIONS: code_past_the_session_limit(mutation),
+            C.RATE_LIMITED: code_rate_limited(mutation),
+        }.items()
+    },
 }
 
 
@@ -1209,6 +1313,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     **ACCESS_SCENARIOS,
     **SESSION_SCENARIOS,
     **SECOND_FACTOR_SCENARIOS,
+    **PASSWORDLESS_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------

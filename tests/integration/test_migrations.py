@@ -170,6 +170,8 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
         "dynamic_properties": False,
         "identity_property": "email",
         "declared_properties": [{"name": "nick", "required": True, "maxLength": 20}],
+        "passwordless_login": False,
+        "passwordless_signup": False,
     }
     assert result["audit_events"] == 0
     # 0007 makes the built-in roles.

@@ -9,6 +9,7 @@ settings cached as in production (each process re-reads them every 2 s).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import uuid
@@ -23,12 +24,16 @@ from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
 from gql.config import Config
+from gql.db.models import OutboxMessage
 from tests.clock import ManualClock
 from tests.conftest import GraphQLClient, StatementCounter
 from tests.integration.documents import CURRENT_MEMBER, LOGIN, REGISTER
+from tests.passwordless import REQUEST as REQUEST_CODE
+from tests.passwordless import WITH_CODE, issued
 
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+PASSWORDLESS_ON = """mutation { updateRegistrationSettings(input: { passwordlessLogin: true }) { __typename } }"""
 SESSIONS_PAGE = """query { members(first: 20) { edges { node { ... on Member { id sessions { id method } } } } } }"""
 
 
@@ -148,3 +153,31 @@ async def test_login_with_redis_buckets_is_three_statements(
     sql_statements.statements.clear()
     await _login(redis_gql, "redis-budget@example.com", "pw-budget")
     assert summary(sql_statements.statements) == ["SELECT member", "UPDATE member", "INSERT session"]
+
+
+async def test_login_with_code_within_budget(limited_gql: GraphQLClient, sql_statements: StatementCounter) -> None:
+    """loginWithCode (issue 14 §4): the bucket, one conditional UPDATE that spends an attempt and
+    reads the code's digest, the member, then the code's DELETE, the login's stamp, the session
+    and the audit row in one transaction — for a member whose email a code already confirmed."""
+    await limited_gql.anonymous(REGISTER, {"email": "code-budget@example.com", "password": "pw-budget"})
+    assert (await limited_gql.backend(PASSWORDLESS_ON))["data"]["updateRegistrationSettings"]
+    for round_ in ("confirms", "measured"):
+        requested = await limited_gql.anonymous(REQUEST_CODE, {"email": "code-budget@example.com"})
+        assert requested["data"]["requestLoginCode"]["__typename"] == "RequestLoginCodePayload"
+        services = limited_gql.http._transport.app.state.services  # type: ignore[attr-defined]
+        code, _ = await issued(services, "code-budget@example.com")
+        while await OutboxMessage.filter(status="PENDING").exists():  # the app's worker has mail to send
+            await asyncio.sleep(0.01)
+        sql_statements.statements.clear()
+        body = await limited_gql.anonymous(WITH_CODE, {"email": "code-budget@example.com", "code": code})
+        assert body["data"]["loginWithCode"]["__typename"] == "LoginPayload", (round_, body)
+    # (The app's outbox worker may look for due mail meanwhile: its SELECT is not the mutation's.)
+    assert [s for s in summary(sql_statements.statements) if s != "SELECT outbox"] == [
+        "INSERT rate_limit_bucket",
+        "UPDATE login_code",  # spends an attempt, RETURNING the code's digest
+        "SELECT member",
+        "DELETE login_code",  # the code is used: only if it is still the one checked
+        "UPDATE member",  # the login's stamp
+        "INSERT session",
+        "INSERT member_event",
+    ]

@@ -219,6 +219,14 @@ class RequestPasswordResetPayload(EmailPayload):
     pass
 
 
+@strawberry.type(
+    description="Accepted: a sign-in code and link are on their way if the address may sign in by code (the "
+    "answer does not tell whether a member has it); any older code of the address stopped working."
+)
+class RequestLoginCodePayload(EmailPayload):
+    pass
+
+
 @strawberry.type(description="The password is set, every other session ended, and this one opened.")
 class ResetPasswordPayload(SessionPayload):
     pass

@@ -105,6 +105,7 @@ export function advice(reason: ErrorReason): Advice {
     case "INVALID_CREDENTIALS":
     case "REDIRECT_URI_NOT_ALLOWED":
     case "SECOND_FACTOR_INVALID":
+    case "LOGIN_CODE_INVALID":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
@@ -137,6 +138,7 @@ export function advice(reason: ErrorReason): Advice {
     case "LAST_SIGN_IN_METHOD":
     case "IDENTITY_LINKED_ELSEWHERE":
     case "FACTOR_STATE":
+    case "PASSWORDLESS_DISABLED":
       return "forbidden";
     case "MEMBER_NOT_FOUND":
     case "ROLE_NOT_FOUND":
@@ -326,6 +328,10 @@ function verb(kind: MemberEventKind): string {
       return "had its second factor reset";
     case "SECOND_FACTOR_VERIFIED":
       return "proved its second factor";
+    case "LOGIN_CODE_REQUESTED":
+      return "was sent a sign-in code";
+    case "LOGGED_IN_WITH_CODE":
+      return "signed in with a code";
     default:
       return assertNever(kind);
   }
