@@ -5,20 +5,18 @@ permissions only."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 
 from tests.attack.conftest import (
     ADMIN_KEY,
     Client,
     SharedServers,
+    attack_env,
     manual_approval,
     register,
-    server_env,
     unique_email,
 )
+from tests.processes import run_cli
 
 ERR = "... on Error { code reason message }"
 CREATE_ROLE = f"""mutation ($name: String!, $p: [Permission!]!) {{
@@ -112,14 +110,8 @@ async def test_a_role_manager_cannot_promote_itself(shared_servers: SharedServer
 
 def test_a_key_made_on_the_command_line_holds_its_permissions(shared_servers: SharedServers) -> None:
     server = shared_servers("delegation")[0]
-    made = subprocess.run(
-        [sys.executable, "-m", "gql", "create-api-key", "--name", "reader", "--permission", "members_read"],
-        env=server_env(server.database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=server.workdir,
-    )
+    env = attack_env(server.database_url)
+    made = run_cli("create-api-key", "--name", "reader", "--permission", "members_read", env=env, cwd=server.workdir)
     assert made.returncode == 0, made.stderr
     key = made.stdout.strip().splitlines()[-1]
     assert key.startswith("mbk_") and key not in made.stderr
@@ -130,12 +122,5 @@ def test_a_key_made_on_the_command_line_holds_its_permissions(shared_servers: Sh
         assert listing.json()["data"]["members"]["totalCount"] >= 0
         settings = http.post(server.graphql_url, json={"query": SETTINGS}, headers={"X-Api-Key": key}).json()
         assert settings["errors"][0]["extensions"]["code"] == 3029
-    refused = subprocess.run(
-        [sys.executable, "-m", "gql", "create-api-key", "--name", "x", "--permission", "NOT_A_PERMISSION"],
-        env=server_env(server.database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=server.workdir,
-    )
+    refused = run_cli("create-api-key", "--name", "x", "--permission", "NOT_A_PERMISSION", env=env, cwd=server.workdir)
     assert refused.returncode == 2 and "MEMBERS_READ" in refused.stderr

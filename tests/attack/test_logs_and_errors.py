@@ -27,6 +27,7 @@ from tests.attack.conftest import (
     unique_email,
 )
 from tests.conftest import GraphQLClient
+from tests.logs import capturing
 from tests.mailbox import Mailbox, text_of
 
 PASSWORD = "Sup3r-Secret-Pa55word"
@@ -50,16 +51,8 @@ class Capture(logging.Handler):
 @pytest.fixture
 def all_logs() -> Iterator[Capture]:
     """Every logger at DEBUG, everything captured (with tracebacks)."""
-    capture = Capture()
-    root = logging.getLogger()
-    previous = root.level
-    root.setLevel(logging.DEBUG)
-    root.addHandler(capture)
-    try:
+    with capturing(Capture()) as capture:
         yield capture
-    finally:
-        root.removeHandler(capture)
-        root.setLevel(previous)
 
 
 async def test_unexpected_exceptions_are_masked_with_a_request_id(

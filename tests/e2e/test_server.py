@@ -16,7 +16,7 @@ from tests.e2e.conftest import (
     SECRET_KEY,
     Server,
     StartServer,
-    _base_env,
+    e2e_env,
     run_cli,
     unique_email,
 )
@@ -328,7 +328,7 @@ def _serve(cwd, env: dict[str, str]) -> subprocess.CompletedProcess[str]:  # typ
 
 
 def test_production_refuses_to_start_without_keys(tmp_path) -> None:
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
+    env = e2e_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
     del env["MEMBERS_ADMIN_API_KEY"], env["MEMBERS_SECRET_KEY"]
     finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
@@ -336,7 +336,7 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
 
 
 def test_production_refuses_to_start_with_a_short_admin_key(tmp_path) -> None:
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
+    env = e2e_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
     finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
     assert "MEMBERS_ADMIN_API_KEY must be at least 32 characters in production" in finished.stderr, finished.stderr

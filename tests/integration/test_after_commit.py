@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
-from tortoise.contrib.test import truncate_all_models
 from tortoise.transactions import in_transaction as tortoise_transaction
 
-from gql.app import create_app
 from gql.config import Config
 from gql.db.models import Member, OutboxMessage
 from gql.db.transactions import in_transaction
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
+from tests.conftest import new_app, running
 from tests.mailbox import Mailbox
 
 
@@ -91,9 +90,8 @@ def test_the_domain_opens_transactions_only_through_the_helper() -> None:
 async def slow_polling_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
     configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=60, public_url="http://testserver")
-    application = create_app(configured, apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
+    application = new_app(configured)
+    async with running(application):
         yield application
 
 

@@ -21,6 +21,7 @@ from gql.domain.outbox import queue_email
 from gql.domain.services import Services
 from gql.worker import OutboxWorker, SmtpTransport, WebhookTransport, backoff
 from tests.clock import ManualClock
+from tests.conftest import new_app, running
 from tests.mailbox import Mailbox
 from tests.processes import free_port
 
@@ -28,14 +29,8 @@ from tests.processes import free_port
 @pytest.fixture
 async def services(settings):  # type: ignore[no-untyped-def]
     """The app's services without its own worker: these tests drive workers by hand."""
-    from tortoise.contrib.test import truncate_all_models
-
-    from gql.app import create_app
-
-    application = create_app(settings, apply_migrations=False, run_worker=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        yield application.state.services
+    async with running(new_app(settings, run_worker=False)) as services:
+        yield services
 
 
 async def queue(services: Services, count: int) -> None:

@@ -6,17 +6,11 @@ server in tests/attack/test_verify_password.py."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import datetime
 
-import httpx
 import pytest
-import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
-from gql.config import Config
 from gql.domain import reauthentication, sessions
 from gql.domain.caller import Caller, CallerKind, anonymous
 from gql.domain.errors import DomainError
@@ -149,18 +143,6 @@ async def test_many_locked_addresses_lock_the_account_for_everyone(
     assert await check(clocked, member_id, OWNER) == (3036, 60)
     clock.advance(60)
     assert await check(clocked, member_id, OWNER) == "verified"
-
-
-@pytest_asyncio.fixture
-async def limited(settings: Config) -> AsyncIterator[GraphQLClient]:
-    """Rate limits at a tenth: 3 calls of the login bucket (30 per 5 minutes) per address."""
-    application = create_app(replace(settings, rate_limit_scale=0.1), apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
 
 
 async def test_it_spends_the_login_bucket(limited: GraphQLClient) -> None:
