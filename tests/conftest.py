@@ -30,6 +30,7 @@ from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.databases import TEMPLATE
 from tests.logs import StatementCounter, counting_statements
+from tests.mailbox import Mailbox
 
 __all__ = ["StatementCounter"]  # for the tests that count statements
 
@@ -152,21 +153,27 @@ def with_defaults(settings: Config, **changes: Any) -> Config:
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Any]:
-    from tests.mailbox import Mailbox
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free port, for one test."""
+    with Mailbox() as box:
+        yield box
 
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
+
+@asynccontextmanager
+async def mailing_app(settings: Config, mailbox: Mailbox, *, poll_seconds: float) -> AsyncIterator[Starlette]:
+    """The app running, delivering mail to ``mailbox``, its worker polling every ``poll_seconds``."""
+    configured = replace(
+        settings, smtp_url=mailbox.url, outbox_poll_seconds=poll_seconds, public_url="http://testserver"
+    )
+    application = new_app(configured)
+    async with running(application):
+        yield application
 
 
 @pytest_asyncio.fixture
-async def mail_app(settings: Config, mailbox: Any) -> AsyncIterator[Starlette]:
+async def mail_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app delivering mail to a real SMTP server (aiosmtpd) started by the test."""
-    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=0.1, public_url="http://testserver")
-    application = new_app(configured)
-    async with running(application):
+    async with mailing_app(settings, mailbox, poll_seconds=0.1) as application:
         yield application
 
 

@@ -43,6 +43,13 @@ class Mailbox:
     def stop(self) -> None:
         self._controller.stop()
 
+    def __enter__(self) -> Mailbox:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     @property
     def messages(self) -> list[EmailMessage]:
         with self._collector.lock:

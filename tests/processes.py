@@ -56,7 +56,7 @@ def server_env(database_url: str, *, admin_key: str, secret_key: str, **settings
     return env
 
 
-def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m gql <args>`` in ``env``, what it printed captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "gql", *args],
@@ -66,7 +66,7 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
         check=False,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 

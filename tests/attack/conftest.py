@@ -25,10 +25,35 @@ import pytest
 import pytest_asyncio
 
 from tests.databases import BACKEND, POSTGRES_URL, TEMPLATE, pg_execute, query_database, run_sync
+from tests.documents import (
+    APPROVE_BY_EMAIL,
+    APPROVE_BY_TOKEN,
+    BLOCK_BY_EMAIL,
+    CURRENT_MEMBER,
+    ERROR,
+    LOGIN,
+    LOGOUT,
+    REGISTER,
+    UPDATE_SETTINGS,
+)
 from tests.processes import ServerProcess, free_port, server_env, unique_email
 
 # for the attack tests
-__all__ = ["BACKEND", "POSTGRES_URL", "free_port", "pg_execute", "query_database", "run_sync", "unique_email"]
+__all__ = [
+    "APPROVE_BY_EMAIL",
+    "APPROVE_BY_TOKEN",
+    "BLOCK_BY_EMAIL",
+    "CURRENT_MEMBER",
+    "ERROR",
+    "LOGOUT",
+    "BACKEND",
+    "POSTGRES_URL",
+    "free_port",
+    "pg_execute",
+    "query_database",
+    "run_sync",
+    "unique_email",
+]
 
 ADMIN_KEY = "attack-admin-key-0123456789abcdefghijklmn"
 SECRET_KEY = "attack-secret-key-that-is-long-enough-0123456789abcdef"
@@ -159,28 +184,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# --- documents -------------------------------------------------------------------------------
+# --- documents (tests/documents.py) and helpers ------------------------------------------------
 
-ERROR = "... on Error { code message } ... on RetryableError { retryAfter }"
-LOGIN_ERROR = ERROR
-REGISTER = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
-  register(email: $email, password: $password, options: $options) {{
-    __typename ... on RegisterPayload {{ status approvalToken sessionToken member {{ id loginEmail status }} }} {ERROR}
-  }} }}"""
-LOGIN = f"""mutation ($identity: String!, $password: String!) {{
-  login(identity: $identity, password: $password) {{
-    __typename ... on SessionPayload {{ sessionToken member {{ id status }} }} {LOGIN_ERROR}
-  }} }}"""
-APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
-  approveByToken(token: $token) {{ __typename ... on SessionPayload {{ sessionToken }} {ERROR} }} }}"""
-APPROVE_BY_EMAIL = """mutation ($email: String!) {
-  approveByEmail(email: $email) { __typename ... on SessionPayload { sessionToken } ... on Error { code message } } }"""
-BLOCK_BY_EMAIL = """mutation ($email: String!) {
-  blockByEmail(email: $email) { __typename ... on Error { code message } } }"""
-CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
-LOGOUT = "mutation { logout { __typename ... on Error { code message } } }"
-UPDATE_SETTINGS = """mutation ($input: RegistrationSettingsInput!) {
-  updateRegistrationSettings(input: $input) { __typename ... on Error { code message } } }"""
 PASSWORD = "correct horse"
 
 
@@ -192,9 +197,14 @@ async def login(client: Client, identity: str, password: str = PASSWORD) -> dict
     return await client.field(LOGIN, {"identity": identity, "password": password})
 
 
-async def manual_approval(client: Client) -> None:
-    result = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
+async def update_settings(client: Client, **changes: Any) -> None:
+    """``updateRegistrationSettings(input: changes)`` as the admin; fails unless it is done."""
+    result = await client.field(UPDATE_SETTINGS, {"input": changes}, api_key=ADMIN_KEY)
     assert result["__typename"] == "UpdateRegistrationSettingsPayload", result
+
+
+async def manual_approval(client: Client) -> None:
+    await update_settings(client, approval="MANUAL")
 
 
 SharedServers = Callable[..., list[Server]]

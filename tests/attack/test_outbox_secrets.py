@@ -27,7 +27,6 @@ from tests.attack.conftest import (
     BACKEND,
     CURRENT_MEMBER,
     PASSWORD,
-    UPDATE_SETTINGS,
     Client,
     Server,
     StartServer,
@@ -35,6 +34,7 @@ from tests.attack.conftest import (
     query_database,
     register,
     unique_email,
+    update_settings,
 )
 from tests.mailbox import Mailbox, link_in, text_of
 
@@ -118,8 +118,7 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
 ) -> None:
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
-    confirmation = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert confirmation["__typename"] == "UpdateRegistrationSettingsPayload", confirmation
+    await update_settings(client, emailConfirmation=True)
     handed_out: dict[str, str] = {}
 
     # Registration (confirmation mail), a resent confirmation, confirming, logging in.
@@ -145,8 +144,7 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
     ] == "SendSetPasswordEmailPayload"
     await mailbox.wait_for(bob, count=2)
     # Manual approval: the backend's registration gets the approval token (kept unused: live).
-    manual = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
-    assert manual["__typename"] == "UpdateRegistrationSettingsPayload", manual
+    await update_settings(client, approval="MANUAL")
     cleo = unique_email("cleo")
     pending = await register(client, cleo, api_key=ADMIN_KEY)
     assert pending["status"] == "PENDING" and pending["approvalToken"], pending

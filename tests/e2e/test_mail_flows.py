@@ -6,24 +6,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import httpx
-import pytest
 
+from tests.documents import LOGIN
 from tests.e2e.conftest import Server, StartServer, unique_email
 from tests.mailbox import Mailbox, link_in
-
-LOGIN = "mutation ($i: String!, $p: String!) { login(identity: $i, password: $p) { __typename ... on Error { code } } }"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
@@ -52,14 +41,17 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
         "status": "EMAIL_CONFIRMATION_PENDING",
         "sessionToken": None,
     }
-    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["code"] == 3087
+    assert server.graphql(LOGIN, {"identity": email, "password": "wonderland"})["data"]["login"]["code"] == 3087
     mail = wait_for_mail(mailbox, email)
     assert mail["Subject"] == "Confirm your email for Club"
     link = link_in(mail)
     assert link.startswith(server.base_url + "/confirm-email?token=")
     page = httpx.get(link, timeout=10)
     assert page.status_code == 200 and "Email confirmed" in page.text
-    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["__typename"] == "LoginPayload"
+    assert (
+        server.graphql(LOGIN, {"identity": email, "password": "wonderland"})["data"]["login"]["__typename"]
+        == "LoginPayload"
+    )
     output = server.stop()
     token = link.split("token=", 1)[1]
     assert token not in output and "wonderland" not in output
@@ -79,8 +71,11 @@ def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: 
     token = re.search(r'name=token value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     saved = httpx.post(f"{server.base_url}/reset-password", data={"token": token, "password": "new-secret"}, timeout=10)
     assert saved.status_code == 200 and "Password saved" in saved.text
-    assert server.graphql(LOGIN, {"i": email, "p": "old-secret"})["data"]["login"]["code"] == 3003
-    assert server.graphql(LOGIN, {"i": email, "p": "new-secret"})["data"]["login"]["__typename"] == "LoginPayload"
+    assert server.graphql(LOGIN, {"identity": email, "password": "old-secret"})["data"]["login"]["code"] == 3003
+    assert (
+        server.graphql(LOGIN, {"identity": email, "password": "new-secret"})["data"]["login"]["__typename"]
+        == "LoginPayload"
+    )
 
 
 def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartServer) -> None:

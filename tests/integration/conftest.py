@@ -7,13 +7,30 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from gql.config import Config
 from gql.domain.roles import ensure_built_in_roles
+from gql.domain.services import Services
 from tests.clock import ManualClock
 from tests.conftest import GraphQLClient, client_of, new_app, running
 from tests.integration.session_harness import Harness, Start
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def clocked(services: Services, clock: ManualClock) -> Services:
+    """The app's services going by ``clock``, with a small lockout: 3 failures lock an address
+    for 60 s, doubling up to 240 s; 3 addresses lock the account."""
+    config = replace(
+        services.config, lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=240, lockout_addresses=3
+    )
+    return replace(services, config=config, clock=clock)
 
 
 @pytest_asyncio.fixture

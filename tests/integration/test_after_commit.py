@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from gql.db.models import Member, OutboxMessage
 from gql.db.transactions import in_transaction
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
-from tests.conftest import new_app, running
+from tests.conftest import mailing_app
 from tests.mailbox import Mailbox
 
 
@@ -89,9 +88,7 @@ def test_the_domain_opens_transactions_only_through_the_helper() -> None:
 @pytest_asyncio.fixture
 async def slow_polling_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
-    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=60, public_url="http://testserver")
-    application = new_app(configured)
-    async with running(application):
+    async with mailing_app(settings, mailbox, poll_seconds=60) as application:
         yield application
 
 

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
@@ -37,11 +36,6 @@ async def _client(application: Starlette) -> AsyncIterator[GraphQLClient]:
     async with running(application), client_of(application) as client:
         await client.anonymous(REGISTER, {"email": "warm@example.com", "password": "warm-password"})
         yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 @pytest_asyncio.fixture

@@ -6,10 +6,7 @@ server in tests/attack/test_verify_password.py."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from datetime import datetime
-
-import pytest
 
 from gql.domain import reauthentication, sessions
 from gql.domain.caller import Caller, CallerKind, anonymous
@@ -67,20 +64,6 @@ async def test_refusals(gql: GraphQLClient) -> None:
     assert (await verify(gql, trusted["sessionToken"], PASSWORD))["code"] == 3003
     # No event for a refusal.
     assert [e["kind"] for e in await events_of(gql, registered["member"]["id"])] == ["REGISTERED"]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def clocked(services: Services, clock: ManualClock) -> Services:
-    """3 failures lock an address for 60 s, doubling up to 240 s; 3 addresses lock the account."""
-    config = replace(
-        services.config, lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=240, lockout_addresses=3
-    )
-    return replace(services, config=config, clock=clock)
 
 
 async def check(services: Services, member_id: str, address: str, password: str = PASSWORD) -> Answer:
