@@ -72,11 +72,15 @@ def settings(database_url: str) -> Config:
     )
 
 
-def new_app(config: Config, *, clock: Clock | None = None, run_worker: bool = True) -> Starlette:
-    """The real app on the test database (migrated already), going by ``clock`` if given."""
+def new_app(config: Config, *, clock: Clock | None = None, run_worker: bool = True, **services: Any) -> Starlette:
+    """The real app on the test database (migrated already), going by ``clock`` if given;
+    ``services`` replace the app's own (``outbox_wakeup=…``) before anything has used them."""
     application = create_app(config, apply_migrations=False, run_worker=run_worker)
     if clock is not None:
-        application.state.services.clock = clock
+        services["clock"] = clock
+    for name, value in services.items():
+        assert hasattr(application.state.services, name), name
+        setattr(application.state.services, name, value)
     return application
 
 
@@ -160,12 +164,14 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @asynccontextmanager
-async def mailing_app(settings: Config, mailbox: Mailbox, *, poll_seconds: float) -> AsyncIterator[Starlette]:
+async def mailing_app(
+    settings: Config, mailbox: Mailbox, *, poll_seconds: float, **services: Any
+) -> AsyncIterator[Starlette]:
     """The app running, delivering mail to ``mailbox``, its worker polling every ``poll_seconds``."""
     configured = replace(
         settings, smtp_url=mailbox.url, outbox_poll_seconds=poll_seconds, public_url="http://testserver"
     )
-    application = new_app(configured)
+    application = new_app(configured, **services)
     async with running(application):
         yield application
 

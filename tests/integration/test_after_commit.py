@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import pytest_asyncio
@@ -85,10 +86,25 @@ def test_the_domain_opens_transactions_only_through_the_helper() -> None:
     assert offenders == []
 
 
+class WatchedWakeup(asyncio.Event):
+    """The worker's wake-up, telling the test when the worker has gone to sleep on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeping = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.sleeping.set()
+        try:
+            return await super().wait()
+        finally:
+            self.sleeping.clear()
+
+
 @pytest_asyncio.fixture
 async def slow_polling_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
-    async with mailing_app(settings, mailbox, poll_seconds=60) as application:
+    async with mailing_app(settings, mailbox, poll_seconds=60, outbox_wakeup=WatchedWakeup()) as application:
         yield application
 
 
@@ -96,7 +112,11 @@ async def test_mail_committed_in_a_transaction_goes_out_without_waiting_for_the_
     slow_polling_app: Starlette, mailbox: Mailbox
 ) -> None:
     services: Services = slow_polling_app.state.services
-    await asyncio.sleep(0)  # let the worker start its first (empty) pass and begin waiting
+    # The worker has made its first (empty) pass and sleeps until the next poll, a minute away:
+    # only the wake-up can send the mail sooner. (Not a sleep that hopes the worker got there.)
+    wakeup = services.outbox_wakeup
+    assert isinstance(wakeup, WatchedWakeup)
+    await asyncio.wait_for(wakeup.sleeping.wait(), timeout=20)
     started = time.monotonic()
     async with in_transaction() as connection:
         await queue_email(services, connection, "member_approved", someone())
