@@ -7,7 +7,8 @@ enumeration tests compare whole answers) keeps its own minimal documents.
 
 from __future__ import annotations
 
-ERROR = "... on Error { code message } ... on RetryableError { retryAfter }"
+ERROR_ONLY = "... on Error { code message }"
+ERROR = f"{ERROR_ONLY} ... on RetryableError {{ retryAfter }}"  # where the union lists a retryable error
 MEMBER = "member { id loginEmail status }"
 SESSION = f"... on SessionPayload {{ sessionToken {MEMBER} }}"
 
@@ -20,10 +21,10 @@ LOGIN = f"""mutation ($identity: String!, $password: String!) {{
 APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
   approveByToken(token: $token) {{ __typename {SESSION} {ERROR} }} }}"""
 APPROVE_BY_EMAIL = f"""mutation ($email: String!) {{
-  approveByEmail(email: $email) {{ __typename {SESSION} {ERROR} }} }}"""
+  approveByEmail(email: $email) {{ __typename {SESSION} {ERROR_ONLY} }} }}"""
 BLOCK_BY_EMAIL = f"""mutation ($email: String!) {{
-  blockByEmail(email: $email) {{ __typename ... on BlockByEmailPayload {{ {MEMBER} }} {ERROR} }} }}"""
+  blockByEmail(email: $email) {{ __typename ... on BlockByEmailPayload {{ {MEMBER} }} {ERROR_ONLY} }} }}"""
 CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
-LOGOUT = f"mutation {{ logout {{ __typename ... on LogoutPayload {{ member {{ id }} }} {ERROR} }} }}"
+LOGOUT = f"mutation {{ logout {{ __typename ... on LogoutPayload {{ member {{ id }} }} {ERROR_ONLY} }} }}"
 UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{
-  updateRegistrationSettings(input: $input) {{ __typename {ERROR} }} }}"""
+  updateRegistrationSettings(input: $input) {{ __typename {ERROR_ONLY} }} }}"""

@@ -69,15 +69,10 @@ def new_address() -> str:
 
 
 def attack_env(database_url: str, **extra: str) -> dict[str, str]:
-    return server_env(
-        database_url,
-        admin_key=ADMIN_KEY,
-        secret_key=SECRET_KEY,
-        hash_threads="2",
-        env="test",
-        trusted_proxies="127.0.0.1",
-        **extra,
-    )
+    """A server's environment for these tests: hashing on two threads, the test environment,
+    127.0.0.1 a trusted proxy (each overridden by ``extra`` if it says otherwise)."""
+    settings = {"hash_threads": "2", "env": "test", "trusted_proxies": "127.0.0.1", **extra}
+    return server_env(database_url, admin_key=ADMIN_KEY, secret_key=SECRET_KEY, **settings)
 
 
 class Server(ServerProcess):

@@ -12,13 +12,9 @@ every row of every table of the database directly.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -37,6 +33,7 @@ from tests.attack.conftest import (
     update_settings,
 )
 from tests.mailbox import Mailbox, link_in, text_of
+from tests.waiting import until
 
 TOKEN_IN_LINK = re.compile(r"token=([A-Za-z0-9._~%-]+)")
 GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionPayload { sessionToken } } }"
@@ -47,17 +44,6 @@ CREATE_MEMBER = "mutation ($e: String!) { createMember(input: {email: $e}) { __t
 RESET_PASSWORD = """mutation ($t: String!, $p: String!) {
   resetPassword(token: $t, newPassword: $p) {
     __typename ... on SessionPayload { sessionToken member { loginEmail } } ... on Error { code message } } }"""
-
-
-async def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "the condition") -> Any:
-    """Poll ``condition`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 def token_in(message: EmailMessage) -> str:
@@ -151,7 +137,7 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
     handed_out["approval token"] = pending["approvalToken"]
     await mailbox.wait_for(cleo, count=1)  # its confirmation mail
 
-    await wait_until(lambda: nothing_pending(server), what="the outbox emptying")
+    await until(lambda: nothing_pending(server), "the outbox emptying")
     mails = mailbox.messages
     assert sorted(m["To"] for m in mails) == sorted([ada] * 3 + [bob] * 2 + [cleo]), [m["To"] for m in mails]
     for i, mail in enumerate(mails):
@@ -190,7 +176,7 @@ async def test_a_mailed_link_still_works_after_its_outbox_row_is_blanked(
     assert (await register(client, email))["__typename"] == "RegisterPayload"
     assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     (mail,) = await mailbox.wait_for(email)
-    await wait_until(lambda: nothing_pending(server), what="the outbox emptying")
+    await until(lambda: nothing_pending(server), "the outbox emptying")
     (row,) = query_database(server.database_url, "SELECT * FROM outbox")
     assert row["status"] == "SENT" and row["body_text"] is None and row["body_html"] is None, row
     assert row.get("link") is None and row.get("context") is None, row

@@ -38,6 +38,7 @@ from tests.attack.conftest import (
 )
 from tests.attack.tcp_proxy import server_behind_a_proxy
 from tests.graphql_ws import Closed, Socket, open_socket
+from tests.waiting import until
 
 MEMBER_EVENTS = """subscription ($memberId: ID, $kinds: [MemberEventKind!]) {
   memberEvents(memberId: $memberId, kinds: $kinds) { id kind memberId actor data }
@@ -91,11 +92,10 @@ async def member_change(client: Client, document: str, member_id: str) -> None:
 
 
 async def wait_for_log(server: Server, text: str, timeout: float = DEADLINE) -> str:
-    deadline = time.monotonic() + timeout
-    while text not in (output := server.output()):
-        assert time.monotonic() < deadline, f"{text!r} not logged; the server's output:\n{output}"
-        await asyncio.sleep(0.05)
-    return output
+    await until(
+        lambda: text in server.output(), lambda: f"{text!r} logged; the server's output:\n{server.output()}", timeout
+    )
+    return server.output()
 
 
 async def backend_socket_subscribed(socket: Socket, variables: dict[str, Any] | None = None) -> str:

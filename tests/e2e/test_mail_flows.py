@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from email.message import EmailMessage
 
 import httpx
@@ -13,6 +12,7 @@ import httpx
 from tests.documents import LOGIN
 from tests.e2e.conftest import Server, StartServer, unique_email
 from tests.mailbox import Mailbox, link_in
+from tests.waiting import eventually
 
 
 def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
@@ -21,10 +21,7 @@ def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
 
 def wait_for_output(server: Server, text: str, timeout: float = 20) -> None:
     """Wait until the server has printed ``text``; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while text not in server.output():
-        assert time.monotonic() < deadline, f"the server did not print {text!r} within {timeout}s:\n{server.output()}"
-        time.sleep(0.05)
+    eventually(lambda: text in server.output(), lambda: f"the server to print {text!r}:\n{server.output()}", timeout)
 
 
 def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
