@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Literal
 
 import pytest
@@ -74,16 +73,6 @@ async def test_a_transaction_opened_behind_the_helpers_back_is_refused(quiet: Se
         async with tortoise_transaction() as connection:
             await queue_email(quiet, connection, "member_approved", someone())
     assert await OutboxMessage.all().count() == 0
-
-
-def test_the_domain_opens_transactions_only_through_the_helper() -> None:
-    package = Path(__file__).resolve().parents[2] / "gql"
-    offenders = [
-        str(path.relative_to(package))
-        for path in package.rglob("*.py")
-        if "tortoise.transactions" in path.read_text() and path != package / "db" / "transactions.py"
-    ]
-    assert offenders == []
 
 
 class WatchedWakeup(asyncio.Event):
