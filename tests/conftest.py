@@ -32,8 +32,6 @@ from tests.databases import TEMPLATE
 from tests.logs import StatementCounter, counting_statements
 from tests.mailbox import Mailbox
 
-__all__ = ["StatementCounter"]  # for the tests that count statements
-
 ADMIN_KEY = "test-admin-key"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

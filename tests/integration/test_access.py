@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from gql.db.models import ApiKey, AuditEvent, MemberEvent
-from tests.conftest import ADMIN_KEY, GraphQLClient, StatementCounter
+from tests.conftest import ADMIN_KEY, GraphQLClient
 from tests.integration.documents import register, settings
+from tests.logs import StatementCounter
 
 ROLE = "id name title permissions sitePermissions system computed memberCount"
 ERR = "... on Error { code reason message property }"

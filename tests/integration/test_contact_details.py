@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gql.db.models import Contact
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient
 from tests.integration.documents import (
     DELETE_ADDRESSES,
     DELETE_EMAILS,
@@ -22,6 +22,7 @@ from tests.integration.documents import (
     register,
 )
 from tests.integration.test_statement_budgets import summary
+from tests.logs import StatementCounter
 
 FULL_CONTACT = {
     "firstName": "Ada",

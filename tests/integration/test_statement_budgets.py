@@ -19,8 +19,9 @@ from starlette.applications import Starlette
 
 from gql.config import Config
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient, StatementCounter, client_of, new_app, running
+from tests.conftest import GraphQLClient, client_of, new_app, running
 from tests.integration.documents import CURRENT_MEMBER, LOGIN, REGISTER
+from tests.logs import StatementCounter
 from tests.logs import summary as statement_summary
 
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"

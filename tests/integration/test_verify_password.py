@@ -13,7 +13,7 @@ from gql.domain.caller import Caller, CallerKind, anonymous
 from gql.domain.errors import DomainError
 from gql.domain.services import Services
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient
 from tests.integration.documents import (
     GENERATE_SESSION_TOKEN,
     LOGIN,
@@ -22,6 +22,7 @@ from tests.integration.documents import (
     register,
 )
 from tests.integration.test_statement_budgets import summary
+from tests.logs import StatementCounter
 
 PASSWORD = "wonderland"
 OWNER, ATTACKER = "203.0.113.1", "198.51.100.66"
