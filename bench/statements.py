@@ -1,8 +1,8 @@
 """Figure 4: SQL statements per operation, counted (not timed) in-process.
 
 The product app runs in this process over httpx's ASGI transport, and every statement
-Tortoise sends is seen through its ``tortoise.db_client`` logger at DEBUG (as the
-tests' StatementCounter does). Counts do not depend on timing or on the bcrypt cost,
+Tortoise sends is seen through its ``tortoise.db_client`` logger at DEBUG (the tests'
+StatementCounter, tests/logs.py). Counts do not depend on timing or on the bcrypt cost,
 so this runs on a scratch database at the lowest cost.
 """
 
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
-import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -24,48 +22,16 @@ from bench.processes import ADMIN_KEY, RATE_LIMIT_SCALE, SECRET_KEY
 from bench.report import Figure
 from gql.app import create_app
 from gql.config import Config
+from tests.logs import counting_statements, summary
 
 PASSWORD = "count-password-1234"
 PAGE_SIZE = 20
 
 
-class _Statements(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if not message.startswith(("Created connection", "Closed connection")):  # pool events, not SQL
-            self.messages.append(message)
-
-
-@contextlib.contextmanager
-def _statement_log() -> Iterator[_Statements]:
-    logger = logging.getLogger("tortoise.db_client")
-    handler, level = _Statements(), logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
-_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
-
-
-def _summary(statement: str) -> str:
-    """ "SELECT member": the verb and the first table, enough to tell the statements apart."""
-    table = _TABLE.search(statement)
-    return f"{statement.split(None, 1)[0].upper()} {table.group(1) if table else ''}".strip()
-
-
 async def _count(operation: Callable[[], Awaitable[Any]]) -> tuple[int, list[str]]:
-    with _statement_log() as log:
+    with counting_statements() as log:
         await operation()
-    return len(log.messages), log.messages
+    return len(log.sql()), log.sql()
 
 
 async def count_statements(database_url: str) -> list[Figure]:
@@ -154,6 +120,6 @@ async def _count_all(app: Starlette) -> list[Figure]:
             figures = []
             for name, operation, comparison, target in cases:
                 count, messages = await _count(operation)
-                detail = ", ".join(_summary(m) for m in messages)
+                detail = ", ".join(summary(m) for m in messages)
                 figures.append(Figure(name, count, comparison or None, target if comparison else None, detail=detail))
             return figures

@@ -1,21 +1,19 @@
 """Test harness: one database per pytest process, emptied before each test.
 
-``MEMBERS_TEST_DATABASE=sqlite`` (default) uses a SQLite file in a temp directory;
-``MEMBERS_TEST_DATABASE=postgres`` creates ``members_test_<pid>`` on the server named by
-``MEMBERS_TEST_POSTGRES_URL`` (default postgres://postgres@127.0.0.1:5432/postgres) and
-drops it afterwards. Tortoise caches executors per table, not per dialect, so the two
+``MEMBERS_TEST_DATABASE=sqlite`` (default) or ``postgres`` (see tests/databases.py). The
+in-process tests run on one copy of the run's migrated template (``TEMPLATE``), e2e and attack
+servers on copies of their own. Tortoise caches executors per table, not per dialect, so the two
 backends always run in separate pytest processes (the Makefile does that).
+
+``new_app`` / ``running`` / ``client_of`` are the one way a test builds the app, starts its
+lifespan on an emptied database and talks GraphQL to it in-process.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,48 +24,33 @@ from tortoise.contrib.test import truncate_all_models
 
 from gql.app import create_app
 from gql.config import Config
-from gql.db.setup import migrate
+from gql.domain.clock import Clock
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
+from tests.databases import TEMPLATE
+from tests.logs import StatementCounter, counting_statements
+from tests.mailbox import Mailbox
 
 ADMIN_KEY = "test-admin-key"
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
-BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
-POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
-def _server_url(url: str) -> tuple[str, str]:
-    """Split postgres://user@host:port/db into (dsn without db, db)."""
-    base, _, db = url.rpartition("/")
-    return base, db
-
-
-async def _admin_execute(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    TEMPLATE.close()
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    if BACKEND == "postgres":
-        name = f"members_test_{os.getpid()}"
-        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}"'))
-        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-        url = f"{_server_url(POSTGRES_URL)[0]}/{name}"
-        asyncio.run(migrate(url))
+def template_database() -> str:
+    """The run's migrated template (SQLite file or PostgreSQL database); tests use copies."""
+    return TEMPLATE.url()
+
+
+@pytest.fixture(scope="session")
+def database_url(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The in-process tests' database: one copy of the template for the session."""
+    with TEMPLATE.copy(tmp_path_factory.mktemp("database")) as url:
         yield url
-        asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite://{Path(directory) / 'members.sqlite3'}"
-            asyncio.run(migrate(url))
-            yield url
 
 
 @pytest.fixture
@@ -87,14 +70,42 @@ def settings(database_url: str) -> Config:
     )
 
 
-@pytest_asyncio.fixture
-async def app(settings: Config) -> AsyncIterator[Starlette]:
-    """The real app with its lifespan running (database open), on an emptied database."""
-    application = create_app(settings, apply_migrations=False)
+def new_app(config: Config, *, clock: Clock | None = None, run_worker: bool = True, **services: Any) -> Starlette:
+    """The real app on the test database (migrated already), going by ``clock`` if given;
+    ``services`` replace the app's own (``outbox_wakeup=…``) before anything has used them."""
+    application = create_app(config, apply_migrations=False, run_worker=run_worker)
+    if clock is not None:
+        services["clock"] = clock
+    for name, value in services.items():
+        assert hasattr(application.state.services, name), name
+        setattr(application.state.services, name, value)
+    return application
+
+
+@asynccontextmanager
+async def running(application: Starlette) -> AsyncIterator[Services]:
+    """The app's lifespan (database open, worker started) on an emptied database, with the
+    registration settings read afresh; its services."""
     async with application.router.lifespan_context(application):
         await truncate_all_models()
         application.state.services.registration_settings.forget()
-        await application.state.services.registration_settings.get()
+        yield application.state.services
+
+
+@asynccontextmanager
+async def client_of(application: Starlette, **headers: str) -> AsyncIterator[GraphQLClient]:
+    """A GraphQL client posting to ``application`` in-process (same event loop)."""
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as http:
+        yield GraphQLClient(http)
+
+
+@pytest_asyncio.fixture
+async def app(settings: Config) -> AsyncIterator[Starlette]:
+    """The real app with its lifespan running (database open), on an emptied database."""
+    application = new_app(settings)
+    async with running(application) as services:
+        await services.registration_settings.get()
         await ensure_built_in_roles()
         yield application
 
@@ -129,37 +140,14 @@ class GraphQLClient:
 
 @pytest_asyncio.fixture
 async def gql(app: Starlette) -> AsyncIterator[GraphQLClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
-
-
-class StatementCounter(logging.Handler):
-    """Counts SQL statements by listening to Tortoise's db-client logger."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.statements.append(record.getMessage())
-
-    def selects(self) -> list[str]:
-        return [s for s in self.statements if s.lstrip().upper().startswith("SELECT")]
+    async with client_of(app) as client:
+        yield client
 
 
 @pytest.fixture
 def sql_statements() -> Iterator[StatementCounter]:
-    logger = logging.getLogger("tortoise.db_client")
-    counter = StatementCounter()
-    previous = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(counter)
-    try:
+    with counting_statements() as counter:
         yield counter
-    finally:
-        logger.removeHandler(counter)
-        logger.setLevel(previous)
 
 
 def with_defaults(settings: Config, **changes: Any) -> Config:
@@ -167,28 +155,33 @@ def with_defaults(settings: Config, **changes: Any) -> Config:
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Any]:
-    from tests.mailbox import Mailbox
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free port, for one test."""
+    with Mailbox() as box:
+        yield box
 
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
+
+@asynccontextmanager
+async def mailing_app(
+    settings: Config, mailbox: Mailbox, *, poll_seconds: float, **services: Any
+) -> AsyncIterator[Starlette]:
+    """The app running, delivering mail to ``mailbox``, its worker polling every ``poll_seconds``."""
+    configured = replace(
+        settings, smtp_url=mailbox.url, outbox_poll_seconds=poll_seconds, public_url="http://testserver"
+    )
+    application = new_app(configured, **services)
+    async with running(application):
+        yield application
 
 
 @pytest_asyncio.fixture
-async def mail_app(settings: Config, mailbox: Any) -> AsyncIterator[Starlette]:
+async def mail_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app delivering mail to a real SMTP server (aiosmtpd) started by the test."""
-    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=0.1, public_url="http://testserver")
-    application = create_app(configured, apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
+    async with mailing_app(settings, mailbox, poll_seconds=0.1) as application:
         yield application
 
 
 @pytest_asyncio.fixture
 async def mail_gql(mail_app: Starlette) -> AsyncIterator[GraphQLClient]:
-    transport = httpx.ASGITransport(app=mail_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield GraphQLClient(http)
+    async with client_of(mail_app) as client:
+        yield client

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
-import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from tests.processes import free_port
+from tests.waiting import until
 
 
 class _Collector:
@@ -43,19 +42,24 @@ class Mailbox:
     def stop(self) -> None:
         self._controller.stop()
 
+    def __enter__(self) -> Mailbox:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     @property
     def messages(self) -> list[EmailMessage]:
         with self._collector.lock:
             return list(self._collector.messages)
 
     async def wait_for(self, to: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = [m for m in self.messages if m["To"] == to]
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"no mail for {to} within {timeout}s; got {[m['To'] for m in self.messages]}")
+        def found() -> list[EmailMessage] | None:
+            mine = [m for m in self.messages if m["To"] == to]
+            return mine if len(mine) >= count else None
+
+        return await until(found, lambda: f"{count} mail(s) for {to}; got {[m['To'] for m in self.messages]}", timeout)
 
 
 def text_of(message: EmailMessage) -> str:

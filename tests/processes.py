@@ -40,13 +40,48 @@ def clean_env() -> dict[str, str]:
     return env
 
 
+def server_env(database_url: str, *, admin_key: str, secret_key: str, **settings: str) -> dict[str, str]:
+    """A server's environment: ``clean_env()``, the database, the keys, bcrypt at its cheapest cost
+    and the per-address rate limits off (every request of a test comes from 127.0.0.1), then
+    ``settings``: ``approval="MANUAL"`` or ``MEMBERS_APPROVAL="MANUAL"`` alike."""
+    env = clean_env()
+    env.update(
+        MEMBERS_DATABASE_URL=database_url,
+        MEMBERS_ADMIN_API_KEY=admin_key,
+        MEMBERS_SECRET_KEY=secret_key,
+        MEMBERS_BCRYPT_COST="4",
+        MEMBERS_RATE_LIMITS="off",
+    )
+    env.update({k if k.startswith("MEMBERS_") else f"MEMBERS_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``python -m gql <args>`` in ``env``, what it printed captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "gql", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def serve_argv(port: int) -> list[str]:
     return [sys.executable, "-m", "gql", "serve", "--port", str(port)]
 
 
 class ServerProcess:
-    def __init__(self, workdir: Path, env: dict[str, str]) -> None:
+    """``argv()`` run in ``cwd`` (default: ``workdir``), its output in a file in ``workdir``."""
+
+    startup_timeout = STARTUP_TIMEOUT
+
+    def __init__(self, workdir: Path, env: dict[str, str], *, cwd: Path | None = None) -> None:
         self.workdir = workdir
+        self.cwd = cwd or workdir
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
@@ -70,7 +105,7 @@ class ServerProcess:
             with self.log_path.open("ab") as log:
                 self.process = subprocess.Popen(
                     self.argv(),
-                    cwd=self.workdir,
+                    cwd=self.cwd,
                     env=self.env,
                     stdin=subprocess.DEVNULL,
                     stdout=log,
@@ -85,7 +120,7 @@ class ServerProcess:
 
     def _wait_healthy(self) -> bool:
         assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False

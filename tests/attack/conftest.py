@@ -13,13 +13,8 @@ turns them on (``rate_limits="0.1"`` …).
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
-import shutil
-import sqlite3
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -29,14 +24,39 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.processes import ServerProcess, clean_env, free_port, unique_email
+from tests.databases import BACKEND, POSTGRES_URL, TEMPLATE, pg_execute, query_database, run_sync
+from tests.documents import (
+    APPROVE_BY_EMAIL,
+    APPROVE_BY_TOKEN,
+    BLOCK_BY_EMAIL,
+    CURRENT_MEMBER,
+    ERROR,
+    LOGIN,
+    LOGOUT,
+    REGISTER,
+    UPDATE_SETTINGS,
+)
+from tests.processes import ServerProcess, free_port, server_env, unique_email
 
-__all__ = ["free_port", "unique_email"]  # for the attack tests
+# for the attack tests
+__all__ = [
+    "APPROVE_BY_EMAIL",
+    "APPROVE_BY_TOKEN",
+    "BLOCK_BY_EMAIL",
+    "CURRENT_MEMBER",
+    "ERROR",
+    "LOGOUT",
+    "BACKEND",
+    "POSTGRES_URL",
+    "free_port",
+    "pg_execute",
+    "query_database",
+    "run_sync",
+    "unique_email",
+]
 
 ADMIN_KEY = "attack-admin-key-0123456789abcdefghijklmn"
 SECRET_KEY = "attack-secret-key-that-is-long-enough-0123456789abcdef"
-BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
-POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 _addresses = itertools.count(1)
@@ -48,40 +68,18 @@ def new_address() -> str:
     return f"198.{18 + n // 65536 % 2}.{n // 256 % 256}.{n % 256}"
 
 
-def server_env(database_url: str, **extra: str) -> dict[str, str]:
-    env = clean_env()
-    env.update(
-        MEMBERS_DATABASE_URL=database_url,
-        MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
-        MEMBERS_SECRET_KEY=SECRET_KEY,
-        MEMBERS_BCRYPT_COST="4",
-        MEMBERS_HASH_THREADS="2",
-        MEMBERS_ENV="test",
-        MEMBERS_RATE_LIMITS="off",
-        MEMBERS_TRUSTED_PROXIES="127.0.0.1",
-    )
-    env.update({k if k.startswith("MEMBERS_") else f"MEMBERS_{k.upper()}": v for k, v in extra.items()})
-    return env
-
-
-def run_cli(*args: str, database_url: str, cwd: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "gql", *args],
-        cwd=cwd,
-        env=server_env(database_url),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, f"python -m gql {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+def attack_env(database_url: str, **extra: str) -> dict[str, str]:
+    """A server's environment for these tests: hashing on two threads, the test environment,
+    127.0.0.1 a trusted proxy (each overridden by ``extra`` if it says otherwise)."""
+    settings = {"hash_threads": "2", "env": "test", "trusted_proxies": "127.0.0.1", **extra}
+    return server_env(database_url, admin_key=ADMIN_KEY, secret_key=SECRET_KEY, **settings)
 
 
 class Server(ServerProcess):
     """One ``python -m gql serve`` process on a free port, its output in a file."""
 
     def __init__(self, workdir: Path, database_url: str, env: dict[str, str]) -> None:
-        super().__init__(workdir, server_env(database_url, **env))
+        super().__init__(workdir, attack_env(database_url, **env))
         self.database_url = database_url
 
     def start(self) -> Server:
@@ -92,103 +90,17 @@ class Server(ServerProcess):
 # --- databases ---------------------------------------------------------------------------
 
 
-async def pg_execute(sql: str, url: str = POSTGRES_URL) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=10)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
-async def pg_fetch(url: str, sql: str) -> list[dict[str, Any]]:
-    import asyncpg
-
-    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1), timeout=10)
-    try:
-        return [dict(row) for row in await connection.fetch(sql)]
-    finally:
-        await connection.close()
-
-
-def query_database(url: str, sql: str) -> list[dict[str, Any]]:
-    """Read the database directly (no Tortoise in this process): the server is a black box."""
-    if url.startswith("sqlite://"):
-        connection = sqlite3.connect(url.removeprefix("sqlite://"), timeout=30)
-        connection.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in connection.execute(sql).fetchall()]
-        finally:
-            connection.close()
-    return run_sync(pg_fetch(url, sql))
-
-
-def run_sync(coroutine: Any) -> Any:
-    """Run a coroutine to its end from sync code, also when called inside an event loop."""
-    return asyncio.run(coroutine) if not _loop_running() else _run_in_thread(coroutine)
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-def _run_in_thread(coroutine: Any) -> Any:
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-@pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated database the tests copy (SQLite file or PostgreSQL template)."""
-    workdir = tmp_path_factory.mktemp("attack-template")
-    if BACKEND == "postgres":
-        name = f"members_attack_tpl_{os.getpid()}"
-        asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        asyncio.run(pg_execute(f'CREATE DATABASE "{name}"'))
-        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
-        try:
-            run_cli("migrate", database_url=url, cwd=workdir)
-            yield url
-        finally:
-            asyncio.run(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        url = f"sqlite://{workdir / 'template.sqlite3'}"
-        run_cli("migrate", database_url=url, cwd=workdir)
+@contextmanager
+def fresh_database(directory: Path) -> Iterator[str]:
+    """A new migrated database copied from the run's template (dropped afterwards on PostgreSQL)."""
+    with TEMPLATE.copy(directory) as url:
         yield url
 
 
-_databases = itertools.count(1)
-
-
-@contextmanager
-def fresh_database(template_database: str, directory: Path) -> Iterator[str]:
-    """A new migrated database copied from the template (dropped afterwards on PostgreSQL)."""
-    if BACKEND == "postgres":
-        template = template_database.rpartition("/")[2]
-        name = f"members_attack_{os.getpid()}_{next(_databases)}"
-        run_sync(pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        try:
-            yield f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
-        finally:
-            run_sync(pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    else:
-        source = Path(template_database.removeprefix("sqlite://"))
-        target = directory / f"members-{next(_databases)}.sqlite3"
-        shutil.copyfile(source, target)
-        yield f"sqlite://{target}"
-
-
 @pytest.fixture
-def attack_database(template_database: str, tmp_path: Path) -> Iterator[str]:
+def attack_database(tmp_path: Path) -> Iterator[str]:
     """A fresh migrated database for one test."""
-    with fresh_database(template_database, tmp_path) as url:
+    with fresh_database(tmp_path) as url:
         yield url
 
 
@@ -267,28 +179,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-# --- documents -------------------------------------------------------------------------------
+# --- documents (tests/documents.py) and helpers ------------------------------------------------
 
-ERROR = "... on Error { code message } ... on RetryableError { retryAfter }"
-LOGIN_ERROR = ERROR
-REGISTER = f"""mutation ($email: String, $password: String!, $options: RegistrationOptions) {{
-  register(email: $email, password: $password, options: $options) {{
-    __typename ... on RegisterPayload {{ status approvalToken sessionToken member {{ id loginEmail status }} }} {ERROR}
-  }} }}"""
-LOGIN = f"""mutation ($identity: String!, $password: String!) {{
-  login(identity: $identity, password: $password) {{
-    __typename ... on SessionPayload {{ sessionToken member {{ id status }} }} {LOGIN_ERROR}
-  }} }}"""
-APPROVE_BY_TOKEN = f"""mutation ($token: String!) {{
-  approveByToken(token: $token) {{ __typename ... on SessionPayload {{ sessionToken }} {ERROR} }} }}"""
-APPROVE_BY_EMAIL = """mutation ($email: String!) {
-  approveByEmail(email: $email) { __typename ... on SessionPayload { sessionToken } ... on Error { code message } } }"""
-BLOCK_BY_EMAIL = """mutation ($email: String!) {
-  blockByEmail(email: $email) { __typename ... on Error { code message } } }"""
-CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
-LOGOUT = "mutation { logout { __typename ... on Error { code message } } }"
-UPDATE_SETTINGS = """mutation ($input: RegistrationSettingsInput!) {
-  updateRegistrationSettings(input: $input) { __typename ... on Error { code message } } }"""
 PASSWORD = "correct horse"
 
 
@@ -300,16 +192,21 @@ async def login(client: Client, identity: str, password: str = PASSWORD) -> dict
     return await client.field(LOGIN, {"identity": identity, "password": password})
 
 
-async def manual_approval(client: Client) -> None:
-    result = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
+async def update_settings(client: Client, **changes: Any) -> None:
+    """``updateRegistrationSettings(input: changes)`` as the admin; fails unless it is done."""
+    result = await client.field(UPDATE_SETTINGS, {"input": changes}, api_key=ADMIN_KEY)
     assert result["__typename"] == "UpdateRegistrationSettingsPayload", result
+
+
+async def manual_approval(client: Client) -> None:
+    await update_settings(client, approval="MANUAL")
 
 
 SharedServers = Callable[..., list[Server]]
 
 
 @pytest.fixture(scope="module")
-def shared_servers(template_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
+def shared_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedServers]:
     """``shared_servers("name", count, **env)``: ``count`` servers on one database, started
     once per module under that name and reused by its tests (which keep apart by using
     their own emails and client addresses). Starting a server costs more than most tests."""
@@ -319,7 +216,7 @@ def shared_servers(template_database: str, tmp_path_factory: pytest.TempPathFact
 
         def get(name: str, count: int = 1, **env: str) -> list[Server]:
             if name not in started:
-                url = stack.enter_context(fresh_database(template_database, workdir))
+                url = stack.enter_context(fresh_database(workdir))
                 servers = []
                 for i in range(count):
                     directory = workdir / f"{name}-{i}"

@@ -22,13 +22,13 @@ from tests.attack.conftest import (
     ERROR,
     LOGIN,
     PASSWORD,
-    UPDATE_SETTINGS,
     Client,
     Server,
     SharedServers,
     StartServer,
     query_database,
     unique_email,
+    update_settings,
 )
 from tests.mailbox import Mailbox, link_in
 
@@ -117,8 +117,7 @@ async def test_proving_the_address_does_not_hand_over_a_deleted_members_contact(
 ) -> None:
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
-    turned_on = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert turned_on["__typename"] == "UpdateRegistrationSettingsPayload", turned_on
+    await update_settings(client, emailConfirmation=True)
     email = unique_email("proved")
     # The old member proves its address too before it is deleted: its contact is as real as they come.
     old = await register_with(client, email, OLD_CONTACT)

@@ -5,20 +5,19 @@ permissions only."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import httpx
 
 from tests.attack.conftest import (
     ADMIN_KEY,
     Client,
     SharedServers,
+    attack_env,
+    login,
     manual_approval,
     register,
-    server_env,
     unique_email,
 )
+from tests.processes import run_cli
 
 ERR = "... on Error { code reason message }"
 CREATE_ROLE = f"""mutation ($name: String!, $p: [Permission!]!) {{
@@ -30,7 +29,6 @@ BLOCK = f"mutation ($id: ID!) {{ blockMember(id: $id) {{ __typename {ERR} }} }}"
 DELETE = f"mutation ($id: ID!) {{ deleteMember(id: $id) {{ __typename {ERR} }} }}"
 SETTINGS = "{ registrationSettings { approval } }"
 UPDATE_SETTINGS = f"mutation {{ updateRegistrationSettings(input: {{approval: AUTOMATIC}}) {{ __typename {ERR} }} }}"
-LOGIN = 'mutation ($i: String!) { login(identity: $i, password: "correct horse") { ... on SessionPayload { sessionToken } } }'
 FULL_MEMBER = "query ($id: ID!) { member(id: $id) { __typename ... on Member { loginEmail } } }"
 
 
@@ -53,7 +51,7 @@ async def test_a_member_with_only_members_approve_approves_and_nothing_more(
     assert (await admin.field(ASSIGN, {"r": role["role"]["id"], "m": approver["member"]["id"]}, api_key=ADMIN_KEY))[
         "__typename"
     ] == "AssignRolePayload"
-    token = (await admin.field(LOGIN, {"i": approver_email}))["sessionToken"]
+    token = (await login(admin, approver_email))["sessionToken"]
     newcomer = await register(Client(http, server.graphql_url), unique_email("newcomer"))
     assert newcomer["status"] == "PENDING"
     member = Client(http, server.graphql_url)
@@ -99,7 +97,7 @@ async def test_a_role_manager_cannot_promote_itself(shared_servers: SharedServer
         {"id": climber["member"]["id"]},
         api_key=ADMIN_KEY,
     )
-    token = (await admin.field(LOGIN, {"i": email}))["sessionToken"]
+    token = (await login(admin, email))["sessionToken"]
     member = Client(http, server.graphql_url)
     admin_role = next(r for r in await member.field(ROLES, token=token) if r["name"] == "admin")
     refused = await member.field(ASSIGN, {"r": admin_role["id"], "m": climber["member"]["id"]}, token=token)
@@ -112,30 +110,23 @@ async def test_a_role_manager_cannot_promote_itself(shared_servers: SharedServer
 
 def test_a_key_made_on_the_command_line_holds_its_permissions(shared_servers: SharedServers) -> None:
     server = shared_servers("delegation")[0]
-    made = subprocess.run(
-        [sys.executable, "-m", "gql", "create-api-key", "--name", "reader", "--permission", "members_read"],
-        env=server_env(server.database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=server.workdir,
-    )
+    env = attack_env(server.database_url)
+    made = run_cli("create-api-key", "--name", "reader", "--permission", "members_read", env=env, cwd=server.workdir)
     assert made.returncode == 0, made.stderr
     key = made.stdout.strip().splitlines()[-1]
     assert key.startswith("mbk_") and key not in made.stderr
     with httpx.Client(timeout=30) as http:
+        one = {"query": 'mutation ($e: String!) { register(email: $e, password: "correct horse") { __typename } }'}
+        http.post(server.graphql_url, json={**one, "variables": {"e": unique_email("listed")}})
         listing = http.post(
             server.graphql_url, json={"query": "{ members(first: 1) { totalCount } }"}, headers={"X-Api-Key": key}
         )
-        assert listing.json()["data"]["members"]["totalCount"] >= 0
+        everyone = http.post(
+            server.graphql_url, json={"query": "{ members(first: 1) { totalCount } }"}, headers={"X-Api-Key": ADMIN_KEY}
+        )
+        # MEMBERS_READ lists every member, as the admin key does (one at least, just registered).
+        assert listing.json()["data"]["members"]["totalCount"] == everyone.json()["data"]["members"]["totalCount"] > 0
         settings = http.post(server.graphql_url, json={"query": SETTINGS}, headers={"X-Api-Key": key}).json()
         assert settings["errors"][0]["extensions"]["code"] == 3029
-    refused = subprocess.run(
-        [sys.executable, "-m", "gql", "create-api-key", "--name", "x", "--permission", "NOT_A_PERMISSION"],
-        env=server_env(server.database_url),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=server.workdir,
-    )
+    refused = run_cli("create-api-key", "--name", "x", "--permission", "NOT_A_PERMISSION", env=env, cwd=server.workdir)
     assert refused.returncode == 2 and "MEMBERS_READ" in refused.stderr

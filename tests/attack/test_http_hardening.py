@@ -15,10 +15,10 @@ PRODUCTION = {"MEMBERS_ENV": "production"}  # introspection off by default
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory: pytest.TempPathFactory, template_database: str) -> Iterator[Server]:
+def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server configured as in production, for the whole module."""
     workdir = tmp_path_factory.mktemp("production")
-    with fresh_database(template_database, workdir) as url:
+    with fresh_database(workdir) as url:
         server = Server(workdir, url, PRODUCTION).start()
         yield server
         server.stop()

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -27,7 +25,9 @@ from tests.attack.conftest import (
     unique_email,
 )
 from tests.conftest import GraphQLClient
+from tests.logs import capturing
 from tests.mailbox import Mailbox, text_of
+from tests.waiting import until
 
 PASSWORD = "Sup3r-Secret-Pa55word"
 
@@ -50,16 +50,8 @@ class Capture(logging.Handler):
 @pytest.fixture
 def all_logs() -> Iterator[Capture]:
     """Every logger at DEBUG, everything captured (with tracebacks)."""
-    capture = Capture()
-    root = logging.getLogger()
-    previous = root.level
-    root.setLevel(logging.DEBUG)
-    root.addHandler(capture)
-    try:
+    with capturing(Capture()) as capture:
         yield capture
-    finally:
-        root.removeHandler(capture)
-        root.setLevel(previous)
 
 
 async def test_unexpected_exceptions_are_masked_with_a_request_id(
@@ -190,9 +182,7 @@ async def test_unsendable_mail_is_logged_without_its_body_outside_development(
     email = unique_email("logged")
     await register(client, email, PASSWORD)
     await client.post("mutation ($e: String!) { requestPasswordReset(email: $e) { __typename } }", {"e": email})
-    deadline = time.monotonic() + 15
-    while "body not logged outside development" not in server.output():
-        assert time.monotonic() < deadline, server.output()
-        await asyncio.sleep(0.05)
+    logged = "body not logged outside development"
+    await until(lambda: logged in server.output(), lambda: f"{logged!r} in:\n{server.output()}", timeout=15)
     output = server.stop()
     assert "token=" not in output and "/reset-password" not in output

@@ -19,10 +19,10 @@ import httpx
 from tests.attack.conftest import (
     ADMIN_KEY,
     REGISTER,
-    UPDATE_SETTINGS,
     Client,
     StartServer,
     unique_email,
+    update_settings,
 )
 from tests.mailbox import Mailbox, link_in, text_of
 
@@ -56,8 +56,7 @@ async def test_a_confirmation_mail_carries_no_text_the_registrant_chose(
 ) -> None:
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
-    turned_on = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert turned_on["__typename"] == "UpdateRegistrationSettingsPayload", turned_on
+    await update_settings(client, emailConfirmation=True)
     victim = unique_email("victim")
     registered = await register_named(client, victim, FIRST_NAME, LAST_NAME)
     assert registered["__typename"] == "RegisterPayload", registered

@@ -12,13 +12,9 @@ every row of every table of the database directly.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import httpx
 
@@ -27,7 +23,6 @@ from tests.attack.conftest import (
     BACKEND,
     CURRENT_MEMBER,
     PASSWORD,
-    UPDATE_SETTINGS,
     Client,
     Server,
     StartServer,
@@ -35,8 +30,10 @@ from tests.attack.conftest import (
     query_database,
     register,
     unique_email,
+    update_settings,
 )
 from tests.mailbox import Mailbox, link_in, text_of
+from tests.waiting import until
 
 TOKEN_IN_LINK = re.compile(r"token=([A-Za-z0-9._~%-]+)")
 GUEST_LOGIN = "mutation { loginAsGuest { __typename ... on SessionPayload { sessionToken } } }"
@@ -47,17 +44,6 @@ CREATE_MEMBER = "mutation ($e: String!) { createMember(input: {email: $e}) { __t
 RESET_PASSWORD = """mutation ($t: String!, $p: String!) {
   resetPassword(token: $t, newPassword: $p) {
     __typename ... on SessionPayload { sessionToken member { loginEmail } } ... on Error { code message } } }"""
-
-
-async def wait_until(condition: Callable[[], Any], timeout: float = 30.0, what: str = "the condition") -> Any:
-    """Poll ``condition`` until it is truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {timeout}s")
 
 
 def token_in(message: EmailMessage) -> str:
@@ -118,8 +104,7 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
 ) -> None:
     server = start_server(MEMBERS_SMTP_URL=mailbox.url)
     client = Client(http, server.graphql_url)
-    confirmation = await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": True}}, api_key=ADMIN_KEY)
-    assert confirmation["__typename"] == "UpdateRegistrationSettingsPayload", confirmation
+    await update_settings(client, emailConfirmation=True)
     handed_out: dict[str, str] = {}
 
     # Registration (confirmation mail), a resent confirmation, confirming, logging in.
@@ -145,15 +130,14 @@ async def test_no_token_handed_out_or_mailed_is_anywhere_in_the_database(
     ] == "SendSetPasswordEmailPayload"
     await mailbox.wait_for(bob, count=2)
     # Manual approval: the backend's registration gets the approval token (kept unused: live).
-    manual = await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
-    assert manual["__typename"] == "UpdateRegistrationSettingsPayload", manual
+    await update_settings(client, approval="MANUAL")
     cleo = unique_email("cleo")
     pending = await register(client, cleo, api_key=ADMIN_KEY)
     assert pending["status"] == "PENDING" and pending["approvalToken"], pending
     handed_out["approval token"] = pending["approvalToken"]
     await mailbox.wait_for(cleo, count=1)  # its confirmation mail
 
-    await wait_until(lambda: nothing_pending(server), what="the outbox emptying")
+    await until(lambda: nothing_pending(server), "the outbox emptying")
     mails = mailbox.messages
     assert sorted(m["To"] for m in mails) == sorted([ada] * 3 + [bob] * 2 + [cleo]), [m["To"] for m in mails]
     for i, mail in enumerate(mails):
@@ -192,7 +176,7 @@ async def test_a_mailed_link_still_works_after_its_outbox_row_is_blanked(
     assert (await register(client, email))["__typename"] == "RegisterPayload"
     assert (await client.field(REQUEST_RESET, {"e": email}))["__typename"] == "RequestPasswordResetPayload"
     (mail,) = await mailbox.wait_for(email)
-    await wait_until(lambda: nothing_pending(server), what="the outbox emptying")
+    await until(lambda: nothing_pending(server), "the outbox emptying")
     (row,) = query_database(server.database_url, "SELECT * FROM outbox")
     assert row["status"] == "SENT" and row["body_text"] is None and row["body_html"] is None, row
     assert row.get("link") is None and row.get("context") is None, row

@@ -15,12 +15,12 @@ from tests.attack.conftest import (
     CURRENT_MEMBER,
     PASSWORD,
     REGISTER,
-    UPDATE_SETTINGS,
     Client,
     Server,
     StartServer,
     login,
     unique_email,
+    update_settings,
 )
 from tests.mailbox import Mailbox, link_in
 
@@ -84,7 +84,7 @@ async def test_approval_gives_no_session_before_confirmation(
     confirming: Server, http: httpx.AsyncClient, mailbox: Mailbox
 ) -> None:
     client = Client(http, confirming.graphql_url)
-    await client.field(UPDATE_SETTINGS, {"input": {"approval": "MANUAL"}}, api_key=ADMIN_KEY)
+    await update_settings(client, approval="MANUAL")
     by_token, by_email = unique_email("token"), unique_email("email")
     registered = await client.field(REGISTER, {"email": by_token, "password": PASSWORD}, api_key=ADMIN_KEY)
     assert registered["status"] == "PENDING" and registered["sessionToken"] is None
@@ -144,5 +144,5 @@ async def test_turning_confirmation_off_releases_waiting_members(
     email = unique_email("waiting")
     await client.field(REGISTER, {"email": email, "password": PASSWORD})
     assert (await login(client, email))["code"] == 3087
-    await client.field(UPDATE_SETTINGS, {"input": {"emailConfirmation": False}}, api_key=ADMIN_KEY)
+    await update_settings(client, emailConfirmation=False)
     assert (await login(client, email))["__typename"] == "LoginPayload"

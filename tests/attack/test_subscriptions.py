@@ -26,7 +26,6 @@ from tests.attack.conftest import (
     APPROVE_BY_TOKEN,
     BACKEND,
     BLOCK_BY_EMAIL,
-    POSTGRES_URL,
     REDIS_URL,
     REGISTER,
     Client,
@@ -37,7 +36,9 @@ from tests.attack.conftest import (
     register,
     unique_email,
 )
+from tests.attack.tcp_proxy import server_behind_a_proxy
 from tests.graphql_ws import Closed, Socket, open_socket
+from tests.waiting import until
 
 MEMBER_EVENTS = """subscription ($memberId: ID, $kinds: [MemberEventKind!]) {
   memberEvents(memberId: $memberId, kinds: $kinds) { id kind memberId actor data }
@@ -91,11 +92,10 @@ async def member_change(client: Client, document: str, member_id: str) -> None:
 
 
 async def wait_for_log(server: Server, text: str, timeout: float = DEADLINE) -> str:
-    deadline = time.monotonic() + timeout
-    while text not in (output := server.output()):
-        assert time.monotonic() < deadline, f"{text!r} not logged; the server's output:\n{output}"
-        await asyncio.sleep(0.05)
-    return output
+    await until(
+        lambda: text in server.output(), lambda: f"{text!r} logged; the server's output:\n{server.output()}", timeout
+    )
+    return server.output()
 
 
 async def backend_socket_subscribed(socket: Socket, variables: dict[str, Any] | None = None) -> str:
@@ -388,16 +388,8 @@ async def test_a_slow_subscriber_is_closed_and_the_others_keep_receiving(
 async def test_the_listener_reconnects_after_a_database_outage_and_logs_it_once(
     start_server: StartServer, http: httpx.AsyncClient, attack_database: str
 ) -> None:
-    from tests.attack.test_faults import TcpProxy
-
-    host_port = POSTGRES_URL.split("@", 1)[1].split("/", 1)[0]
-    host, _, port = host_port.partition(":")
-    proxy = TcpProxy((host, int(port or 5432))).start()
-    name = attack_database.rpartition("/")[2]
-    user = POSTGRES_URL.split("//", 1)[1].split("@", 1)[0]
-    server = start_server(database=f"postgres://{user}@127.0.0.1:{proxy.port}/{name}")
-    client = Client(http, server.graphql_url)
-    try:
+    with server_behind_a_proxy(start_server, attack_database) as (proxy, server):
+        client = Client(http, server.graphql_url)
         async with open_socket(server.graphql_url) as socket:
             operation = await backend_socket_subscribed(socket)
             proxy.cut()
@@ -416,8 +408,6 @@ async def test_the_listener_reconnects_after_a_database_outage_and_logs_it_once(
                 assert time.monotonic() < deadline, body
                 await asyncio.sleep(0.2)
             assert (await socket.event(operation))["kind"] == "REGISTERED"
-    finally:
-        proxy.cut()
 
 
 async def test_a_safelist_holds_over_websocket(

@@ -128,10 +128,8 @@ def server(shared_servers: SharedServers, mailbox_for_module: Mailbox) -> Server
 
 @pytest.fixture(scope="module")
 def mailbox_for_module() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
+    with Mailbox() as box:
+        yield box
 
 
 @pytest.mark.parametrize("variant", SESSION_VARIANTS)

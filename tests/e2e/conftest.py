@@ -5,58 +5,45 @@ with this interpreter, its output captured to a file so tests can check what it 
 
 Each server gets its own fresh database. ``MEMBERS_TEST_DATABASE=sqlite`` (default): a SQLite
 file in the test's temp directory, which ``serve`` migrates at start-up.
-``MEMBERS_TEST_DATABASE=postgres``: a database ``members_e2e_<pid>_<n>`` created on the
-``MEMBERS_TEST_POSTGRES_URL`` server, migrated with ``python -m gql migrate`` (``serve`` only
-migrates SQLite) and dropped when the server has stopped.
+``MEMBERS_TEST_DATABASE=postgres``: a copy (``CREATE DATABASE … TEMPLATE``) of the run's
+migrated template (tests/databases.py; ``serve`` only migrates SQLite), dropped when the server
+has stopped.
 
 Nothing here opens the database in-process: the server is a black box.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.processes import REPO_ROOT, ServerProcess, clean_env, serve_argv, unique_email
+from tests.databases import BACKEND, TEMPLATE
+from tests.processes import REPO_ROOT, ServerProcess, serve_argv, server_env, unique_email
+from tests.processes import run_cli as run_gql
 
-__all__ = ["REPO_ROOT", "unique_email"]  # for the e2e tests
+__all__ = ["BACKEND", "REPO_ROOT", "unique_email"]  # for the e2e tests
 
 ADMIN_KEY = "e2e-admin-key-0123456789"
 SECRET_KEY = "e2e-secret-key-that-is-long-enough-0123456789abcdef"
-BACKEND = os.environ.get("MEMBERS_TEST_DATABASE", "sqlite")
-POSTGRES_URL = os.environ.get("MEMBERS_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
-_database_numbers = itertools.count(1)
 
 
-def _base_env(database_url: str, **extra: str) -> dict[str, str]:
-    """This process's environment without any MEMBERS_* of the developer's, plus ours."""
-    env = clean_env()
-    env.update(
-        MEMBERS_DATABASE_URL=database_url,
-        MEMBERS_ADMIN_API_KEY=ADMIN_KEY,
-        MEMBERS_SECRET_KEY=SECRET_KEY,
-        MEMBERS_BCRYPT_COST="4",
-        # Every request here comes from 127.0.0.1; per-address limits are not what these tests test.
-        MEMBERS_RATE_LIMITS="off",
-    )
-    env.update(extra)
-    return env
+def e2e_env(database_url: str, **extra: str) -> dict[str, str]:
+    """A server's environment with this harness's keys, plus ``extra`` settings."""
+    return server_env(database_url, admin_key=ADMIN_KEY, secret_key=SECRET_KEY, **extra)
 
 
 class Server(ServerProcess):
     """One server process on a free port, with an HTTP client; ``stop()`` returns everything it printed."""
 
     def __init__(self, workdir: Path, database_url: str, *, command: str = "serve", **env: str) -> None:
-        super().__init__(workdir, _base_env(database_url, **env))
+        super().__init__(workdir, e2e_env(database_url, **env))
         self.database_url = database_url
         self.command = command
         self.http: httpx.Client | None = None
@@ -111,52 +98,25 @@ class Server(ServerProcess):
         return self.graphql(query, variables, api_key=ADMIN_KEY)
 
 
-async def _postgres_execute(sql: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(POSTGRES_URL.replace("postgres://", "postgresql://", 1), timeout=10)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
-
 def run_cli(*args: str, database_url: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """``python -m gql <args>`` with the e2e environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "gql", *args],
-        cwd=cwd,
-        env=_base_env(database_url, **env),
-        stdin=subprocess.DEVNULL,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_gql(*args, env=e2e_env(database_url, **env), cwd=cwd)
 
 
 class Databases:
-    """Fresh databases for servers: SQLite files, or PostgreSQL databases created and dropped here."""
+    """Fresh databases for servers: SQLite files, or copies of the run's PostgreSQL template,
+    dropped by ``drop()``."""
 
     def __init__(self) -> None:
-        self.created: list[str] = []
+        self.copies = ExitStack()
 
     def new(self, workdir: Path) -> str:
         if BACKEND != "postgres":
             return f"sqlite://{workdir / 'members.sqlite3'}"
-        name = f"members_e2e_{os.getpid()}_{next(_database_numbers)}"
-        asyncio.run(_postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        asyncio.run(_postgres_execute(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        url = f"{POSTGRES_URL.rpartition('/')[0]}/{name}"
-        migrated = run_cli("migrate", database_url=url, cwd=workdir)
-        assert migrated.returncode == 0, f"python -m gql migrate failed:\n{migrated.stdout}\n{migrated.stderr}"
-        return url
+        return self.copies.enter_context(TEMPLATE.copy(workdir))
 
     def drop(self) -> None:
-        while self.created:
-            name = self.created.pop()
-            asyncio.run(_postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.copies.close()
 
 
 StartServer = Callable[..., Server]

@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import httpx
-import pytest
 
+from tests.documents import LOGIN
 from tests.e2e.conftest import Server, StartServer, unique_email
 from tests.mailbox import Mailbox, link_in
 from tests.passwordless import from_mail
-
-LOGIN = "mutation ($i: String!, $p: String!) { login(identity: $i, password: $p) { __typename ... on Error { code } } }"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
+from tests.waiting import eventually
 
 
 def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
@@ -33,10 +22,7 @@ def wait_for_mail(mailbox: Mailbox, to: str, count: int = 1) -> EmailMessage:
 
 def wait_for_output(server: Server, text: str, timeout: float = 20) -> None:
     """Wait until the server has printed ``text``; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while text not in server.output():
-        assert time.monotonic() < deadline, f"the server did not print {text!r} within {timeout}s:\n{server.output()}"
-        time.sleep(0.05)
+    eventually(lambda: text in server.output(), lambda: f"the server to print {text!r}:\n{server.output()}", timeout)
 
 
 def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: Mailbox) -> None:
@@ -53,14 +39,17 @@ def test_confirm_email_by_link_then_log_in(start_server: StartServer, mailbox: M
         "status": "EMAIL_CONFIRMATION_PENDING",
         "sessionToken": None,
     }
-    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["code"] == 3087
+    assert server.graphql(LOGIN, {"identity": email, "password": "wonderland"})["data"]["login"]["code"] == 3087
     mail = wait_for_mail(mailbox, email)
     assert mail["Subject"] == "Confirm your email for Club"
     link = link_in(mail)
     assert link.startswith(server.base_url + "/confirm-email?token=")
     page = httpx.get(link, timeout=10)
     assert page.status_code == 200 and "Email confirmed" in page.text
-    assert server.graphql(LOGIN, {"i": email, "p": "wonderland"})["data"]["login"]["__typename"] == "LoginPayload"
+    assert (
+        server.graphql(LOGIN, {"identity": email, "password": "wonderland"})["data"]["login"]["__typename"]
+        == "LoginPayload"
+    )
     output = server.stop()
     token = link.split("token=", 1)[1]
     assert token not in output and "wonderland" not in output
@@ -80,8 +69,11 @@ def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: 
     token = re.search(r'name=token value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     saved = httpx.post(f"{server.base_url}/reset-password", data={"token": token, "password": "new-secret"}, timeout=10)
     assert saved.status_code == 200 and "Password saved" in saved.text
-    assert server.graphql(LOGIN, {"i": email, "p": "old-secret"})["data"]["login"]["code"] == 3003
-    assert server.graphql(LOGIN, {"i": email, "p": "new-secret"})["data"]["login"]["__typename"] == "LoginPayload"
+    assert server.graphql(LOGIN, {"identity": email, "password": "old-secret"})["data"]["login"]["code"] == 3003
+    assert (
+        server.graphql(LOGIN, {"identity": email, "password": "new-secret"})["data"]["login"]["__typename"]
+        == "LoginPayload"
+    )
 
 
 def test_mail_queued_while_smtp_is_down_is_delivered_later(start_server: StartServer) -> None:

@@ -4,70 +4,32 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import processes
+from tests.documents import (
+    APPROVE_BY_EMAIL,
+    APPROVE_BY_TOKEN,
+    BLOCK_BY_EMAIL,
+    CURRENT_MEMBER,
+    LOGIN,
+    LOGOUT,
+    REGISTER,
+)
 from tests.e2e.conftest import (
     ADMIN_KEY,
     REPO_ROOT,
     SECRET_KEY,
     Server,
     StartServer,
-    _base_env,
+    e2e_env,
     run_cli,
     unique_email,
 )
 
-REGISTER = """
-mutation Register($email: String, $password: String!, $options: RegistrationOptions) {
-  register(email: $email, password: $password, options: $options) {
-    __typename
-    ... on RegisterPayload { status approvalToken sessionToken member { id loginEmail status } }
-    ... on Error { code message }
-  }
-}
-"""
-APPROVE_BY_TOKEN = """
-mutation ($token: String!) {
-  approveByToken(token: $token) {
-    __typename
-    ... on SessionPayload { sessionToken member { id loginEmail status } }
-    ... on Error { code message }
-  }
-}
-"""
-APPROVE_BY_EMAIL = """
-mutation ($email: String!) {
-  approveByEmail(email: $email) {
-    __typename
-    ... on SessionPayload { sessionToken member { id status } }
-    ... on Error { code message }
-  }
-}
-"""
-BLOCK_BY_EMAIL = """
-mutation ($email: String!) {
-  blockByEmail(email: $email) {
-    __typename
-    ... on BlockByEmailPayload { member { id loginEmail status } }
-    ... on Error { code message }
-  }
-}
-"""
-LOGIN = """
-mutation ($identity: String!, $password: String!) {
-  login(identity: $identity, password: $password) {
-    __typename
-    ... on SessionPayload { sessionToken member { id loginEmail status } }
-    ... on Error { code message }
-  }
-}
-"""
-LOGOUT = "mutation { logout { __typename ... on LogoutPayload { member { id } } ... on Error { code message } } }"
-CURRENT_MEMBER = "{ currentMember { id loginEmail status } }"
 COUNT_BY_EMAIL = "query ($prefix: String!) { members(filter: {emailPrefix: $prefix}) { totalCount } }"
 
 
@@ -315,20 +277,11 @@ def test_uvicorn_app_import_string_serves_too(start_server: StartServer) -> None
 
 
 def _serve(cwd, env: dict[str, str]) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [sys.executable, "-m", "gql", "serve", "--port", "0"],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return processes.run_cli("serve", "--port", "0", env=env, cwd=cwd, timeout=60)
 
 
 def test_production_refuses_to_start_without_keys(tmp_path) -> None:
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
+    env = e2e_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production")
     del env["MEMBERS_ADMIN_API_KEY"], env["MEMBERS_SECRET_KEY"]
     finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
@@ -336,7 +289,7 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
 
 
 def test_production_refuses_to_start_with_a_short_admin_key(tmp_path) -> None:
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
+    env = e2e_env(f"sqlite://{tmp_path / 'members.sqlite3'}", MEMBERS_ENV="production", MEMBERS_ADMIN_API_KEY="k")
     finished = _serve(tmp_path, env)
     assert finished.returncode == 2, finished
     assert "MEMBERS_ADMIN_API_KEY must be at least 32 characters in production" in finished.stderr, finished.stderr

@@ -14,8 +14,7 @@ import base64
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.e2e.conftest import Databases, Server, StartServer, run_cli, unique_email
 from tests.processes import clean_env
+from tests.waiting import eventually
 
 VERIFIER = Path(__file__).with_name("jwt_verifier.py")
 AUDIENCE = "https://orders.example"
@@ -42,17 +42,6 @@ VALIDATE = (
 ME = "{ currentMember { id } }"
 
 T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], what: str, deadline: float = DEADLINE) -> T:
-    """``probe()``'s first non-None answer, polled until ``deadline`` seconds have passed."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        answer = probe()
-        if answer is not None:
-            return answer
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Verifier:
@@ -156,7 +145,7 @@ def test_another_service_verifies_access_tokens_with_the_published_keys(
         fresh = _issue(server, member["sessionToken"])
         return fresh if _kid(fresh) == new_kid else None
 
-    fresh = eventually(signed_by_the_new_key, "the server to sign with the rotated key")
+    fresh = eventually(signed_by_the_new_key, "the server to sign with the rotated key", DEADLINE, every=0.1)
     assert verifier.check(fresh)[0] == 200
     # The old key's token is still accepted, as long as it has not expired...
     status, body = verifier.check(token)
@@ -166,7 +155,7 @@ def test_another_service_verifies_access_tokens_with_the_published_keys(
     def expired() -> bool | None:
         return True if verifier.check(token) == (401, {"error": "ExpiredSignatureError"}) else None
 
-    eventually(expired, "the old token to expire")
+    eventually(expired, "the old token to expire", DEADLINE, every=0.1)
     keys = {key["kid"] for key in httpx.get(server.base_url + "/.well-known/jwks.json", timeout=10).json()["keys"]}
     assert new_kid in keys
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import BACKEND, REPO_ROOT, _base_env
+from tests.e2e.conftest import BACKEND, REPO_ROOT, e2e_env
 from tests.processes import free_port
 
 
@@ -18,7 +18,7 @@ from tests.processes import free_port
 def test_uvicorn_workers_share_a_fresh_sqlite_database(tmp_path: Path) -> None:
     port = free_port()
     log = tmp_path / "workers.log"
-    env = _base_env(f"sqlite://{tmp_path / 'members.sqlite3'}")
+    env = e2e_env(f"sqlite://{tmp_path / 'members.sqlite3'}")
     with log.open("wb") as out:
         process = subprocess.Popen(
             [

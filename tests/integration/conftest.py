@@ -7,19 +7,32 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
-import httpx
+import pytest
 import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
 from gql.config import Config
 from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, client_of, new_app, running
 from tests.integration.external_harness import external  # noqa: F401  (external sign-in: the app and provider)
 from tests.integration.session_harness import Harness, Start
 from tests.oidc.harness import openid_provider  # noqa: F401  (a real OpenID Provider, once per run)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def clocked(services: Services, clock: ManualClock) -> Services:
+    """The app's services going by ``clock``, with a small lockout: 3 failures lock an address
+    for 60 s, doubling up to 240 s; 3 addresses lock the account."""
+    config = replace(
+        services.config, lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=240, lockout_addresses=3
+    )
+    return replace(services, config=config, clock=clock)
 
 
 @pytest_asyncio.fixture
@@ -29,19 +42,19 @@ async def start(settings: Config) -> AsyncIterator[Start]:
 
         async def make(**changes: Any) -> Harness:
             clock = ManualClock()
-            application = create_app(replace(settings, **changes), apply_migrations=False)
-            services: Services = application.state.services
-            services.clock = clock
-            await stack.enter_async_context(application.router.lifespan_context(application))
-            await truncate_all_models()
-            services.registration_settings.forget()
+            application = new_app(replace(settings, **changes), clock=clock)
+            services = await stack.enter_async_context(running(application))
             await ensure_built_in_roles()
-            transport = httpx.ASGITransport(app=application)
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=transport, base_url="http://testserver", headers={"User-Agent": "test-agent/1"}
-                )
-            )
-            return Harness(GraphQLClient(http), services, clock)
+            client = await stack.enter_async_context(client_of(application, **{"User-Agent": "test-agent/1"}))
+            return Harness(client, services, clock)
 
         yield make
+
+
+@pytest_asyncio.fixture
+async def limited(settings: Config) -> AsyncIterator[GraphQLClient]:
+    """The app with the rate limits at a tenth: 3 calls of a 30-per-5-minutes bucket (login's,
+    the contact deletions') per address."""
+    application = new_app(replace(settings, rate_limit_scale=0.1))
+    async with running(application), client_of(application) as client:
+        yield client

@@ -35,7 +35,8 @@ START = f"""mutation ($provider: String!, $redirectUri: String!, $guestId: ID) {
   startExternalLogin(provider: $provider, redirectUri: $redirectUri, guestId: $guestId) {{
     __typename ... on StartExternalLoginPayload {{ authorizationUrl state expiresDate }} {ERROR} {RETRY} }} }}"""
 COMPLETE = f"""mutation ($state: String!, $code: String!) {{ completeExternalLogin(state: $state, code: $code) {{
-  __typename ... on CompleteExternalLoginPayload {{ created linked {SESSION} }} {ERROR} {RETRY} }} }}"""
+  __typename ... on CompleteExternalLoginPayload {{ created linked {SESSION} }} ... on MfaRequired {{ mfaToken }}
+  {ERROR} {RETRY} }} }}"""
 LINK = f"""mutation ($state: String!, $code: String!) {{ linkExternalIdentity(state: $state, code: $code) {{
   __typename ... on LinkExternalIdentityPayload {{ identity {{ provider subject email linkedDate }} }} {ERROR} {RETRY} }} }}"""
 UNLINK = f"""mutation ($provider: String!) {{ unlinkExternalIdentity(provider: $provider) {{

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from gql.db.models import MemberEvent, Session, SigningKey
 from gql.domain.signing_keys import CLOCK_LEEWAY, SigningKeys, thumbprint
-from gql.domain.statuses import SessionMethod
 from tests.integration.documents import BLOCK_BY_EMAIL, code
 from tests.integration.session_harness import REVOKE, Harness, Start
 
@@ -111,12 +110,6 @@ async def test_audiences_and_how_the_session_was_obtained(start: Start) -> None:
     ]["loginAsGuest"]["sessionToken"]
     claims = await verify(h, (await issue(h, guest))["accessToken"])
     assert claims["amr"] == ["guest"] and claims["status"] == "GUEST" and "email" not in claims
-
-
-def test_every_way_in_has_its_amr() -> None:
-    from gql.domain.access_tokens import AMR
-
-    assert set(AMR) == set(SessionMethod) and all(AMR.values())
 
 
 async def test_refused_without_a_live_session(start: Start) -> None:

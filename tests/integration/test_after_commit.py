@@ -5,21 +5,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import replace
-from pathlib import Path
+from typing import Literal
 
 import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
-from tortoise.contrib.test import truncate_all_models
 from tortoise.transactions import in_transaction as tortoise_transaction
 
-from gql.app import create_app
 from gql.config import Config
 from gql.db.models import Member, OutboxMessage
 from gql.db.transactions import in_transaction
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
+from tests.conftest import mailing_app
 from tests.mailbox import Mailbox
 
 
@@ -77,23 +75,25 @@ async def test_a_transaction_opened_behind_the_helpers_back_is_refused(quiet: Se
     assert await OutboxMessage.all().count() == 0
 
 
-def test_the_domain_opens_transactions_only_through_the_helper() -> None:
-    package = Path(__file__).resolve().parents[2] / "gql"
-    offenders = [
-        str(path.relative_to(package))
-        for path in package.rglob("*.py")
-        if "tortoise.transactions" in path.read_text() and path != package / "db" / "transactions.py"
-    ]
-    assert offenders == []
+class WatchedWakeup(asyncio.Event):
+    """The worker's wake-up, telling the test when the worker has gone to sleep on it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeping = asyncio.Event()
+
+    async def wait(self) -> Literal[True]:
+        self.sleeping.set()
+        try:
+            return await super().wait()
+        finally:
+            self.sleeping.clear()
 
 
 @pytest_asyncio.fixture
 async def slow_polling_app(settings: Config, mailbox: Mailbox) -> AsyncIterator[Starlette]:
     """The app with its worker running, polling only once a minute: mail sent sooner was woken."""
-    configured = replace(settings, smtp_url=mailbox.url, outbox_poll_seconds=60, public_url="http://testserver")
-    application = create_app(configured, apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
+    async with mailing_app(settings, mailbox, poll_seconds=60, outbox_wakeup=WatchedWakeup()) as application:
         yield application
 
 
@@ -101,7 +101,11 @@ async def test_mail_committed_in_a_transaction_goes_out_without_waiting_for_the_
     slow_polling_app: Starlette, mailbox: Mailbox
 ) -> None:
     services: Services = slow_polling_app.state.services
-    await asyncio.sleep(0)  # let the worker start its first (empty) pass and begin waiting
+    # The worker has made its first (empty) pass and sleeps until the next poll, a minute away:
+    # only the wake-up can send the mail sooner. (Not a sleep that hopes the worker got there.)
+    wakeup = services.outbox_wakeup
+    assert isinstance(wakeup, WatchedWakeup)
+    await asyncio.wait_for(wakeup.sleeping.wait(), timeout=20)
     started = time.monotonic()
     async with in_transaction() as connection:
         await queue_email(services, connection, "member_approved", someone())

@@ -5,19 +5,12 @@ PostgreSQL."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
-import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
-from gql.config import Config
 from gql.db.models import Contact
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient
 from tests.integration.documents import (
     DELETE_ADDRESSES,
     DELETE_EMAILS,
@@ -29,6 +22,7 @@ from tests.integration.documents import (
     register,
 )
 from tests.integration.test_statement_budgets import summary
+from tests.logs import StatementCounter
 
 FULL_CONTACT = {
     "firstName": "Ada",
@@ -235,18 +229,6 @@ async def test_who_may_delete_a_members_details(gql: GraphQLClient, document: st
     assert done["member"]["id"] == private["member"]["id"]
     untouched = await Contact.get(id=public["member"]["contactId"])
     assert len(untouched.phones) == 2 and len(untouched.emails) == 2 and len(untouched.addresses) == 2
-
-
-@pytest_asyncio.fixture
-async def limited(settings: Config) -> AsyncIterator[GraphQLClient]:
-    """The app with the rate limits at a tenth: 3 calls of a 30-per-5-minutes bucket per address."""
-    application = create_app(replace(settings, rate_limit_scale=0.1), apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
 
 
 async def test_member_callers_are_rate_limited_the_backend_is_not(limited: GraphQLClient) -> None:

@@ -16,10 +16,7 @@ from dataclasses import replace
 
 import pytest
 import pytest_asyncio
-from starlette.applications import Starlette
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
 from gql.config import Config
 from gql.db.models import MemberEvent
 from gql.db.pg_events import MAX_PAYLOAD_BYTES
@@ -29,6 +26,7 @@ from gql.domain.caller import BACKEND
 from gql.domain.event_feed import EventFeed, EventFilter, Subscriber
 from gql.domain.events import EventKind, EventRecord
 from gql.domain.services import Services
+from tests.conftest import new_app, running
 
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 WAIT = 15.0
@@ -51,10 +49,8 @@ async def channel_services(request: pytest.FixtureRequest, settings: Config) -> 
     """The app's services, with the database's own channel or with Redis (``…[redis]``)."""
     configured = redis_settings(settings) if request.param == "redis" else settings
     configured = replace(configured, subscription_queue_size=3, event_poll_seconds=0.05)
-    application: Starlette = create_app(configured, apply_migrations=False, run_worker=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        yield application.state.services
+    async with running(new_app(configured, run_worker=False)) as services:
+        yield services
 
 
 async def listening(feed: EventFeed, wanted: EventFilter | None = None) -> tuple[Subscriber, list[str]]:

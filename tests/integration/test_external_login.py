@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pyotp
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -378,3 +379,22 @@ async def test_a_plain_oauth2_provider_signs_a_member_up_through_userinfo(extern
     assert result["member"]["loginEmail"] == "octo@example.com" and result["created"] is True
     identity = await ExternalIdentity.get(provider="plain")
     assert identity.subject == "4242"
+
+
+async def test_a_member_with_a_second_factor_is_asked_for_it_after_the_provider(external: Start) -> None:
+    """The provider is the first factor: a member with TOTP gets MfaRequired, then its session."""
+    h = await external()
+    session = (await documents.register(h.client, "carol@example.com"))["sessionToken"]
+    enrolled = first(await h.client.member(session, "mutation { enrollTotp { ... on EnrollTotpPayload { secret } } }"))
+    app = pyotp.TOTP(enrolled["secret"])
+    confirm = "mutation ($code: String!) { confirmTotp(code: $code) { __typename } }"
+    assert first(await h.client.member(session, confirm, {"code": app.at(h.clock.time())}))["__typename"] == (
+        "ConfirmTotpPayload"
+    )
+    h.clock.advance(30)
+    step = await h.sign_in("carol")
+    assert step["__typename"] == "MfaRequired", step
+    verify = """mutation ($t: String!, $c: String!) { verifyMfa(mfaToken: $t, code: $c) { __typename
+      ... on VerifyMfaPayload { session { method secondFactor } } } }"""
+    verified = first(await h.client.anonymous(verify, {"t": step["mfaToken"], "c": app.at(h.clock.time())}))
+    assert verified["session"] == {"method": "EXTERNAL", "secondFactor": "TOTP"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -20,6 +18,7 @@ from tests.integration.documents import (
     settings,
 )
 from tests.mailbox import Mailbox, link_in, text_of
+from tests.waiting import until
 
 CONFIRM = f"mutation ($token: String!) {{ confirmEmail(token: $token) {{ __typename ... on ConfirmEmailPayload {{ member {{ loginEmailVerified }} }} {ERROR_FIELDS} }} }}"
 RESEND = f"mutation ($email: String!) {{ resendEmailConfirmation(email: $email) {{ __typename {ERROR_FIELDS} }} }}"
@@ -405,10 +404,12 @@ async def test_outbox_row_rolls_back_with_its_transaction(mail_app, mailbox: Mai
     assert await OutboxMessage.all().count() == 0
     await queue_email(services, None, "member_approved", member)
     await mailbox.wait_for("rb@example.com")
+
     # The worker marks the row after the SMTP server has taken the mail: wait for that, with a deadline.
-    deadline = time.monotonic() + 10
-    while (await OutboxMessage.get()).status != "SENT" and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    async def sent() -> bool:
+        return (await OutboxMessage.get()).status == "SENT"
+
+    await until(sent, "the outbox row marked SENT", timeout=10, every=0.02)
     assert (await OutboxMessage.get()).status == "SENT"
 
 

@@ -6,10 +6,6 @@ doubling and its cap, its end, and that a guess refused by a lock is not counted
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
 from gql.domain import sessions
 from gql.domain.caller import anonymous
 from gql.domain.errors import DomainError
@@ -21,20 +17,6 @@ from tests.integration.documents import register
 PASSWORD = "wonderland"
 OWNER, ATTACKER = "203.0.113.1", "198.51.100.66"
 Answer = tuple[int, int | None] | str
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def clocked(services: Services, clock: ManualClock) -> Services:
-    """3 failures lock an address for 60 s, doubling up to 240 s; 3 addresses lock the account."""
-    config = replace(
-        services.config, lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=240, lockout_addresses=3
-    )
-    return replace(services, config=config, clock=clock)
 
 
 async def attempt(services: Services, address: str, identity: str, password: str = PASSWORD) -> Answer:

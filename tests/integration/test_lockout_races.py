@@ -23,7 +23,8 @@ ADDRESS = "192.0.2.7"
 
 
 @pytest.fixture
-def clocked(services: Services) -> Services:
+def on_a_clock(services: Services) -> Services:
+    """The app's services with their lockout settings as configured, going by a clock of the test's."""
     return replace(services, clock=ManualClock())
 
 
@@ -37,39 +38,39 @@ async def stamped_later(services: Services, account: str, failures: int) -> None
 
 
 async def test_a_failure_stamped_later_is_not_a_lock_for_one_stamped_earlier(
-    gql: GraphQLClient, clocked: Services
+    gql: GraphQLClient, on_a_clock: Services
 ) -> None:
     await register(gql, "race@example.com")
     member = await Member.get(email_key="race@example.com")
     account = lockout.account_of(member.identity)
-    threshold = clocked.config.lockout_threshold
-    await lockout.record_failure(clocked, member, account, ADDRESS)
-    await stamped_later(clocked, account, threshold - 2)
+    threshold = on_a_clock.config.lockout_threshold
+    await lockout.record_failure(on_a_clock, member, account, ADDRESS)
+    await stamped_later(on_a_clock, account, threshold - 2)
     # Counted (threshold - 1), not refused as if locked.
-    await lockout.record_failure(clocked, member, account, ADDRESS)
+    await lockout.record_failure(on_a_clock, member, account, ADDRESS)
     row = await LoginLockout.get(account=account, address=ADDRESS)
     assert (row.failures, row.locked_until) == (threshold - 1, None)
-    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == 0
+    assert await lockout.seconds_locked(on_a_clock, member, account, ADDRESS) == 0
     # The right password from that address still gets in: a count below the threshold locks nothing.
-    await stamped_later(clocked, account, threshold - 1)
-    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == 0
-    assert await lockout.record_success(clocked, member, account, ADDRESS)
+    await stamped_later(on_a_clock, account, threshold - 1)
+    assert await lockout.seconds_locked(on_a_clock, member, account, ADDRESS) == 0
+    assert await lockout.record_success(on_a_clock, member, account, ADDRESS)
 
 
 async def test_the_failure_that_reaches_the_threshold_locks_however_it_was_stamped(
-    gql: GraphQLClient, clocked: Services
+    gql: GraphQLClient, on_a_clock: Services
 ) -> None:
     await register(gql, "race2@example.com")
     member = await Member.get(email_key="race2@example.com")
     account = lockout.account_of(member.identity)
-    config = clocked.config
-    await lockout.record_failure(clocked, member, account, ADDRESS)
-    await stamped_later(clocked, account, config.lockout_threshold - 1)
-    await lockout.record_failure(clocked, member, account, ADDRESS)  # the threshold-th: counted, and locks
+    config = on_a_clock.config
+    await lockout.record_failure(on_a_clock, member, account, ADDRESS)
+    await stamped_later(on_a_clock, account, config.lockout_threshold - 1)
+    await lockout.record_failure(on_a_clock, member, account, ADDRESS)  # the threshold-th: counted, and locks
     with pytest.raises(DomainError) as refused:
-        await lockout.record_failure(clocked, member, account, ADDRESS)
+        await lockout.record_failure(on_a_clock, member, account, ADDRESS)
     assert refused.value.code is ErrorCode.ACCOUNT_LOCKED
     assert refused.value.details["retry_after"] == config.lockout_seconds
-    assert await lockout.seconds_locked(clocked, member, account, ADDRESS) == config.lockout_seconds
-    assert not await lockout.record_success(clocked, member, account, ADDRESS)  # the right password: refused
+    assert await lockout.seconds_locked(on_a_clock, member, account, ADDRESS) == config.lockout_seconds
+    assert not await lockout.record_success(on_a_clock, member, account, ADDRESS)  # the right password: refused
     assert (await login(gql, "race2@example.com"))["__typename"] == "LoginPayload"  # other addresses: open

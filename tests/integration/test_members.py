@@ -224,15 +224,10 @@ async def test_settings_defaults_come_from_env_on_a_fresh_database(settings_with
 
 @pytest.fixture
 async def settings_with_manual(settings):  # type: ignore[no-untyped-def]
-    from tortoise.contrib.test import truncate_all_models
+    from tests.conftest import new_app, running, with_defaults
 
-    from gql.app import create_app
-    from tests.conftest import with_defaults
-
-    application = create_app(with_defaults(settings, approval="MANUAL"), apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        return (await application.state.services.registration_settings.get()).approval
+    async with running(new_app(with_defaults(settings, approval="MANUAL"))) as services:
+        return (await services.registration_settings.get()).approval
 
 
 async def test_fifty_concurrent_registrations_of_one_identity(gql: GraphQLClient) -> None:

@@ -10,13 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tests.conftest import BACKEND, POSTGRES_URL, _admin_execute, _server_url
+from tests.databases import empty_database
 
 SCRIPT = r"""
 import asyncio, json, sys
@@ -119,17 +117,8 @@ def _run_script(script: str, url: str) -> Any:
 
 def _on_a_new_database(run: Callable[[str], T]) -> T:
     """``run(url)`` on an empty database of the backend under test, dropped afterwards."""
-    if BACKEND == "postgres":
-        import asyncio
-
-        name = f"members_migrations_{uuid.uuid4().hex[:8]}"
-        asyncio.run(_admin_execute(f'CREATE DATABASE "{name}"'))
-        try:
-            return run(f"{_server_url(POSTGRES_URL)[0]}/{name}")
-        finally:
-            asyncio.run(_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    with tempfile.TemporaryDirectory() as directory:
-        return run(f"sqlite://{Path(directory) / 'members.sqlite3'}")
+    with empty_database() as url:
+        return run(url)
 
 
 def test_upgrading_keeps_members_and_ends_old_sessions() -> None:

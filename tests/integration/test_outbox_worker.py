@@ -19,8 +19,9 @@ from gql.domain.caller import BACKEND
 from gql.domain.events import EventKind, record
 from gql.domain.outbox import queue_email
 from gql.domain.services import Services
-from gql.worker import OutboxWorker, SmtpTransport, WebhookTransport, backoff
+from gql.worker import OutboxWorker, WebhookTransport, backoff
 from tests.clock import ManualClock
+from tests.conftest import new_app, running
 from tests.mailbox import Mailbox
 from tests.processes import free_port
 
@@ -28,45 +29,13 @@ from tests.processes import free_port
 @pytest.fixture
 async def services(settings):  # type: ignore[no-untyped-def]
     """The app's services without its own worker: these tests drive workers by hand."""
-    from tortoise.contrib.test import truncate_all_models
-
-    from gql.app import create_app
-
-    application = create_app(settings, apply_migrations=False, run_worker=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        yield application.state.services
+    async with running(new_app(settings, run_worker=False)) as services:
+        yield services
 
 
 async def queue(services: Services, count: int) -> None:
     for i in range(count):
         await queue_email(services, None, "member_approved", Member(login_email=f"r{i}@example.com", nickname=f"r{i}"))
-
-
-def test_backoff_doubles_up_to_an_hour() -> None:
-    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
-    assert backoff(30) == timedelta(hours=1)
-
-
-def test_smtp_url_forms() -> None:
-    starttls = SmtpTransport("smtp://user%40x:p%3Ass@mail.example.com:587?starttls=true", "from@x")
-    assert (
-        starttls.host,
-        starttls.port,
-        starttls.username,
-        starttls.password,
-        starttls.start_tls,
-        starttls.use_tls,
-    ) == (
-        "mail.example.com",
-        587,
-        "user@x",
-        "p:ss",
-        True,
-        False,
-    )
-    tls = SmtpTransport("smtps://mail.example.com", "from@x")
-    assert (tls.port, tls.use_tls) == (465, True)
 
 
 async def test_two_workers_never_send_one_message_twice(services: Services, mailbox: Mailbox) -> None:

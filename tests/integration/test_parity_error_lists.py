@@ -5,19 +5,13 @@ So a union can neither promise an error that never comes nor miss one that does.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
-import pytest_asyncio
 from graphql import GraphQLUnionType
-from tortoise.contrib.test import truncate_all_models
 
 from gql.api.errors import ERROR_TYPES
-from gql.app import create_app
-from gql.config import Config
 from gql.db.models import Member
 from gql.domain.statuses import MemberStatus
 from gql.schema import build_schema
@@ -192,18 +186,6 @@ def listed_codes(field: str) -> set[int]:
 @pytest.mark.parametrize("field", sorted(SCENARIOS))
 def test_the_scenarios_are_exactly_the_unions_codes(field: str) -> None:
     assert set(SCENARIOS[field]) == listed_codes(field)
-
-
-@pytest_asyncio.fixture
-async def limited(settings: Config) -> AsyncIterator[GraphQLClient]:
-    """The app with the rate limits at a tenth: 3 calls of a 30-per-5-minutes bucket per address."""
-    application = create_app(replace(settings, rate_limit_scale=0.1), apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
 
 
 CASES = [(field, code) for field, codes in sorted(SCENARIOS.items()) for code in sorted(codes) if code != 3207]

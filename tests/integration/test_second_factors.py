@@ -15,6 +15,7 @@ from gql.domain.links import new_link
 from gql.domain.tokens import Purpose
 from tests.integration.documents import GENERATE_SESSION_TOKEN, code
 from tests.integration.session_harness import PASSWORD, Harness, Start
+from tests.passwordless import SETTINGS, issued
 
 ERROR = "... on Error { code reason message property } ... on RetryableError { retryAfter }"
 MEMBER = "member { id mfaEnabled }"
@@ -42,6 +43,8 @@ RESET_PASSWORD = f"""mutation ($link: String!, $password: String!) {{
     ... on ResetPasswordPayload {{ sessionToken }} ... on MfaRequired {{ mfaToken }} {ERROR} }} }}"""
 ISSUE = "mutation { issueAccessToken { __typename ... on IssueAccessTokenPayload { accessToken } } }"
 ADA = "ada@example.com"
+WITH_CODE_OR_MFA = f"""mutation ($email: String!, $code: String!) {{ loginWithCode(email: $email, code: $code) {{
+  __typename ... on LoginPayload {{ sessionToken }} ... on MfaRequired {{ mfaToken }} {ERROR} }} }}"""
 
 
 async def run(h: Harness, document: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
@@ -256,3 +259,15 @@ async def test_guests_have_no_second_factor(start: Start) -> None:
     h = await start()
     guest = await run(h, "mutation { loginAsGuest { __typename ... on LoginAsGuestPayload { sessionToken } } }")
     assert code(await run(h, ENROLL, guest["sessionToken"])) == 3242
+
+
+async def test_an_emailed_code_is_a_first_factor_only(start: Start) -> None:
+    """Passwordless sign-in of a member with TOTP: the code proves the mailbox; the app's code follows."""
+    h = await start()
+    _, app, _ = await enrolled(h)
+    assert (await h.client.backend(SETTINGS, {"input": {"passwordlessLogin": True}}))["data"]
+    code_, token = await issued(h.services, ADA)
+    step = await run(h, WITH_CODE_OR_MFA, email=ADA, code=code_)
+    assert step["__typename"] == "MfaRequired", step
+    verified = await run(h, VERIFY, mfa=step["mfaToken"], code=app.code())
+    assert verified["session"] == {"method": "CODE", "secondFactor": "TOTP", "current": True}

@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
-import httpx
-import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
 from gql.config import Config
 from gql.db.models import OutboxMessage
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient, client_of, new_app, running
 from tests.integration.documents import CURRENT_MEMBER, LOGIN, REGISTER
+from tests.logs import StatementCounter
+from tests.logs import summary as statement_summary
 from tests.passwordless import REQUEST as REQUEST_CODE
 from tests.passwordless import WITH_CODE, issued
 
-_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)', re.IGNORECASE)
 REDIS_URL = os.environ.get("MEMBERS_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 PASSWORDLESS_ON = """mutation { updateRegistrationSettings(input: { passwordlessLogin: true }) { __typename } }"""
 SESSIONS_PAGE = """query { members(first: 20) { edges { node { ... on Member { id sessions { id method } } } } } }"""
@@ -39,30 +35,19 @@ SESSIONS_PAGE = """query { members(first: 20) { edges { node { ... on Member { i
 
 def summary(statements: list[str]) -> list[str]:
     """ "INSERT member": each statement's verb and first table."""
-    return [f"{s.split(None, 1)[0].upper()} {m.group(1) if (m := _TABLE.search(s)) else ''}" for s in statements]
+    return [statement_summary(s) for s in statements]
 
 
 async def _client(application: Starlette) -> AsyncIterator[GraphQLClient]:
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            client = GraphQLClient(http)
-            await client.anonymous(REGISTER, {"email": "warm@example.com", "password": "warm-password"})
-            yield client
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+    async with running(application), client_of(application) as client:
+        await client.anonymous(REGISTER, {"email": "warm@example.com", "password": "warm-password"})
+        yield client
 
 
 @pytest_asyncio.fixture
 async def limited_app(settings: Config, clock: ManualClock) -> Starlette:
-    application = create_app(replace(settings, rate_limit_scale=1.0, settings_cache_seconds=60), apply_migrations=False)
-    application.state.services.clock = clock  # last-seen writes go by it (the rate limits keep the real one)
-    return application
+    # Last-seen writes go by the clock (the rate limits keep the real one).
+    return new_app(replace(settings, rate_limit_scale=1.0, settings_cache_seconds=60), clock=clock)
 
 
 @pytest_asyncio.fixture
@@ -142,7 +127,7 @@ async def redis_gql(settings: Config) -> AsyncIterator[GraphQLClient]:
     configured = replace(
         settings, rate_limit_scale=1.0, settings_cache_seconds=60, redis_url=REDIS_URL, redis_prefix=prefix
     )
-    async for client in _client(create_app(configured, apply_migrations=False)):
+    async for client in _client(new_app(configured)):
         yield client
 
 

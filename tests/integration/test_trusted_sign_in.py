@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from gql.db.models import Contact, Member, OutboxMessage
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient
 from tests.integration.documents import (
     BLOCK_BY_EMAIL,
     CURRENT_MEMBER,
@@ -18,6 +18,7 @@ from tests.integration.documents import (
     settings,
 )
 from tests.integration.test_statement_budgets import summary
+from tests.logs import StatementCounter
 
 
 async def trusted(gql: GraphQLClient, email: str) -> dict:

@@ -6,23 +6,14 @@ server in tests/attack/test_verify_password.py."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import datetime
 
-import httpx
-import pytest
-import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
-
-from gql.app import create_app
-from gql.config import Config
 from gql.domain import reauthentication, sessions
 from gql.domain.caller import Caller, CallerKind, anonymous
 from gql.domain.errors import DomainError
 from gql.domain.services import Services
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient, StatementCounter
+from tests.conftest import GraphQLClient
 from tests.integration.documents import (
     GENERATE_SESSION_TOKEN,
     LOGIN,
@@ -31,6 +22,7 @@ from tests.integration.documents import (
     register,
 )
 from tests.integration.test_statement_budgets import summary
+from tests.logs import StatementCounter
 
 PASSWORD = "wonderland"
 OWNER, ATTACKER = "203.0.113.1", "198.51.100.66"
@@ -73,20 +65,6 @@ async def test_refusals(gql: GraphQLClient) -> None:
     assert (await verify(gql, trusted["sessionToken"], PASSWORD))["code"] == 3003
     # No event for a refusal.
     assert [e["kind"] for e in await events_of(gql, registered["member"]["id"])] == ["REGISTERED"]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def clocked(services: Services, clock: ManualClock) -> Services:
-    """3 failures lock an address for 60 s, doubling up to 240 s; 3 addresses lock the account."""
-    config = replace(
-        services.config, lockout_threshold=3, lockout_seconds=60, lockout_max_seconds=240, lockout_addresses=3
-    )
-    return replace(services, config=config, clock=clock)
 
 
 async def check(services: Services, member_id: str, address: str, password: str = PASSWORD) -> Answer:
@@ -149,18 +127,6 @@ async def test_many_locked_addresses_lock_the_account_for_everyone(
     assert await check(clocked, member_id, OWNER) == (3036, 60)
     clock.advance(60)
     assert await check(clocked, member_id, OWNER) == "verified"
-
-
-@pytest_asyncio.fixture
-async def limited(settings: Config) -> AsyncIterator[GraphQLClient]:
-    """Rate limits at a tenth: 3 calls of the login bucket (30 per 5 minutes) per address."""
-    application = create_app(replace(settings, rate_limit_scale=0.1), apply_migrations=False)
-    async with application.router.lifespan_context(application):
-        await truncate_all_models()
-        application.state.services.registration_settings.forget()
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield GraphQLClient(http)
 
 
 async def test_it_spends_the_login_bucket(limited: GraphQLClient) -> None:

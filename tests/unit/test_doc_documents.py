@@ -33,3 +33,21 @@ def test_documented_graphql_validates(where: str, document: str) -> None:
 
 def test_there_are_documents_to_check() -> None:
     assert len(blocks()) >= 15
+
+
+def shared_test_documents() -> list[tuple[str, str]]:
+    from tests import documents
+
+    return [
+        (name, value)
+        for name, value in vars(documents).items()
+        if name.isupper() and isinstance(value, str) and value.lstrip().startswith(("mutation", "query", "{"))
+    ]
+
+
+@pytest.mark.parametrize(("name", "document"), shared_test_documents(), ids=[n for n, _ in shared_test_documents()])
+def test_the_shared_test_documents_validate(name: str, document: str) -> None:
+    """tests/documents.py is sent by the server-process tests: a document the schema refuses
+    fails here, at once, rather than as a request-level error in a slow test."""
+    errors = validate(build_schema()._schema, parse(document))
+    assert not errors, f"{name}: " + "; ".join(error.message for error in errors)

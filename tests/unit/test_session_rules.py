@@ -114,3 +114,9 @@ class TestSettings:
     def test_refused_values(self, tmp_path: Path, name: str, value: str) -> None:
         with pytest.raises(ConfigError):
             load_config({**self.base(tmp_path), name: value})
+
+
+def test_every_way_in_has_its_amr() -> None:
+    from gql.domain.access_tokens import AMR
+
+    assert set(AMR) == set(SessionMethod) and all(AMR.values())
