@@ -8,11 +8,9 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gql.db import login_codes
 from gql.db.models import OutboxMessage
 from gql.domain.identity import normalise
-from gql.domain.passwordless import NONCE_BYTES, TEMPLATE, Recipe, code_hash, link_hash, secrets_of
-from gql.domain.policy import LOGIN_CODE_ATTEMPTS, LOGIN_CODE_LIFETIME
+from gql.domain.passwordless import NONCE_BYTES, TEMPLATE, Recipe, secrets_of, store_code
 from gql.domain.services import Services
 
 ERROR = "... on Error { code reason message property } ... on RetryableError { retryAfter }"
@@ -56,17 +54,4 @@ async def issued(services: Services, email: str) -> tuple[str, str]:
     """A code and link for ``email`` written as requestLoginCode writes them (replacing any
     older), for tests that must know them while the app's own worker may already have sent and
     blanked the queued mail."""
-    key = normalise(email)
-    code, token = secrets_of(services, os.urandom(NONCE_BYTES))
-    now = services.clock.time()
-    await login_codes.replace(
-        None,
-        email_key=key,
-        email=email,
-        code_hash=code_hash(services, key, code),
-        link_hash=link_hash(token),
-        attempts=LOGIN_CODE_ATTEMPTS,
-        now=now,
-        expires_at=now + LOGIN_CODE_LIFETIME.total_seconds(),
-    )
-    return code, token
+    return await store_code(services, None, normalise(email), email, os.urandom(NONCE_BYTES))

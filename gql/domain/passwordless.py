@@ -149,6 +149,26 @@ def _now(services: Services) -> float:
 # --- asking -----------------------------------------------------------------------------------
 
 
+async def store_code(
+    services: Services, connection: BaseDBAsyncClient | None, key: str, recipient: str, nonce: bytes
+) -> tuple[str, str]:
+    """Make ``nonce``'s code and link the one live pair of the address ``key`` (replacing an older
+    one), keeping only their digests; the code and the link's token."""
+    code, token = secrets_of(services, nonce)
+    now = _now(services)
+    await login_codes.replace(
+        connection,
+        email_key=key,
+        email=recipient,
+        code_hash=code_hash(services, key, code),
+        link_hash=link_hash(token),
+        attempts=LOGIN_CODE_ATTEMPTS,
+        now=now,
+        expires_at=now + LOGIN_CODE_LIFETIME.total_seconds(),
+    )
+    return code, token
+
+
 async def request_login_code(services: Services, caller: Caller, email: str) -> str:
     """Queue a code and link for ``email``: the same answer, and the same work, whether or not
     a member has it (the worker decides whether it is mailed). Returns the canonical address."""
@@ -158,20 +178,9 @@ async def request_login_code(services: Services, caller: Caller, email: str) -> 
     key = normalise(address)
     member = await find_by_email(address)
     nonce = secrets.token_bytes(NONCE_BYTES)
-    code, token = secrets_of(services, nonce)
-    now = _now(services)
     recipient = member.login_email if member is not None and member.login_email else address
     async with in_transaction() as connection:
-        await login_codes.replace(
-            connection,
-            email_key=key,
-            email=recipient,
-            code_hash=code_hash(services, key, code),
-            link_hash=link_hash(token),
-            attempts=LOGIN_CODE_ATTEMPTS,
-            now=now,
-            expires_at=now + LOGIN_CODE_LIFETIME.total_seconds(),
-        )
+        await store_code(services, connection, key, recipient, nonce)
         await _queue_mail(services, connection, recipient, Recipe(key, nonce))
         if member is not None:
             await record(services, connection, caller, member.id, EventKind.LOGIN_CODE_REQUESTED)

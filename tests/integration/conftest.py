@@ -11,12 +11,11 @@ import pytest
 import pytest_asyncio
 
 from gql.config import Config
-from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.clock import ManualClock
 from tests.conftest import GraphQLClient, client_of, new_app, running
 from tests.integration.external_harness import external  # noqa: F401  (external sign-in: the app and provider)
-from tests.integration.session_harness import Harness, Start
+from tests.integration.session_harness import Harness, Start, launch
 from tests.oidc.harness import openid_provider  # noqa: F401  (a real OpenID Provider, once per run)
 
 
@@ -41,12 +40,8 @@ async def start(settings: Config) -> AsyncIterator[Start]:
     async with AsyncExitStack() as stack:
 
         async def make(**changes: Any) -> Harness:
-            clock = ManualClock()
-            application = new_app(replace(settings, **changes), clock=clock)
-            services = await stack.enter_async_context(running(application))
-            await ensure_built_in_roles()
-            client = await stack.enter_async_context(client_of(application, **{"User-Agent": "test-agent/1"}))
-            return Harness(client, services, clock)
+            launched = await launch(stack, replace(settings, **changes), **{"User-Agent": "test-agent/1"})
+            return Harness(*launched)
 
         yield make
 

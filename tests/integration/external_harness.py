@@ -8,17 +8,14 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
 import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
 from gql.config import Config
-from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.clock import ManualClock
 from tests.conftest import GraphQLClient
 from tests.integration import documents
+from tests.integration.session_harness import launch
 from tests.oidc.harness import CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, Browser, Callback, OpenIdProvider
 
 ERROR = "... on Error { code reason message property }"
@@ -139,19 +136,9 @@ async def external(settings: Config, openid_provider: OpenIdProvider) -> AsyncIt
     async with AsyncExitStack() as stack:
 
         async def make(provider: OpenIdProvider | None = None, configure: bool = True, **changes: Any) -> External:
-            clock = ManualClock()
             configured = replace(settings, external_redirect_uris=(REDIRECT_URI,), **changes)
-            application = create_app(configured, apply_migrations=False)
-            services: Services = application.state.services
-            services.clock = clock
-            await stack.enter_async_context(application.router.lifespan_context(application))
-            await truncate_all_models()
-            services.registration_settings.forget()
-            await ensure_built_in_roles()
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver")
-            )
-            harness = External(GraphQLClient(http), services, clock, provider or openid_provider)
+            client, services, clock = await launch(stack, configured)
+            harness = External(client, services, clock, provider or openid_provider)
             if configure:
                 await harness.configure()
             return harness

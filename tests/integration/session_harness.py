@@ -5,11 +5,14 @@ and access-token tests share."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
+from gql.config import Config
+from gql.domain.roles import ensure_built_in_roles
 from gql.domain.services import Services
 from tests.clock import ManualClock
-from tests.conftest import GraphQLClient
+from tests.conftest import GraphQLClient, client_of, new_app, running
 
 PASSWORD = "wonderland"
 SESSION_FIELDS = "id memberId createdDate lastSeenDate expiresDate userAgent ipAddress method stayLoggedIn current"
@@ -69,3 +72,16 @@ class Harness:
 
 
 Start = Callable[..., Awaitable[Harness]]
+
+
+async def launch(
+    stack: AsyncExitStack, config: Config, *, run_worker: bool = True, **headers: str
+) -> tuple[GraphQLClient, Services, ManualClock]:
+    """The app with ``config`` on an emptied database (built-in roles made), going by a clock the
+    test moves, until ``stack`` closes: a client of it, its services, the clock."""
+    clock = ManualClock()
+    application = new_app(config, clock=clock, run_worker=run_worker)
+    services = await stack.enter_async_context(running(application))
+    await ensure_built_in_roles()
+    client = await stack.enter_async_context(client_of(application, **headers))
+    return client, services, clock

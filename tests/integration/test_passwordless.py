@@ -8,22 +8,15 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest_asyncio
-from tortoise.contrib.test import truncate_all_models
 
-from gql.app import create_app
 from gql.config import Config
 from gql.db.models import AuditEvent, LoginCode, Member, MemberEvent, OutboxMessage
 from gql.domain.policy import LOGIN_CODE_ATTEMPTS, LOGIN_CODE_LIFETIME
-from gql.domain.roles import ensure_built_in_roles
-from gql.domain.services import Services
 from gql.domain.statuses import MemberStatus, SessionLimitPolicy
 from gql.worker import OutboxWorker
-from tests.clock import ManualClock
-from tests.conftest import GraphQLClient
 from tests.integration.documents import settings as update_settings
-from tests.integration.session_harness import Harness, Start
+from tests.integration.session_harness import Harness, Start, launch
 from tests.passwordless import REQUEST, WITH_CODE, WITH_LINK, answer, queued_secrets
 
 ADA = "ada@example.com"
@@ -37,18 +30,7 @@ async def start(settings: Config) -> AsyncIterator[Start]:
     async with AsyncExitStack() as stack:
 
         async def make(**changes: Any) -> Harness:
-            clock = ManualClock()
-            application = create_app(replace(settings, **changes), apply_migrations=False, run_worker=False)
-            services: Services = application.state.services
-            services.clock = clock
-            await stack.enter_async_context(application.router.lifespan_context(application))
-            await truncate_all_models()
-            services.registration_settings.forget()
-            await ensure_built_in_roles()
-            http = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://testserver")
-            )
-            return Harness(GraphQLClient(http), services, clock)
+            return Harness(*await launch(stack, replace(settings, **changes), run_worker=False))
 
         yield make
 
