@@ -208,6 +208,40 @@ async def _sign_in(
 async def complete_external_login(services: Services, caller: Caller, state: str, code: str) -> ExternalSignIn:
     await services.rate_limits.take("externalLogin", caller)
     taken, provider, profile = await _answer(services, state, code)
+    try:
+        return await _match(services, caller, provider, profile, taken["guest_id"])
+    except DomainError as exc:
+        if exc.code not in (ErrorCode.IDENTITY_TAKEN, ErrorCode.IDENTITY_LINKED_ELSEWHERE):
+            raise
+    # Another request created or linked this provider account (or a member took the email) between
+    # our look-up and our write, e.g. two first sign-ins of one account at once: match again,
+    # which now finds what the other request wrote. An email taken by a member without the link
+    # is the "sign in and link" case.
+    try:
+        return await _match(services, caller, provider, profile, taken["guest_id"])
+    except DomainError as exc:
+        if exc.code is ErrorCode.IDENTITY_TAKEN:
+            raise _link_required() from None
+        raise
+
+
+def _link_required() -> DomainError:
+    return DomainError(
+        ErrorCode.EXTERNAL_LINK_REQUIRED,
+        "A member with this email exists: sign in as that member, then link this provider "
+        "(startExternalLogin with the member's session, then linkExternalIdentity).",
+        property="email",
+    )
+
+
+async def _match(
+    services: Services,
+    caller: Caller,
+    provider: ExternalProvider,
+    profile: ExternalProfile,
+    guest_id: uuid.UUID | None,
+) -> ExternalSignIn:
+    """Sign in the member linked to the provider account, or link or create one (issue 14 §2)."""
     existing = (
         await ExternalIdentity.filter(provider=provider.name, subject=profile.subject)
         .select_related("member__contact")
@@ -221,12 +255,7 @@ async def complete_external_login(services: Services, caller: Caller, state: str
         same_email = await find_by_email(profile.email)
         if same_email is not None:
             if not (profile.email_verified and provider.trust_verified_email):
-                raise DomainError(
-                    ErrorCode.EXTERNAL_LINK_REQUIRED,
-                    "A member with this email exists: sign in as that member, then link this provider "
-                    "(startExternalLogin with the member's session, then linkExternalIdentity).",
-                    property="email",
-                )
+                raise _link_required()
             async with in_transaction() as connection:
                 await _link(services, caller, same_email, provider, profile, connection, automatic=True)
                 if not same_email.email_verified:
@@ -236,7 +265,7 @@ async def complete_external_login(services: Services, caller: Caller, state: str
                     )
                     await claim_contact(connection, same_email)
             return await _sign_in(services, caller, same_email, provider, created=False, linked=True)
-    member = await _sign_up(services, caller, provider, profile, taken["guest_id"])
+    member = await _sign_up(services, caller, provider, profile, guest_id)
     return await _sign_in(services, caller, member, provider, created=True, linked=True)
 
 

@@ -167,6 +167,17 @@ async def test_two_racing_completions_of_one_state_sign_in_once(external: Start)
     assert await Member.all().count() == 1
 
 
+async def test_two_first_sign_ins_of_one_account_at_once_make_one_member(external: Start) -> None:
+    """Two browsers finish alice's first sign-in together: one creates her, the other signs her in
+    (it matches again after losing the race) — never an error."""
+    h = await external()
+    callbacks = [await h.authorize("alice") for _ in range(2)]
+    results = await asyncio.gather(*(h.complete(callback) for callback in callbacks))
+    assert [r["__typename"] for r in results] == ["CompleteExternalLoginPayload"] * 2, results
+    assert len({r["member"]["id"] for r in results}) == 1 and sorted(r["created"] for r in results) == [False, True]
+    assert await Member.all().count() == 1 and await ExternalIdentity.all().count() == 1
+
+
 async def test_an_unknown_state_is_refused(external: Start) -> None:
     h = await external()
     callback = await h.authorize("alice")
