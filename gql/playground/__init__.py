@@ -54,35 +54,47 @@ INSTALL_HINT = "make run (or: python -m gql install-playground, which runs npm c
 
 # Where a document starts: the walkthrough's first operations, and where the headers go.
 DEFAULT_QUERY = """\
-# The members GraphQL server. Run an operation with the ▶ button (Ctrl-Enter) and pick one below.
-#
-# Who you are is set in the Headers tab (under this editor):
-#   nothing                                   anonymous (register, login, approveByToken)
-#   {"X-Api-Key": "<the key printed at start-up>"}   the backend: everything
-#   {"Authorization": "Bearer <sessionToken>"}        a member (currentMember, logout, …)
-# The Docs panel (book icon, top left) lists every type; each error type names its code.
+# Members GraphQL server: pick an operation, press ▶.
+# Who you are is set in the Headers tab below:
+#   no header: anonymous (register, login, approveByToken)
+#   {"X-Api-Key": "<the key printed at start-up>"}
+#     the backend: everything
+#   {"Authorization": "Bearer <sessionToken>"}
+#     a member (currentMember, logout, …)
+# Docs (book icon, top left): every type and error code.
 
 mutation Register {
   register(
     email: "ada@example.com"
     password: "correct horse battery"
-    options: { privacyStatus: PUBLIC, contactInfo: { firstName: "Ada", lastName: "Lovelace" } }
+    options: {
+      privacyStatus: PUBLIC
+      contactInfo: { firstName: "Ada", lastName: "Lovelace" }
+    }
   ) {
     __typename
-    ... on RegisterPayload { status sessionToken approvalToken member { id status loginEmail } }
+    ... on RegisterPayload {
+      status
+      sessionToken
+      approvalToken
+      member { id status loginEmail }
+    }
     ... on Error { code message }
   }
 }
 
 mutation Login {
-  login(identity: "ada@example.com", password: "correct horse battery") {
+  login(
+    identity: "ada@example.com"
+    password: "correct horse battery"
+  ) {
     __typename
     ... on LoginPayload { sessionToken member { id loginEmail } }
     ... on Error { code message }
   }
 }
 
-# Headers: {"Authorization": "Bearer <sessionToken from Register or Login>"}
+# Headers: {"Authorization": "Bearer <sessionToken>"}
 query Me {
   currentMember { id loginEmail status }
 }
