@@ -60,7 +60,15 @@ $(INSTALLED_TEST): pyproject.toml | $(VENV_PYTHON)
 	$(PIP_INSTALL) -e ".[test]"
 	@touch $@ $(INSTALLED)
 
+# GraphiQL's scripts and styles: npm packages pinned in gql/playground/package-lock.json, installed
+# with npm ci into gql/playground/node_modules (ignored) when the lock file changed; a no-op
+# otherwise. Without npm the playground loads them from the CDN and says so.
+define install_playground
+	@$(VENV_PYTHON) -m gql install-playground || echo "(GraphiQL will load its scripts from the CDN until they are installed)"
+endef
+
 run: $(INSTALLED)
+	$(install_playground)
 	$(VENV_PYTHON) -m gql serve
 
 # Is the PostgreSQL server of MEMBERS_TEST_POSTGRES_URL reachable? Exit 0 if so; says why not.
@@ -87,10 +95,12 @@ test: test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(INSTALLED_TEST)
+	$(install_playground)
 	@echo "== pytest on SQLite"
 	MEMBERS_TEST_DATABASE=sqlite $(PYTEST) $(PYTEST_ARGS)
 
 test-postgres: $(INSTALLED_TEST)
+	$(install_playground)
 	@if $(VENV_PYTHON) -c "$$PG_CHECK"; then \
 		echo "== pytest on PostgreSQL"; \
 		echo "MEMBERS_TEST_DATABASE=postgres $(PYTEST) $(PYTEST_ARGS)"; \

@@ -1,9 +1,12 @@
-"""Command line: ``python -m gql serve | migrate | export-schema | create-api-key | rotate-signing-key``."""
+"""Command line: ``python -m gql serve | migrate | export-schema | create-api-key | rotate-signing-key |
+install-playground``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="default MEMBERS_HOST or 127.0.0.1")
     serve.add_argument("--port", type=int, help="default MEMBERS_PORT or 8000")
     commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser(
+        "install-playground",
+        help="npm ci GraphiQL's pinned packages into gql/playground/node_modules (nothing when the lock is unchanged)",
+    )
     rotate = commands.add_parser(
         "rotate-signing-key",
         help="add a new access-token signing key: published at once, signing once every process has it",
@@ -45,6 +52,16 @@ def main(argv: list[str] | None = None) -> int:
     key.add_argument("--all", action="store_true", help="every permission")
     key.add_argument("--site-permission", action="append", default=[], help="a site permission it carries (repeat)")
     args = parser.parse_args(argv)
+
+    if args.command == "install-playground":
+        from gql.playground import InstallError, install
+
+        try:
+            print(install())
+        except InstallError as exc:
+            print(f"install-playground: {exc}", file=sys.stderr)
+            return 1
+        return 0
 
     if args.command == "export-schema":
         from gql.schema import possible_types_json, schema_sdl
@@ -93,15 +110,66 @@ def main(argv: list[str] | None = None) -> int:
     from gql.app import create_app
 
     config = replace(config, host=args.host or config.host, port=args.port if args.port is not None else config.port)
-    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
-    # the app alone decides whom to believe (MEMBERS_TRUSTED_PROXIES, gql/api/limits.py).
+    # The port first: a start that cannot listen says so and ends before printing any key
+    # (uvicorn would run the app's start-up, banner included, before binding).
+    try:
+        listening = _listen(config.host, config.port)
+    except OSError as exc:
+        print(
+            f"error: cannot listen on {config.host}:{config.port}: {exc.strerror or exc} "
+            "(another server running? --port or MEMBERS_PORT chooses another port)",
+            file=sys.stderr,
+        )
+        return 1
     try:
         app = create_app(config)
     except ConfigError as exc:  # e.g. a persisted-queries manifest that cannot be used
+        listening.close()
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=config.host, port=config.port, log_level="info", proxy_headers=False)
+    # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
+    # the app alone decides whom to believe (MEMBERS_TRUSTED_PROXIES, gql/api/limits.py).
+    server = uvicorn.Server(uvicorn.Config(app, log_config=logging_config(), log_level="info", proxy_headers=False))
+    server.run(sockets=[listening])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (uvicorn listens on it)."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    listening = socket.socket(family, kind, proto)
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(address)
+    except OSError:
+        listening.close()
+        raise
+    return listening
+
+
+def logging_config() -> dict[str, object]:
+    """uvicorn's logging with timestamps, and the server's own INFO lines (``gql.*``: mail in
+    development, the worker, warnings) shown by default."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    stamp = "%(asctime)s "
+    config["formatters"]["default"]["fmt"] = stamp + "%(levelprefix)s %(message)s"
+    config["formatters"]["access"]["fmt"] = stamp + config["formatters"]["access"]["fmt"]
+    config["formatters"]["server"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": stamp + "%(levelprefix)s %(name)s: %(message)s",
+        "use_colors": None,
+    }
+    for formatter in config["formatters"].values():
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S"
+    config["handlers"]["server"] = {
+        "formatter": "server",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["gql"] = {"handlers": ["server"], "level": "INFO", "propagate": False}
+    return config
 
 
 async def _create_api_key(config: object, args: argparse.Namespace) -> int:

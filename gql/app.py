@@ -36,7 +36,7 @@ from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET
 from tortoise.contrib.starlette import RegisterTortoise
 
-from gql import json_input
+from gql import json_input, playground
 from gql.api.context import Context
 from gql.api.persisted_queries import PersistedQueries, PersistedQueryError
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
@@ -44,6 +44,8 @@ from gql.api.websocket import ConnectionCounts, SubscriptionConnection
 from gql.config import Config, load_config
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
+from gql.dev_mailbox import PATH as MAILBOX_PATH
+from gql.dev_mailbox import DevMailbox, mailbox_page
 from gql.domain.errors import ErrorCode
 from gql.domain.links import PATHS
 from gql.domain.passwordless import LOGIN_LINK_PATH
@@ -112,6 +114,10 @@ class MembersGraphQL(GraphQL[Context, None]):
             return error_response(
                 status, message, ErrorCode.BAD_REQUEST, headers=headers, media_type=self.media_type(request)
             )
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # type: ignore[override]
+        """GraphiQL from this server's own assets (gql/playground), under a strict CSP."""
+        return playground.page(self.services.config.site_name)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET that names a persisted query by hash has no `query` either; it is not a browser.
@@ -223,12 +229,18 @@ async def ready(_: Request) -> Response:
 
 
 def _banner(config: Config) -> None:
-    where = f"http://{config.host}:{config.port}/graphql"
-    lines = [f"Members GraphQL server: GraphiQL at {where}", f"Database: {config.database_url}"]
+    where = f"http://{config.host}:{config.port}"
+    lines = [f"Members GraphQL server: GraphiQL at {where}/graphql", f"Database: {config.database_url}"]
+    if config.introspection and not playground.installed():
+        lines.append(f"GraphiQL's assets are not installed (it loads them from the CDN): {playground.INSTALL_HINT}")
+    if config.environment == "development" and not config.smtp_url:
+        lines.append(f"Mail (no MEMBERS_SMTP_URL): printed here and listed at {where}{MAILBOX_PATH}")
     if config.admin_api_key_generated:
-        lines.append(
-            f"Backend API key (generated for this run; set MEMBERS_ADMIN_API_KEY to fix it): {config.admin_api_key}"
-        )
+        if config.admin_api_key_file:
+            kept = f"kept in {config.admin_api_key_file}; set MEMBERS_ADMIN_API_KEY to use another"
+        else:
+            kept = "generated for this run; set MEMBERS_ADMIN_API_KEY to fix it"
+        lines.append(f"Backend API key ({kept}): {config.admin_api_key}")
         lines.append('Send it as the header {"X-Api-Key": "<key>"} (GraphiQL: Headers tab).')
     else:
         lines.append("Backend API key: from MEMBERS_ADMIN_API_KEY (send as X-Api-Key).")
@@ -244,6 +256,8 @@ def create_app(
     services = Services.from_config(config)
     run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
     graphql = MembersGraphQL(services)
+    development = config.environment == "development"
+    dev_mailbox = DevMailbox() if development and not config.smtp_url else None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
@@ -253,7 +267,7 @@ def create_app(
             # A fresh database gets its settings row from the env defaults, and its built-in roles.
             await services.registration_settings.get()
             await ensure_built_in_roles()
-            worker = OutboxWorker(services)
+            worker = OutboxWorker(services, mailbox=dev_mailbox)
             delivery = asyncio.create_task(worker.run(), name="outbox-worker") if run_worker else None
             _banner(config)
             try:
@@ -267,9 +281,12 @@ def create_app(
                 await services.rate_limits.close()
                 await graphql.persisted_queries.close()
 
+    # The development mailbox exists only in development (404 elsewhere: no such route).
+    dev_routes = [Route(MAILBOX_PATH, mailbox_page)] if development else []
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route(playground.ASSETS_PATH + "/{name}", playground.asset),
             WebSocketRoute("/graphql", graphql),  # subscriptions: the same view, over WebSocket
             Route(PATHS[Purpose.CONFIRM], confirm_email_page),
             Route(PATHS[Purpose.RESET], reset_password_page, methods=["GET", "POST"]),
@@ -278,6 +295,7 @@ def create_app(
             Route("/ready", ready),
             Route(JWKS_PATH, jwks),
             Route(DISCOVERY_PATH, openid_configuration),
+            *dev_routes,
         ],
         lifespan=lifespan,
         middleware=http_middleware(config),
@@ -290,6 +308,7 @@ def create_app(
     app.router.redirect_slashes = False
     install_log_filters()
     app.state.services = services
+    app.state.dev_mailbox = dev_mailbox or DevMailbox(kept=1)
     return app
 
 

@@ -186,10 +186,12 @@ class Config:
     admin_api_key: str = setting(
         "",
         f"The backend key, sent as the `X-Api-Key` header; at least {MIN_KEY_LENGTH} characters in production.",
-        shown_default="random, printed at start-up",
+        shown_default="printed at start-up: in `development` generated once and kept beside the SQLite file "
+        "(`<file>.api-key`, else `.members.api-key`, mode 0600); elsewhere random per start",
     )
     # True when the key above was made up at start-up (printed so the developer can use it).
     admin_api_key_generated: bool = internal(False, "The admin key was made up at start-up.")
+    admin_api_key_file: str = internal("", "Where a generated development admin key is kept (empty: not kept).")
     secret_key: str = setting(
         "",
         f"Signs approval and emailed-link tokens, encrypts cursors and stored signing keys; at least "
@@ -439,12 +441,25 @@ def _secret_file_for(database_url: str) -> Path:
 
 
 def _development_secret(database_url: str) -> str:
-    path = _secret_file_for(database_url)
+    return _kept_secret(_secret_file_for(database_url), 48)
+
+
+def _api_key_file_for(database_url: str) -> Path:
+    """Where the development admin key is kept: beside the secret (``<file>.api-key``)."""
+    secret_file = _secret_file_for(database_url)
+    return secret_file.with_name(secret_file.name.removesuffix(".secret") + ".api-key")
+
+
+def _kept_secret(path: Path, size: int) -> str:
+    """The secret in ``path``, made (owner-only, mode 0600) the first time."""
     if path.exists():
-        return path.read_text().strip()
-    secret = secrets.token_urlsafe(48)
+        kept = path.read_text().strip()
+        if kept:
+            return kept
+    secret = secrets.token_urlsafe(size)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
+    path.chmod(0o600)
     path.write_text(secret)
     return secret
 
@@ -476,6 +491,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             raise ConfigError(f"{PREFIX}ADMIN_API_KEY must be at least {MIN_KEY_LENGTH} characters in production")
     if not admin_api_key:
         values["admin_api_key"], values["admin_api_key_generated"] = secrets.token_urlsafe(24), True
+        if environment == "development":  # one key across restarts: GraphiQL's saved header keeps working
+            key_file = _api_key_file_for(values.get("database_url", Config.database_url))
+            values["admin_api_key"], values["admin_api_key_file"] = _kept_secret(key_file, 24), str(key_file)
     if not secret_key:
         values["secret_key"] = secret_key = _development_secret(values.get("database_url", Config.database_url))
     if len(secret_key) < MIN_KEY_LENGTH:

@@ -32,6 +32,8 @@ from tortoise.expressions import Q
 
 from gql.config import Config
 from gql.db.models import Member, OutboxMessage
+from gql.dev_mailbox import PATH as MAILBOX_PATH
+from gql.dev_mailbox import DevMailbox
 from gql.domain.links import PATHS, Link
 from gql.domain.mail import Email, render
 from gql.domain.passwordless import Recipe, mail_parts
@@ -88,11 +90,14 @@ class SmtpTransport:
 
 
 class LogTransport:
-    """Development without SMTP: the log is the mailbox. Elsewhere the body (its links carry
-    tokens) is not logged: tokens never go to a production log (docs/SECURITY.md)."""
+    """Development without SMTP: the console is the mailbox (and ``GET /dev/mailbox``, when a
+    ``DevMailbox`` is given). Elsewhere the body (its links carry tokens) is not logged: tokens
+    never go to a production log (docs/SECURITY.md)."""
 
-    def __init__(self, reveal_body: bool = True) -> None:
+    def __init__(self, reveal_body: bool = True, mailbox: DevMailbox | None = None, link_base: str = "") -> None:
         self.reveal_body = reveal_body
+        self.mailbox = mailbox
+        self.link_base = link_base
 
     async def send(self, message: OutboxMessage) -> None:
         if not self.reveal_body:
@@ -102,9 +107,9 @@ class LogTransport:
                 message.subject,
             )
             return
-        logger.info(
-            "mail (no MEMBERS_SMTP_URL set) to %s: %s\n%s", message.recipient, message.subject, message.body_text
-        )
+        mailbox = self.mailbox or DevMailbox(kept=1)
+        mail = mailbox.add(message.recipient, message.subject or "", message.body_text or "")
+        logger.info("%s", mail.for_console(self.link_base + MAILBOX_PATH))
 
 
 class WebhookTransport:
@@ -136,14 +141,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 class OutboxWorker:
-    def __init__(self, services: Services, transports: dict[str, Transport] | None = None) -> None:
+    def __init__(
+        self, services: Services, transports: dict[str, Transport] | None = None, mailbox: DevMailbox | None = None
+    ) -> None:
         self.services = services
         self.config: Config = services.config
         self.name = f"worker-{secrets.token_hex(6)}"
         self.transports = transports or {
             "email": SmtpTransport(self.config.smtp_url, self.config.mail_from)
             if self.config.smtp_url
-            else LogTransport(reveal_body=self.config.environment == "development"),
+            else LogTransport(
+                reveal_body=self.config.environment == "development", mailbox=mailbox, link_base=self.config.link_base
+            ),
             "webhook": WebhookTransport(self.config.webhook_secret),
         }
         self._stopping = asyncio.Event()
