@@ -78,6 +78,7 @@ VerifyMfaResult = result_union(
     VerifyMfaPayload,
     C.MFA_TOKEN_INVALID,
     C.SECOND_FACTOR_INVALID,
+    C.PASSKEY_INVALID,
     C.ACCOUNT_LOCKED,
     C.LOGIN_DISABLED,
     C.EMAIL_NOT_CONFIRMED,
@@ -149,17 +150,28 @@ class SecondFactorMutations:
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
-        description="Finish a sign-in that answered MfaRequired: its mfaToken and a code from the app (or a recovery "
-        "code) give the session.",
+        description="Finish a sign-in that answered MfaRequired: its mfaToken and either a code from the app (or a "
+        "recovery code) or a passkey assertion (`credential`, for a startPasskeyMfa challenge) give the session. "
+        "Exactly one of `code` and `credential` (3240 otherwise).",
     )
     async def verify_mfa(
         self,
         info: Info[Context, None],
         mfa_token: Annotated[str, strawberry.argument(description="The `mfaToken` of the MfaRequired answer.")],
-        code: Code,
+        code: Annotated[
+            str | None,
+            strawberry.argument(description="A 6-digit code from the authenticator app, or a recovery code."),
+        ] = None,
+        credential: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Instead of a code: the PublicKeyCredential `navigator.credentials.get` answered for the "
+                "startPasskeyMfa options, as JSON (`credential.toJSON()`)."
+            ),
+        ] = None,
     ) -> VerifyMfaResult:
         context = info.context
-        grant = await mfa.verify_mfa(context.services, await context.caller(), mfa_token, code)
+        grant = await mfa.verify_mfa(context.services, await context.caller(), mfa_token, code, credential)
         return VerifyMfaPayload.from_grant(grant)
 
     @strawberry.mutation(
