@@ -76,7 +76,7 @@ from gql.domain.sessions import (
 )
 from gql.domain.statuses import SecondFactor, SessionMethod
 
-REGISTRATION, LOGIN, MFA = "REGISTRATION", "LOGIN", "MFA"
+REGISTRATION, LOGIN, MFA, NOBODY = "REGISTRATION", "LOGIN", "MFA", "NOBODY"
 _CHALLENGE_BYTES = 32
 _TIMEOUT_MS = int(PASSKEY_CHALLENGE_LIFETIME.total_seconds() * 1000)
 
@@ -301,12 +301,16 @@ async def _verify_assertion(
 
 
 async def start_login(services: Services, caller: Caller, email: str | None) -> PasskeyLoginStart:
-    """Options for ``navigator.credentials.get``: the passkeys of the member with ``email``, or
-    (without one, or for an address no member has) whatever discoverable passkey the browser holds."""
+    """Options for ``navigator.credentials.get``: the passkeys of the member with ``email`` (only they
+    can finish it), or, without one, whatever discoverable passkey the browser holds."""
     await services.rate_limits.take("login", caller)
-    member = await Member.filter(email_key=normalise(email)).first() if email and email.strip() else None
+    named = bool(email and email.strip())
+    member = await Member.filter(email_key=normalise(email or "")).first() if named else None
     passkeys = await Passkey.filter(member_id=member.id) if member is not None else []
-    row, challenge = await _new_challenge(services, LOGIN, member.id if member is not None and passkeys else None)
+    # Bound to the named member; an address no member has gets a challenge nothing can finish (and the
+    # same answer as a member without passkeys: no credentials allowed).
+    purpose = LOGIN if member is not None or not named else NOBODY
+    row, challenge = await _new_challenge(services, purpose, member.id if member is not None else None)
     options = generate_authentication_options(
         rp_id=services.config.passkey_rp_id,
         challenge=challenge,
