@@ -53,6 +53,7 @@ from gql.domain.tokens import Purpose
 from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, login_link_page, reset_password_page
+from gql.passkey_page import PASSKEY_PAGE_PATH, passkey_test_page
 from gql.schema import build_schema
 from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
@@ -278,6 +279,7 @@ def create_app(
             Route("/ready", ready),
             Route(JWKS_PATH, jwks),
             Route(DISCOVERY_PATH, openid_configuration),
+            Route(PASSKEY_PAGE_PATH, passkey_test_page),  # development and test only
         ],
         lifespan=lifespan,
         middleware=http_middleware(config),
