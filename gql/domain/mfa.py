@@ -78,7 +78,7 @@ async def verify_mfa(
         raise refusal
     if credential is not None:
         factor = await _prove_counted(
-            services, caller, member, lambda: passkeys.prove(services, member, challenge.id, credential)
+            services, caller, member, lambda: passkeys.prove(services, member, credential, challenge.id)
         )
     else:
         factor = await _prove_counted(services, caller, member, lambda: totp.prove(services, member, code or ""))
@@ -113,16 +113,26 @@ async def verify_mfa(
     return grant
 
 
-async def reauthenticate(services: Services, caller: Caller, code: str) -> MemberRecord:
-    """Prove the second factor again in this session (a step-up before a sensitive change)."""
+async def reauthenticate(
+    services: Services, caller: Caller, code: str | None, credential: str | None = None
+) -> MemberRecord:
+    """Prove the second factor again in this session (a step-up before a sensitive change): a code,
+    or a passkey assertion for a startPasskeyReauthentication challenge."""
     await services.rate_limits.take("secondFactor", caller)
+    if (code is None) == (credential is None):
+        raise DomainError(
+            ErrorCode.SECOND_FACTOR_INVALID, "Send either a code or a passkey credential.", property="code"
+        )
     member_id = caller.require_member()
     member = await Member.filter(id=member_id).select_related("contact").first()
     if member is None:
         raise DomainError(ErrorCode.NOT_LOGGED_IN)
     if not member.mfa_enabled:
         raise DomainError(ErrorCode.FACTOR_STATE, "This member has no second factor to prove.")
-    factor = await _prove_counted(services, caller, member, lambda: totp.prove(services, member, code))
+    if credential is not None:
+        factor = await _prove_counted(services, caller, member, lambda: passkeys.prove(services, member, credential))
+    else:
+        factor = await _prove_counted(services, caller, member, lambda: totp.prove(services, member, code or ""))
     now = services.clock.now()
     async with in_transaction() as connection:
         await (

@@ -76,7 +76,7 @@ from gql.domain.sessions import (
 )
 from gql.domain.statuses import SecondFactor, SessionMethod
 
-REGISTRATION, LOGIN, MFA, NOBODY = "REGISTRATION", "LOGIN", "MFA", "NOBODY"
+REGISTRATION, LOGIN, MFA, STEP_UP, NOBODY = "REGISTRATION", "LOGIN", "MFA", "STEP_UP", "NOBODY"
 _CHALLENGE_BYTES = 32
 _TIMEOUT_MS = int(PASSKEY_CHALLENGE_LIFETIME.total_seconds() * 1000)
 
@@ -385,13 +385,35 @@ async def start_mfa(services: Services, caller: Caller, mfa_token: str) -> str:
     return options_to_json(options)
 
 
-async def prove(services: Services, member: Member, mfa_challenge_id: uuid.UUID, credential: str) -> SecondFactor:
-    """The passkey factor, once ``credential`` answers a startPasskeyMfa challenge of this sign-in
-    with one of the member's passkeys; 3245 otherwise."""
+async def start_reauthentication(services: Services, caller: Caller) -> str:
+    """Options for ``navigator.credentials.get`` to prove a passkey again in this session (a step-up:
+    ``reauthenticate(credential)``)."""
+    await services.rate_limits.take("secondFactor", caller)
+    member = await _member(caller)
+    passkeys = await Passkey.filter(member_id=member.id)
+    if not passkeys:
+        raise DomainError(ErrorCode.FACTOR_STATE, "This member has no passkey.")
+    _, nonce = await _new_challenge(services, STEP_UP, member.id)
+    options = generate_authentication_options(
+        rp_id=services.config.passkey_rp_id,
+        challenge=nonce,
+        timeout=_TIMEOUT_MS,
+        allow_credentials=_descriptors(passkeys),
+        user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    return options_to_json(options)
+
+
+async def prove(
+    services: Services, member: Member, credential: str, mfa_challenge_id: uuid.UUID | None = None
+) -> SecondFactor:
+    """The passkey factor, once ``credential`` answers a challenge of this member with one of its
+    passkeys: a startPasskeyMfa challenge of the sign-in ``mfa_challenge_id``, else a
+    startPasskeyReauthentication one; 3245 otherwise."""
     parsed = _parse_assertion(credential)
     row = await PasskeyChallenge.filter(
         challenge=_challenge_of(parsed.response.client_data_json),
-        purpose=MFA,
+        purpose=MFA if mfa_challenge_id is not None else STEP_UP,
         member_id=member.id,
         mfa_challenge_id=mfa_challenge_id,
     ).first()

@@ -122,6 +122,7 @@ SELECTIONS = {
     "StartPasskeyRegistrationPayload": "options",
     "StartPasskeyLoginPayload": "options challengeId",
     "StartPasskeyMfaPayload": "options",
+    "StartPasskeyReauthenticationPayload": "options",
     "FinishPasskeyRegistrationPayload": "passkey { id }",
 }
 
@@ -1209,6 +1210,11 @@ async def verify_with_a_bad_assertion(scene: Scene) -> Result:
     return await scene.anonymous("verifyMfa", mfaToken=token, credential="{}")
 
 
+async def reauthenticate_with_a_bad_assertion(scene: Scene) -> Result:
+    session, _, _ = await with_passkey(scene)
+    return await scene.as_member(session, "reauthenticate", credential="{}")
+
+
 PASSKEY_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ("startPasskeyRegistration", C.NOT_LOGGED_IN): anonymously("startPasskeyRegistration"),
     ("startPasskeyRegistration", C.FACTOR_STATE): as_a_guest("startPasskeyRegistration"),
@@ -1245,6 +1251,10 @@ PASSKEY_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ("deletePasskey", C.LAST_SIGN_IN_METHOD): Scenario(delete_the_last_passkey),
     ("deletePasskey", C.RATE_LIMITED): rate_limited("deletePasskey", id=ZERO_ID),
     ("verifyMfa", C.PASSKEY_INVALID): Scenario(verify_with_a_bad_assertion),
+    ("startPasskeyReauthentication", C.NOT_LOGGED_IN): anonymously("startPasskeyReauthentication"),
+    ("startPasskeyReauthentication", C.FACTOR_STATE): as_a_member("startPasskeyReauthentication"),
+    ("startPasskeyReauthentication", C.RATE_LIMITED): rate_limited("startPasskeyReauthentication"),
+    ("reauthenticate", C.PASSKEY_INVALID): Scenario(reauthenticate_with_a_bad_assertion),
 }
 
 

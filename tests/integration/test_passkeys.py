@@ -39,6 +39,12 @@ RENAME = f"""mutation ($id: ID!, $name: String!) {{ renamePasskey(id: $id, name:
   ... on RenamePasskeyPayload {{ passkey {{ id name }} }} {ERROR} }} }}"""
 DELETE = f"""mutation ($id: ID!) {{ deletePasskey(id: $id) {{ __typename
   ... on DeletePasskeyPayload {{ member {{ mfaEnabled passkeys {{ id }} }} }} {ERROR} }} }}"""
+START_STEP_UP = f"""mutation {{ startPasskeyReauthentication {{ __typename
+  ... on StartPasskeyReauthenticationPayload {{ options }} {ERROR} }} }}"""
+REAUTHENTICATE = f"""mutation ($credential: String) {{ reauthenticate(credential: $credential) {{ __typename
+  ... on ReauthenticatePayload {{ member {{ id }} }} {ERROR} }} }}"""
+CHANGE = f"""mutation ($old: String!, $new: String!) {{ changePassword(currentPassword: $old, newPassword: $new) {{
+  __typename {ERROR} }} }}"""
 MINE = "{ currentMember { mfaEnabled passkeys { id name createdDate lastUsedDate } } }"
 ISSUE = "mutation { issueAccessToken { __typename ... on IssueAccessTokenPayload { accessToken } } }"
 BOB = "bob@example.com"
@@ -232,3 +238,19 @@ async def test_rename_and_delete_and_the_last_way_in(start: Start) -> None:
     assert gone["member"] == {"mfaEnabled": False, "passkeys": []}
     kinds = sorted(e.kind for e in await MemberEvent.filter(kind__startswith="PASSKEY_"))
     assert kinds == ["PASSKEY_ADDED", "PASSKEY_ADDED", "PASSKEY_REMOVED", "PASSKEY_REMOVED", "PASSKEY_RENAMED"]
+
+
+async def test_a_passkey_is_a_step_up(start: Start) -> None:
+    h = await start()
+    token, app, _ = await with_passkey(h)
+    # The registering session proved no factor: a password change needs a step-up first.
+    assert code(await run(h, CHANGE, token, old=PASSWORD, new="a-new-password")) == 3244
+    options = (await run(h, START_STEP_UP, token))["options"]
+    assert code(await run(h, REAUTHENTICATE, token, credential=app.get(options, origin="https://evil.example"))) == 3245
+    options = (await run(h, START_STEP_UP, token))["options"]
+    proved = await run(h, REAUTHENTICATE, token, credential=app.get(options))
+    assert proved["__typename"] == "ReauthenticatePayload", proved
+    assert (await run(h, CHANGE, token, old=PASSWORD, new="a-new-password"))["__typename"] == "ChangePasswordPayload"
+    # Another member's step-up challenge is not this member's.
+    bob = (await h.register(BOB))["sessionToken"]
+    assert code(await run(h, START_STEP_UP, bob)) == 3242

@@ -19,6 +19,7 @@ from gql.api.types.payloads import (
     RenamePasskeyPayload,
     StartPasskeyLoginPayload,
     StartPasskeyMfaPayload,
+    StartPasskeyReauthenticationPayload,
     StartPasskeyRegistrationPayload,
 )
 from gql.domain import passkeys
@@ -77,6 +78,14 @@ StartPasskeyMfaResult = result_union(
     "Options for the browser, or why not.",
     StartPasskeyMfaPayload,
     C.MFA_TOKEN_INVALID,
+    C.FACTOR_STATE,
+    C.RATE_LIMITED,
+)
+StartPasskeyReauthenticationResult = result_union(
+    "StartPasskeyReauthenticationResult",
+    "Options for the browser, or why not.",
+    StartPasskeyReauthenticationPayload,
+    C.NOT_LOGGED_IN,
     C.FACTOR_STATE,
     C.RATE_LIMITED,
 )
@@ -175,6 +184,16 @@ class PasskeyMutations:
         context = info.context
         options = await passkeys.start_mfa(context.services, await context.caller(), mfa_token)
         return StartPasskeyMfaPayload(options=options)
+
+    @strawberry.mutation(
+        extensions=[ErrorsAsData()],
+        description="A passkey as a step-up in this session: options for `navigator.credentials.get`; send the "
+        "assertion to reauthenticate as `credential`. 3242 for a member without a passkey.",
+    )
+    async def start_passkey_reauthentication(self, info: Info[Context, None]) -> StartPasskeyReauthenticationResult:
+        context = info.context
+        options = await passkeys.start_reauthentication(context.services, await context.caller())
+        return StartPasskeyReauthenticationPayload(options=options)
 
     @strawberry.mutation(extensions=[ErrorsAsData()], description="Rename one of the signed-in member's passkeys.")
     async def rename_passkey(self, info: Info[Context, None], id: PasskeyId, name: Name) -> RenamePasskeyResult:

@@ -546,6 +546,13 @@ class StartPasskeyMfaPayload:
     options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("get"))
 
 
+@strawberry.type(
+    description="Options for `navigator.credentials.get`; send what it answers to reauthenticate as `credential`."
+)
+class StartPasskeyReauthenticationPayload:
+    options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("get"))
+
+
 @strawberry.type(description="Signed in with a passkey (method PASSKEY; the passkey is also the second factor).")
 class FinishPasskeyLoginPayload(SessionPayload):
     pass
