@@ -55,6 +55,7 @@ from gql.domain.tokens import Purpose
 from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, login_link_page, reset_password_page
+from gql.passkey_page import PASSKEY_PAGE_PATH, passkey_test_page
 from gql.schema import build_schema
 from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
@@ -296,6 +297,7 @@ def create_app(
             Route(JWKS_PATH, jwks),
             Route(DISCOVERY_PATH, openid_configuration),
             *dev_routes,
+            Route(PASSKEY_PAGE_PATH, passkey_test_page),  # development and test only
         ],
         lifespan=lifespan,
         middleware=http_middleware(config),

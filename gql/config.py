@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_type_hints
+from urllib.parse import urlsplit
 
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.statuses import SessionLimitPolicy
@@ -278,6 +279,22 @@ class Config:
         listing,
         shown_default="none",
     )
+    # Passkeys (WebAuthn, gql/domain/passkeys.py).
+    webauthn_rp_id: str = setting(
+        "",
+        "The WebAuthn relying-party id passkeys are bound to: the site's registrable domain (no scheme, no port).",
+        shown_default="the host of `MEMBERS_PUBLIC_URL`, else `localhost`",
+    )
+    webauthn_rp_name: str = setting(
+        "", "The relying-party name browsers show for passkeys.", shown_default="the site name"
+    )
+    webauthn_origins: tuple[str, ...] = setting(
+        (),
+        "Comma-separated origins (`https://host[:port]`) whose passkey ceremonies are accepted; any other is refused "
+        "with 3245.",
+        listing,
+        shown_default="the origin of `MEMBERS_PUBLIC_URL`, else `http://localhost:<port>`",
+    )
     # Persisted queries (gql/api/persisted_queries.py).
     persisted_queries: str = setting(
         "apq",
@@ -364,6 +381,26 @@ class Config:
     def link_base(self) -> str:
         """Where emailed links point: MEMBERS_PUBLIC_URL, else this server's own address."""
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def passkey_rp_id(self) -> str:
+        """The relying-party id: MEMBERS_WEBAUTHN_RP_ID, else the public URL's host, else localhost."""
+        return self.webauthn_rp_id or urlsplit(self.public_url).hostname or "localhost"
+
+    @property
+    def passkey_rp_name(self) -> str:
+        return self.webauthn_rp_name or self.site_name
+
+    @property
+    def passkey_origins(self) -> tuple[str, ...]:
+        """The origins a passkey ceremony may come from: MEMBERS_WEBAUTHN_ORIGINS, else the public URL's
+        origin, else this server on localhost."""
+        if self.webauthn_origins:
+            return self.webauthn_origins
+        if self.public_url:
+            parts = urlsplit(self.public_url)
+            return (f"{parts.scheme}://{parts.netloc}",)
+        return (f"http://localhost:{self.port}",)
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,6 +17,7 @@ from gql.api.mutations.confirmation import ConfirmationMutations
 from gql.api.mutations.external import ExternalMutations
 from gql.api.mutations.members import MemberMutations
 from gql.api.mutations.parity import ParityMutations
+from gql.api.mutations.passkeys import PasskeyMutations
 from gql.api.mutations.passwordless import PasswordlessMutations
 from gql.api.mutations.passwords import PasswordMutations
 from gql.api.mutations.registration import RegistrationMutations
@@ -49,6 +50,7 @@ class Mutation(
     ExternalMutations,
     SecondFactorMutations,
     PasswordlessMutations,
+    PasskeyMutations,
 ):
     pass
 

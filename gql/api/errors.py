@@ -134,6 +134,8 @@ IdentityLinkedElsewhereError = _error_type(ErrorCode.IDENTITY_LINKED_ELSEWHERE, 
 SecondFactorInvalidError = _error_type(ErrorCode.SECOND_FACTOR_INVALID, "SecondFactorInvalidError")
 MfaTokenInvalidError = _error_type(ErrorCode.MFA_TOKEN_INVALID, "MfaTokenInvalidError")
 FactorStateError = _error_type(ErrorCode.FACTOR_STATE, "FactorStateError")
+PasskeyInvalidError = _error_type(ErrorCode.PASSKEY_INVALID, "PasskeyInvalidError")
+PasskeyNotFoundError = _error_type(ErrorCode.PASSKEY_NOT_FOUND, "PasskeyNotFoundError")
 RecentSecondFactorRequiredError = _error_type(
     ErrorCode.RECENT_SECOND_FACTOR_REQUIRED, "RecentSecondFactorRequiredError"
 )

@@ -477,3 +477,48 @@ class LoginCode(Model):
 
     class Meta:
         table = "login_code"
+
+
+class Passkey(Model):
+    # A member's WebAuthn credential (gql/domain/passkeys.py): its id and COSE public key as the
+    # authenticator made them (base64url), the newest signature counter seen (an assertion whose
+    # counter does not increase, when either is non-zero, is refused: a cloned authenticator), the
+    # transports the browser reported, and the backup flags (may be / is synced).
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="passkeys", on_delete=fields.CASCADE
+    )
+    credential_id = fields.CharField(max_length=1400, unique=True)
+    public_key = fields.TextField()
+    sign_count = fields.BigIntField(default=0)
+    transports = fields.JSONField(default=list)
+    backup_eligible = fields.BooleanField(default=False)
+    backed_up = fields.BooleanField(default=False)
+    name = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "passkey"
+        indexes = (Index(fields=("member_id", "created_at"), name="ix_passkey_member"),)
+
+
+class PasskeyChallenge(Model):
+    # A WebAuthn ceremony under way (gql/domain/passkeys.py): the random challenge (base64url), what it
+    # is for (REGISTRATION, LOGIN, MFA), the member it is bound to (none for a sign-in without an
+    # email: discoverable credentials), the MFA challenge it finishes, and until when. Finishing deletes
+    # the row (a delete count of one wins), so a challenge works once, in whichever process.
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    challenge = fields.CharField(max_length=64, unique=True)
+    purpose = fields.CharField(max_length=16)
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="passkey_challenges", on_delete=fields.CASCADE, null=True
+    )
+    mfa_challenge: fields.ForeignKeyNullableRelation[MfaChallenge] = fields.ForeignKeyField(
+        "models.MfaChallenge", related_name="passkey_challenges", on_delete=fields.CASCADE, null=True
+    )
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "passkey_challenge"
+        indexes = (Index(fields=("expires_at",), name="ix_passkey_challenge_expires"),)

@@ -48,11 +48,14 @@ AMR: dict[SessionMethod, tuple[str, ...]] = {
     SessionMethod.EXTERNAL: ("fed",),
     SessionMethod.TRUSTED: ("trusted",),
     SessionMethod.CODE: ("email", "otp"),
+    # RFC 8176 "hwk": proof of a hardware-secured key; "user": user presence and verification.
+    SessionMethod.PASSKEY: ("hwk", "user"),
 }
 # RFC 8176 values for the second factor the session proved: a TOTP code is "otp"; either is "mfa".
 SECOND_FACTOR_AMR: dict[SecondFactor, tuple[str, ...]] = {
     SecondFactor.TOTP: ("otp", "mfa"),
     SecondFactor.RECOVERY_CODE: ("mfa",),
+    SecondFactor.PASSKEY: ("hwk", "mfa"),
 }
 AUDIENCE_LENGTH = 500
 _JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")

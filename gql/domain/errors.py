@@ -70,6 +70,8 @@ class ErrorCode(IntEnum):
     MFA_TOKEN_INVALID = 3241
     FACTOR_STATE = 3242
     RECENT_SECOND_FACTOR_REQUIRED = 3244
+    PASSKEY_INVALID = 3245
+    PASSKEY_NOT_FOUND = 3246
     LOGIN_CODE_INVALID = 3230
     PASSWORDLESS_DISABLED = 3231
     # Request-level failures of GraphQL over HTTP: the request is refused before anything runs.
@@ -145,8 +147,8 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     "or user information did not validate).",
     ErrorCode.EXTERNAL_LINK_REQUIRED: "A member with this email exists: sign in that member first and link the "
     "provider (linkExternalIdentity).",
-    ErrorCode.LAST_SIGN_IN_METHOD: "Cannot unlink the last way to sign in (the member has no password and no other "
-    "provider).",
+    ErrorCode.LAST_SIGN_IN_METHOD: "Cannot remove the last way to sign in (the member has no password, and no other "
+    "provider or passkey).",
     ErrorCode.REDIRECT_URI_NOT_ALLOWED: "The redirect URI is not one MEMBERS_EXTERNAL_REDIRECT_URIS allows.",
     ErrorCode.IDENTITY_LINKED_ELSEWHERE: "This provider identity is linked to another member.",
     ErrorCode.SECOND_FACTOR_INVALID: "The second-factor code is invalid: wrong, expired, or already used.",
@@ -155,6 +157,10 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     "not enrolled, or not confirmed).",
     ErrorCode.RECENT_SECOND_FACTOR_REQUIRED: "This operation needs a second factor proved recently: call "
     "reauthenticate with a code first.",
+    ErrorCode.PASSKEY_INVALID: "Passkey verification failed: the challenge is unknown, used or expired, the origin, "
+    "relying party, signature or user verification is wrong, the passkey is unknown or another member's, or its "
+    "signature counter did not increase (a cloned authenticator).",
+    ErrorCode.PASSKEY_NOT_FOUND: "No such passkey (it never existed, was deleted, or is not the caller's).",
     ErrorCode.LOGIN_CODE_INVALID: "The sign-in code or link is wrong, expired, already used, replaced by a newer one, "
     "or dead after too many wrong codes.",
     ErrorCode.PASSWORDLESS_DISABLED: "Passwordless sign-in is disabled (registration setting passwordlessLogin).",

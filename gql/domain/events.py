@@ -86,6 +86,9 @@ class EventKind(Described):
     TOTP_DISABLED = "TOTP_DISABLED", "Turned its second factor off (data.proof: TOTP or RECOVERY_CODE)."
     RECOVERY_CODES_REGENERATED = "RECOVERY_CODES_REGENERATED", "Replaced its recovery codes."
     MFA_RESET = "MFA_RESET", "Its second factor was turned off by the backend (resetMfa); the member was mailed."
+    PASSKEY_ADDED = "PASSKEY_ADDED", "Registered a passkey (data.passkeyId, data.name)."
+    PASSKEY_RENAMED = "PASSKEY_RENAMED", "Renamed a passkey (data.passkeyId, data.name)."
+    PASSKEY_REMOVED = "PASSKEY_REMOVED", "Deleted a passkey (data.passkeyId, data.name)."
     SECOND_FACTOR_VERIFIED = (
         "SECOND_FACTOR_VERIFIED",
         "Proved its second factor: to finish a sign-in (verifyMfa) or as a step-up (reauthenticate); data.factor, "

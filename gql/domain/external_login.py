@@ -37,7 +37,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from gql.db import external_states
-from gql.db.models import ExternalIdentity, ExternalLoginState, ExternalProvider, Member
+from gql.db.models import ExternalIdentity, ExternalLoginState, ExternalProvider, Member, Passkey
 from gql.db.transactions import in_transaction
 from gql.domain import access, guests
 from gql.domain.caller import Caller
@@ -369,11 +369,15 @@ async def unlink_external_identity(services: Services, caller: Caller, provider_
             raise DomainError(
                 ErrorCode.UNKNOWN_PROVIDER, "No identity of that provider is linked.", property="provider"
             )
-        if member.password_hash is None and len(identities) == len(mine):
+        if (
+            member.password_hash is None
+            and len(identities) == len(mine)
+            and not await Passkey.filter(member_id=member_id).using_db(connection).exists()
+        ):
             raise DomainError(
                 ErrorCode.LAST_SIGN_IN_METHOD,
-                "This is the member's last way to sign in: set a password (requestPasswordReset) or link another "
-                "provider first.",
+                "This is the member's last way to sign in: set a password (requestPasswordReset), link another "
+                "provider or add a passkey first.",
                 property="provider",
             )
         for identity in mine:

@@ -2,8 +2,9 @@
 
 A sign-in of a member with a second factor (gql/domain/sessions.py, ``sign_in``) answers an
 ``MfaRequired`` with a single-use ``mfaToken`` instead of a session. ``verify_mfa`` exchanges
-that token and a fresh code (TOTP or recovery, gql/domain/totp.py) for the session, which
-records the factor it proved (the access tokens' ``amr`` then says ``otp``). Wrong codes are
+that token and a fresh code (TOTP or recovery, gql/domain/totp.py) — or a passkey assertion for
+a ``startPasskeyMfa`` challenge (gql/domain/passkeys.py) — for the session, which records the
+factor it proved (the access tokens' ``amr`` then says ``otp`` or ``hwk``). Wrong codes are
 counted by the lockout exactly like wrong passwords, against the member's account and the
 client's address, and spend the same "login" bucket.
 
@@ -14,11 +15,13 @@ sign-in, or since with ``reauthenticate`` (3244 otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from tortoise.expressions import Q
 
 from gql.db.models import Member, MfaChallenge, Session
 from gql.db.transactions import in_transaction
-from gql.domain import lockout, totp
+from gql.domain import lockout, passkeys, totp
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
@@ -33,22 +36,32 @@ def _token_invalid() -> DomainError:
     return DomainError(ErrorCode.MFA_TOKEN_INVALID, property="mfaToken")
 
 
-async def _prove_counted(services: Services, caller: Caller, member: Member, code: str) -> SecondFactor:
-    """``totp.prove``, refused while locked out, a wrong code counted as a failed login."""
+async def _prove_counted(
+    services: Services, caller: Caller, member: Member, proof: Callable[[], Awaitable[SecondFactor]]
+) -> SecondFactor:
+    """``proof()`` (``totp.prove``, ``passkeys.prove``), refused while locked out, a failure counted
+    as a failed login."""
     account = lockout.account_of(member.identity or str(member.id))
     locked = await lockout.seconds_locked(services, member, account, caller.address)
     if locked:
         raise lockout.locked_error(locked)
     try:
-        return await totp.prove(services, member, code)
+        return await proof()
     except DomainError:
         await lockout.record_failure(services, member, account, caller.address)
         raise
 
 
-async def verify_mfa(services: Services, caller: Caller, mfa_token: str, code: str) -> SessionGrant:
-    """The session a sign-in waited for, once ``code`` proves the member's second factor."""
+async def verify_mfa(
+    services: Services, caller: Caller, mfa_token: str, code: str | None, credential: str | None = None
+) -> SessionGrant:
+    """The session a sign-in waited for, once ``code`` (TOTP or recovery) or ``credential`` (a passkey
+    assertion for a startPasskeyMfa challenge) proves the member's second factor."""
     await services.rate_limits.take("login", caller)
+    if (code is None) == (credential is None):
+        raise DomainError(
+            ErrorCode.SECOND_FACTOR_INVALID, "Send either a code or a passkey credential.", property="code"
+        )
     if not token_shaped(mfa_token):
         raise _token_invalid()
     now = services.clock.now()
@@ -63,7 +76,12 @@ async def verify_mfa(services: Services, caller: Caller, mfa_token: str, code: s
     refusal = sign_in_refusal(member)
     if refusal is not None:
         raise refusal
-    factor = await _prove_counted(services, caller, member, code)
+    if credential is not None:
+        factor = await _prove_counted(
+            services, caller, member, lambda: passkeys.prove(services, member, credential, challenge.id)
+        )
+    else:
+        factor = await _prove_counted(services, caller, member, lambda: totp.prove(services, member, code or ""))
     account = lockout.account_of(member.identity or str(member.id))
     async with in_transaction() as connection:
         # Single use: of two requests with one token, one deletes the row and signs in.
@@ -95,16 +113,26 @@ async def verify_mfa(services: Services, caller: Caller, mfa_token: str, code: s
     return grant
 
 
-async def reauthenticate(services: Services, caller: Caller, code: str) -> MemberRecord:
-    """Prove the second factor again in this session (a step-up before a sensitive change)."""
+async def reauthenticate(
+    services: Services, caller: Caller, code: str | None, credential: str | None = None
+) -> MemberRecord:
+    """Prove the second factor again in this session (a step-up before a sensitive change): a code,
+    or a passkey assertion for a startPasskeyReauthentication challenge."""
     await services.rate_limits.take("secondFactor", caller)
+    if (code is None) == (credential is None):
+        raise DomainError(
+            ErrorCode.SECOND_FACTOR_INVALID, "Send either a code or a passkey credential.", property="code"
+        )
     member_id = caller.require_member()
     member = await Member.filter(id=member_id).select_related("contact").first()
     if member is None:
         raise DomainError(ErrorCode.NOT_LOGGED_IN)
     if not member.mfa_enabled:
         raise DomainError(ErrorCode.FACTOR_STATE, "This member has no second factor to prove.")
-    factor = await _prove_counted(services, caller, member, code)
+    if credential is not None:
+        factor = await _prove_counted(services, caller, member, lambda: passkeys.prove(services, member, credential))
+    else:
+        factor = await _prove_counted(services, caller, member, lambda: totp.prove(services, member, code or ""))
     now = services.clock.now()
     async with in_transaction() as connection:
         await (

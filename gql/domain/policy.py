@@ -36,6 +36,10 @@ TOTP_WINDOW_STEPS = 1
 RECOVERY_CODE_COUNT = 10
 MFA_TOKEN_LIFETIME = timedelta(minutes=5)
 RECENT_SECOND_FACTOR = timedelta(minutes=10)
+# Passkeys (gql/domain/passkeys.py): a WebAuthn challenge (registration, sign-in or second factor)
+# works once within this; the browser is told the same as its timeout.
+PASSKEY_CHALLENGE_LIFETIME = timedelta(minutes=5)
+PASSKEY_NAME_LENGTH = 100
 
 
 def spoken(lifetime: timedelta) -> str:

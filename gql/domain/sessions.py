@@ -55,7 +55,7 @@ from tortoise.expressions import Q
 from gql.db import sessions as storage
 from gql.db.models import Member, MfaChallenge, Session
 from gql.db.transactions import in_transaction
-from gql.domain import access, lockout
+from gql.domain import access, factors, lockout
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
@@ -278,10 +278,13 @@ async def sign_in(
     *,
     stay_logged_in: bool = False,
     refuse_when_full: bool = False,
+    second_factor: SecondFactor | None = None,
     connection: BaseDBAsyncClient | None = None,
 ) -> SessionGrant | MfaChallengeGrant:
-    """A session, or — for a member with a second factor — the challenge ``verifyMfa`` answers."""
-    if not member.mfa_enabled:
+    """A session, or — for a member with a second factor — the challenge ``verifyMfa`` answers.
+    ``second_factor``: a way in that is multi-factor by itself (a passkey with user verification)
+    opens the session directly, recording that factor."""
+    if not member.mfa_enabled or second_factor is not None:
         return await open_session(
             services,
             caller,
@@ -289,6 +292,7 @@ async def sign_in(
             method,
             stay_logged_in=stay_logged_in,
             refuse_when_full=refuse_when_full,
+            second_factor=second_factor,
             connection=connection,
         )
     refusal = sign_in_refusal(member)
@@ -306,7 +310,7 @@ async def sign_in(
     )
     return MfaChallengeGrant(
         mfa_token=token,
-        methods=(SecondFactor.TOTP, SecondFactor.RECOVERY_CODE),
+        methods=await factors.methods_of(member.id, connection),
         expires_at=expires,
         member_id=member.id,
     )

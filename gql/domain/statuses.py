@@ -81,6 +81,7 @@ class SessionMethod(Described):
         "Signed in through an external provider (OpenID Connect or OAuth 2.0: completeExternalLogin).",
     )
     CODE = "CODE", "Signed in without a password by a one-time code or link emailed to it (passwordless)."
+    PASSKEY = "PASSKEY", "Signed in without a password by a passkey (WebAuthn) with user verification."
 
 
 class SecondFactor(Described):
@@ -88,6 +89,7 @@ class SecondFactor(Described):
 
     TOTP = "TOTP", "A 6-digit code from an authenticator app (RFC 6238)."
     RECOVERY_CODE = "RECOVERY_CODE", "One of the single-use recovery codes handed out when TOTP was confirmed."
+    PASSKEY = "PASSKEY", "A passkey (WebAuthn): an assertion for a challenge of startPasskeyMfa (or startPasskeyLogin)."
 
 
 class SessionLimitPolicy(Described):

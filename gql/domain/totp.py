@@ -28,11 +28,10 @@ import pyotp
 import segno
 from tortoise.exceptions import IntegrityError
 
-from gql.db.models import Member, MfaChallenge, RecoveryCode, Session, TotpFactor
+from gql.db.models import Member, MfaChallenge, Passkey, PasskeyChallenge, RecoveryCode, Session, TotpFactor
 from gql.db.transactions import in_transaction
-from gql.domain import access
+from gql.domain import access, factors
 from gql.domain.caller import Caller
-from gql.domain.changes import change
 from gql.domain.cursors import derive_key
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
@@ -106,6 +105,11 @@ async def _replace_recovery_codes(services: Services, member: Member, connection
     return codes
 
 
+async def _totp_on(member: Member) -> bool:
+    """Whether the member has a confirmed authenticator app (a passkey alone also sets mfa_enabled)."""
+    return await TotpFactor.filter(member_id=member.id, confirmed_at__not_isnull=True).exists()
+
+
 async def _member(caller: Caller) -> Member:
     member = await member_by_id(caller.require_member())
     if member.is_guest:
@@ -155,7 +159,7 @@ async def enroll(services: Services, caller: Caller) -> TotpEnrolment:
     """A new pending factor (replacing a pending one); 3242 while a confirmed one exists."""
     await services.rate_limits.take("secondFactor", caller)
     member = await _member(caller)
-    if member.mfa_enabled:
+    if await _totp_on(member):
         raise _state("TOTP is already on: disable it first (disableTotp) to enrol another app.")
     secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
     sealed = _sealer(services).seal(secret.encode(), str(member.id))
@@ -192,7 +196,7 @@ async def confirm(services: Services, caller: Caller, code: str) -> tuple[Member
         )
         if not confirmed:
             raise _state("No TOTP enrolment waits for confirmation: call enrollTotp first.")
-        await change(member, connection, mfa_enabled=True, updated_at=now)
+        await factors.settle(services, member, connection)
         codes = await _replace_recovery_codes(services, member, connection)
         await _mark_session(caller, SecondFactor.TOTP, now, connection)
         await record(services, connection, caller, member.id, EventKind.TOTP_ENABLED)
@@ -214,7 +218,7 @@ async def regenerate_recovery_codes(services: Services, caller: Caller, code: st
     """New recovery codes (the old ones stop working), for a fresh TOTP code."""
     await services.rate_limits.take("secondFactor", caller)
     member = await _member(caller)
-    if not member.mfa_enabled:
+    if not await _totp_on(member):
         raise _state("TOTP is off: there are no recovery codes to replace.")
     await prove(services, member, code, recovery=False)
     async with in_transaction() as connection:
@@ -224,12 +228,16 @@ async def regenerate_recovery_codes(services: Services, caller: Caller, code: st
 
 
 async def _turn_off(services: Services, caller: Caller, member: Member, kind: EventKind, **data: object) -> None:
-    now = services.clock.now()
+    """TOTP off (and, for the backend's reset, the passkeys too); mfa_enabled follows (gql/domain/factors.py)."""
     async with in_transaction() as connection:
         await TotpFactor.filter(member_id=member.id).using_db(connection).delete()
         await RecoveryCode.filter(member_id=member.id).using_db(connection).delete()
-        await MfaChallenge.filter(member_id=member.id).using_db(connection).delete()
-        await change(member, connection, mfa_enabled=False, updated_at=now)
+        if kind is EventKind.MFA_RESET:
+            await Passkey.filter(member_id=member.id).using_db(connection).delete()
+            await PasskeyChallenge.filter(member_id=member.id).using_db(connection).delete()
+        await factors.settle(services, member, connection)
+        if not member.mfa_enabled:
+            await MfaChallenge.filter(member_id=member.id).using_db(connection).delete()
         await record(services, connection, caller, member.id, kind, **data)
         if kind is EventKind.MFA_RESET:
             await queue_email(services, connection, "mfa_reset", member)
@@ -239,7 +247,7 @@ async def disable(services: Services, caller: Caller, code: str) -> MemberRecord
     """Turn the factor off, proved by a fresh TOTP code or a recovery code."""
     await services.rate_limits.take("secondFactor", caller)
     member = await _member(caller)
-    if not member.mfa_enabled:
+    if not await _totp_on(member):
         raise _state("TOTP is not on.")
     factor = await prove(services, member, code)
     await _turn_off(services, caller, member, EventKind.TOTP_DISABLED, proof=factor.value)
@@ -247,8 +255,8 @@ async def disable(services: Services, caller: Caller, code: str) -> MemberRecord
 
 
 async def reset(services: Services, caller: Caller, member_id: str) -> MemberRecord:
-    """The backend (or a holder of MEMBERS_UPDATE) turns a member's factor off — a member that
-    lost its app and its recovery codes. Audited; the member is told by mail."""
+    """The backend (or a holder of MEMBERS_UPDATE) turns a member's second factors off — its app, its
+    recovery codes and its passkeys: a member that lost them. Audited; the member is told by mail."""
     await access.require(caller, Permission.MEMBERS_UPDATE)
     member = await member_by_id(member_id, argument="memberId")
     if not member.mfa_enabled and not await TotpFactor.filter(member_id=member.id).exists():

@@ -37,6 +37,7 @@ from gql.domain.services import Services
 from gql.domain.statuses import SessionLimitPolicy
 from gql.domain.tokens import Purpose, SignedTokens
 from gql.schema import build_schema
+from tests.authenticator import Authenticator
 from tests.conftest import GraphQLClient
 from tests.integration import documents
 from tests.integration.test_external_error_lists import SCENARIOS as EXTERNAL_SCENARIOS
@@ -118,6 +119,11 @@ SELECTIONS = {
     "SessionPayload": "sessionToken",
     "EnrollTotpPayload": "secret",
     "MfaRequired": "mfaToken",
+    "StartPasskeyRegistrationPayload": "options",
+    "StartPasskeyLoginPayload": "options challengeId",
+    "StartPasskeyMfaPayload": "options",
+    "StartPasskeyReauthenticationPayload": "options",
+    "FinishPasskeyRegistrationPayload": "passkey { id }",
 }
 
 
@@ -1126,6 +1132,132 @@ SECOND_FACTOR_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
 }
 
 
+# --- passkeys (issue 15 §3) ---------------------------------------------------------------------
+
+
+async def with_passkey(scene: Scene, email: str = ADA) -> tuple[str, Authenticator, str]:
+    """A registered member with a passkey: its session, its authenticator, the passkey's id."""
+    session = (await scene.register(email))["sessionToken"]
+    app = Authenticator(origin=scene.services.config.passkey_origins[0])
+    options = expect(await scene.as_member(session, "startPasskeyRegistration"), "StartPasskeyRegistrationPayload")
+    finished = await scene.as_member(
+        session, "finishPasskeyRegistration", credential=app.create(options["options"]), name="Laptop"
+    )
+    return session, app, expect(finished, "FinishPasskeyRegistrationPayload")["passkey"]["id"]
+
+
+async def guest_session(scene: Scene) -> str:
+    return expect(await scene.anonymous("loginAsGuest"), "LoginAsGuestPayload")["sessionToken"]
+
+
+def as_a_guest(mutation: str, **variables: Any) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        return await scene.as_member(await guest_session(scene), mutation, **variables)
+
+    return Scenario(run)
+
+
+def as_a_member(mutation: str, **variables: Any) -> Scenario:
+    async def run(scene: Scene) -> Result:
+        return await scene.as_member((await scene.register(ADA))["sessionToken"], mutation, **variables)
+
+    return Scenario(run)
+
+
+def passkey_sign_in(before: Callable[[Scene], Awaitable[None]] | None = None, **config: Any) -> Scenario:
+    """Ada signs in with her passkey after ``before`` changed her standing."""
+
+    async def run(scene: Scene) -> Result:
+        _, app, _ = await with_passkey(scene)
+        if before is not None:
+            await before(scene)
+        started = expect(await scene.anonymous("startPasskeyLogin"), "StartPasskeyLoginPayload")  # discoverable
+        assertion = app.get(started["options"])
+        return await scene.anonymous("finishPasskeyLogin", challengeId=started["challengeId"], credential=assertion)
+
+    return Scenario(run, config)
+
+
+async def block_ada(scene: Scene) -> None:
+    expect(await scene.backend("blockMember", id=str((await Member.get(email_key=ADA)).id)), "BlockMemberPayload")
+
+
+async def ada_pending(scene: Scene) -> None:
+    # A member waiting for approval has no session to register a passkey with: put her back in the queue.
+    await Member.filter(email_key=ADA).update(status="PENDING")
+
+
+async def move_ada_unconfirmed(scene: Scene) -> None:
+    await scene.settings(emailConfirmation=True)
+    ada = await Member.get(email_key=ADA)
+    moved = await scene.backend("changeLoginEmail", memberId=str(ada.id), newEmail="ada@elsewhere.example")
+    expect(moved, "ChangeLoginEmailPayload")
+
+
+async def delete_the_last_passkey(scene: Scene) -> Result:
+    session, _, passkey = await with_passkey(scene)
+    await Member.filter(email_key=ADA).update(password_hash=None)
+    return await scene.as_member(session, "deletePasskey", id=passkey)
+
+
+async def passkey_mfa_without_a_passkey(scene: Scene) -> Result:
+    token, _ = await challenge(scene)
+    return await scene.anonymous("startPasskeyMfa", mfaToken=token)
+
+
+async def verify_with_a_bad_assertion(scene: Scene) -> Result:
+    token, _ = await challenge(scene)
+    return await scene.anonymous("verifyMfa", mfaToken=token, credential="{}")
+
+
+async def reauthenticate_with_a_bad_assertion(scene: Scene) -> Result:
+    session, _, _ = await with_passkey(scene)
+    return await scene.as_member(session, "reauthenticate", credential="{}")
+
+
+PASSKEY_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    ("startPasskeyRegistration", C.NOT_LOGGED_IN): anonymously("startPasskeyRegistration"),
+    ("startPasskeyRegistration", C.FACTOR_STATE): as_a_guest("startPasskeyRegistration"),
+    ("startPasskeyRegistration", C.RATE_LIMITED): rate_limited("startPasskeyRegistration"),
+    ("finishPasskeyRegistration", C.NOT_LOGGED_IN): anonymously("finishPasskeyRegistration", credential="{}", name="x"),
+    ("finishPasskeyRegistration", C.FACTOR_STATE): as_a_guest("finishPasskeyRegistration", credential="{}", name="x"),
+    ("finishPasskeyRegistration", C.INVALID_ARGUMENT): as_a_member(
+        "finishPasskeyRegistration", credential="{}", name=" "
+    ),
+    ("finishPasskeyRegistration", C.PASSKEY_INVALID): as_a_member(
+        "finishPasskeyRegistration", credential="{}", name="Laptop"
+    ),
+    ("finishPasskeyRegistration", C.RATE_LIMITED): rate_limited("finishPasskeyRegistration", credential="{}", name="x"),
+    ("startPasskeyLogin", C.RATE_LIMITED): rate_limited("startPasskeyLogin", email=ADA),
+    ("finishPasskeyLogin", C.PASSKEY_INVALID): anonymously("finishPasskeyLogin", challengeId=ZERO_ID, credential="{}"),
+    ("finishPasskeyLogin", C.LOGIN_DISABLED): passkey_sign_in(block_ada),
+    ("finishPasskeyLogin", C.PENDING_APPROVAL): passkey_sign_in(ada_pending),
+    ("finishPasskeyLogin", C.EMAIL_NOT_CONFIRMED): passkey_sign_in(move_ada_unconfirmed),
+    ("finishPasskeyLogin", C.RATE_LIMITED): rate_limited("finishPasskeyLogin", challengeId=ZERO_ID, credential="{}"),
+    ("finishPasskeyLogin", C.TOO_MANY_SESSIONS): passkey_sign_in(
+        max_sessions=1, session_limit_policy=SessionLimitPolicy.REFUSE
+    ),
+    ("startPasskeyMfa", C.MFA_TOKEN_INVALID): anonymously("startPasskeyMfa", mfaToken="not-a-token"),
+    ("startPasskeyMfa", C.FACTOR_STATE): Scenario(passkey_mfa_without_a_passkey),
+    ("startPasskeyMfa", C.RATE_LIMITED): rate_limited("startPasskeyMfa", mfaToken="not-a-token"),
+    ("renamePasskey", C.NOT_LOGGED_IN): anonymously("renamePasskey", id=ZERO_ID, name="x"),
+    ("renamePasskey", C.FACTOR_STATE): as_a_guest("renamePasskey", id=ZERO_ID, name="x"),
+    ("renamePasskey", C.INVALID_ARGUMENT): as_a_member("renamePasskey", id=ZERO_ID, name=""),
+    ("renamePasskey", C.PASSKEY_NOT_FOUND): as_a_member("renamePasskey", id=ZERO_ID, name="x"),
+    ("renamePasskey", C.RATE_LIMITED): rate_limited("renamePasskey", id=ZERO_ID, name="x"),
+    ("deletePasskey", C.NOT_LOGGED_IN): anonymously("deletePasskey", id=ZERO_ID),
+    ("deletePasskey", C.FACTOR_STATE): as_a_guest("deletePasskey", id=ZERO_ID),
+    ("deletePasskey", C.PASSKEY_NOT_FOUND): as_a_member("deletePasskey", id=ZERO_ID),
+    ("deletePasskey", C.LAST_SIGN_IN_METHOD): Scenario(delete_the_last_passkey),
+    ("deletePasskey", C.RATE_LIMITED): rate_limited("deletePasskey", id=ZERO_ID),
+    ("verifyMfa", C.PASSKEY_INVALID): Scenario(verify_with_a_bad_assertion),
+    ("startPasskeyReauthentication", C.NOT_LOGGED_IN): anonymously("startPasskeyReauthentication"),
+    ("startPasskeyReauthentication", C.FACTOR_STATE): as_a_member("startPasskeyReauthentication"),
+    ("startPasskeyReauthentication", C.RATE_LIMITED): rate_limited("startPasskeyReauthentication"),
+    ("reauthenticate", C.PASSKEY_INVALID): Scenario(reauthenticate_with_a_bad_assertion),
+}
+
+
 def code_of_blocked_member(mutation: str) -> Scenario:
     async def run(scene: Scene) -> Result:
         await scene.settings(**PASSWORDLESS_ON)
@@ -1314,6 +1446,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     **SESSION_SCENARIOS,
     **SECOND_FACTOR_SCENARIOS,
     **PASSWORDLESS_SCENARIOS,
+    **PASSKEY_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------

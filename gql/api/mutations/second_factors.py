@@ -78,6 +78,7 @@ VerifyMfaResult = result_union(
     VerifyMfaPayload,
     C.MFA_TOKEN_INVALID,
     C.SECOND_FACTOR_INVALID,
+    C.PASSKEY_INVALID,
     C.ACCOUNT_LOCKED,
     C.LOGIN_DISABLED,
     C.EMAIL_NOT_CONFIRMED,
@@ -91,6 +92,7 @@ ReauthenticateResult = result_union(
     C.NOT_LOGGED_IN,
     C.FACTOR_STATE,
     C.SECOND_FACTOR_INVALID,
+    C.PASSKEY_INVALID,
     C.ACCOUNT_LOCKED,
     C.RATE_LIMITED,
 )
@@ -149,26 +151,53 @@ class SecondFactorMutations:
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
-        description="Finish a sign-in that answered MfaRequired: its mfaToken and a code from the app (or a recovery "
-        "code) give the session.",
+        description="Finish a sign-in that answered MfaRequired: its mfaToken and either a code from the app (or a "
+        "recovery code) or a passkey assertion (`credential`, for a startPasskeyMfa challenge) give the session. "
+        "Exactly one of `code` and `credential` (3240 otherwise).",
     )
     async def verify_mfa(
         self,
         info: Info[Context, None],
         mfa_token: Annotated[str, strawberry.argument(description="The `mfaToken` of the MfaRequired answer.")],
-        code: Code,
+        code: Annotated[
+            str | None,
+            strawberry.argument(description="A 6-digit code from the authenticator app, or a recovery code."),
+        ] = None,
+        credential: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Instead of a code: the PublicKeyCredential `navigator.credentials.get` answered for the "
+                "startPasskeyMfa options, as JSON (`credential.toJSON()`)."
+            ),
+        ] = None,
     ) -> VerifyMfaResult:
         context = info.context
-        grant = await mfa.verify_mfa(context.services, await context.caller(), mfa_token, code)
+        grant = await mfa.verify_mfa(context.services, await context.caller(), mfa_token, code, credential)
         return VerifyMfaPayload.from_grant(grant)
 
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
         description="Prove the second factor again in this session (a step-up): changing the password or the login "
-        f"email of a member with a second factor needs one proved within {spoken(RECENT_SECOND_FACTOR)} (3244).",
+        f"email of a member with a second factor needs one proved within {spoken(RECENT_SECOND_FACTOR)} (3244). "
+        "A code, or a passkey assertion (`credential`) for startPasskeyReauthentication's options: exactly one "
+        "(3240 otherwise).",
     )
-    async def reauthenticate(self, info: Info[Context, None], code: Code) -> ReauthenticateResult:
+    async def reauthenticate(
+        self,
+        info: Info[Context, None],
+        code: Annotated[
+            str | None,
+            strawberry.argument(description="A 6-digit code from the authenticator app, or a recovery code."),
+        ] = None,
+        credential: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Instead of a code: the PublicKeyCredential `navigator.credentials.get` answered for the "
+                "startPasskeyReauthentication options, as JSON (`credential.toJSON()`)."
+            ),
+        ] = None,
+    ) -> ReauthenticateResult:
         context = info.context
         return ReauthenticatePayload.from_domain(
-            await mfa.reauthenticate(context.services, await context.caller(), code)
+            await mfa.reauthenticate(context.services, await context.caller(), code, credential)
         )

@@ -12,11 +12,12 @@ from gql.api.types.any_member import AnyMember
 from gql.api.types.contact import Contact
 from gql.api.types.enums import ActivityStatus, MemberStatus, Permission, PrivacyStatus
 from gql.api.types.external import ExternalIdentity
+from gql.api.types.passkey import Passkey
 from gql.api.types.profile import Profile
 from gql.api.types.public_member import PublicMember
 from gql.api.types.role import Role
 from gql.api.types.session import Session
-from gql.domain import access, external_login
+from gql.domain import access, external_login, passkeys
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.permissions import Grants
 from gql.domain.records import MemberRecord, MemberView
@@ -84,6 +85,16 @@ class Member(AnyMember):
         if found is None:
             raise DomainError(ErrorCode.NOT_ALLOWED, "Only the member itself and the backend see its identities.")
         return [ExternalIdentity.from_domain(record) for record in found]
+
+    @strawberry.field(
+        description="Its passkeys (WebAuthn), oldest first. For the member itself and the backend; null with error "
+        "3029 for anyone else."
+    )
+    async def passkeys(self, info: Info[Context, None]) -> list[Passkey] | None:
+        found = await passkeys.passkeys_of(await info.context.caller(), self.member_id)
+        if found is None:
+            raise DomainError(ErrorCode.NOT_ALLOWED, "Only the member itself and the backend see its passkeys.")
+        return [Passkey.from_domain(record) for record in found]
 
     @classmethod
     def from_domain(cls, member: MemberRecord) -> Member:

@@ -13,7 +13,7 @@ from gql.domain.sessions import MfaChallengeGrant
 
 @strawberry.type(
     description="The first factor was right and the member has a second one: no session yet. Send `mfaToken` "
-    "with a code to verifyMfa, which answers the session. The token works once, for "
+    "with a code (or, for PASSKEY, the assertion for startPasskeyMfa's options) to verifyMfa, which answers the session. The token works once, for "
     f"{spoken(MFA_TOKEN_LIFETIME)}."
 )
 class MfaRequired:

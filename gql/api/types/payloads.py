@@ -18,13 +18,21 @@ from gql.api.types.badge import Badge
 from gql.api.types.enums import RegistrationStatus
 from gql.api.types.external import ExternalIdentity, ExternalProvider
 from gql.api.types.member import Member
+from gql.api.types.passkey import Passkey
 from gql.api.types.role import Role
 from gql.api.types.session import Session
 from gql.api.types.settings import RegistrationSettings
 from gql.domain import confirmation, external_login, reauthentication, registration, totp, trusted_sign_in
 from gql.domain.access_tokens import AccessToken
 from gql.domain.introspection import Validity
-from gql.domain.policy import APPROVAL_TOKEN_LIFETIME, CONFIRMATION_LINK_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
+from gql.domain.passkeys import PasskeyLoginStart
+from gql.domain.policy import (
+    APPROVAL_TOKEN_LIFETIME,
+    CONFIRMATION_LINK_LIFETIME,
+    PASSKEY_CHALLENGE_LIFETIME,
+    PASSWORD_LINK_LIFETIME,
+    spoken,
+)
 from gql.domain.records import MemberRecord
 from gql.domain.sessions import SessionGrant, SessionRecord
 
@@ -497,4 +505,64 @@ class VerifyMfaPayload(SessionPayload):
 
 @strawberry.type(description="The second factor was proved again in this session (a step-up).")
 class ReauthenticatePayload(MemberPayload):
+    pass
+
+
+# --- passkeys ---
+
+_PASSKEY_OPTIONS = (
+    "The WebAuthn options as JSON (binary values base64url-encoded): decode them (e.g. "
+    "`PublicKeyCredential.parseCreationOptionsFromJSON`) and pass them to `navigator.credentials.{}`. "
+    f"The challenge works once, for {spoken(PASSKEY_CHALLENGE_LIFETIME)}."
+)
+
+
+@strawberry.type(
+    description="Options for `navigator.credentials.create`; send what it makes to finishPasskeyRegistration."
+)
+class StartPasskeyRegistrationPayload:
+    options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("create"))
+
+
+@strawberry.type(description="The passkey is registered: it signs in (startPasskeyLogin) and is a second factor.")
+class FinishPasskeyRegistrationPayload:
+    passkey: Passkey = strawberry.field(description="The new passkey.")
+
+
+@strawberry.type(description="Options for `navigator.credentials.get`; send what it answers to finishPasskeyLogin.")
+class StartPasskeyLoginPayload:
+    options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("get"))
+    challenge_id: strawberry.ID = strawberry.field(description="The challenge's id, for finishPasskeyLogin.")
+
+    @classmethod
+    def from_domain(cls, start: PasskeyLoginStart) -> StartPasskeyLoginPayload:
+        return cls(options=start.options, challenge_id=strawberry.ID(str(start.challenge_id)))
+
+
+@strawberry.type(
+    description="Options for `navigator.credentials.get`; send what it answers to verifyMfa as `credential`."
+)
+class StartPasskeyMfaPayload:
+    options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("get"))
+
+
+@strawberry.type(
+    description="Options for `navigator.credentials.get`; send what it answers to reauthenticate as `credential`."
+)
+class StartPasskeyReauthenticationPayload:
+    options: str = strawberry.field(description=_PASSKEY_OPTIONS.format("get"))
+
+
+@strawberry.type(description="Signed in with a passkey (method PASSKEY; the passkey is also the second factor).")
+class FinishPasskeyLoginPayload(SessionPayload):
+    pass
+
+
+@strawberry.type(description="The passkey's new name.")
+class RenamePasskeyPayload:
+    passkey: Passkey = strawberry.field(description="The renamed passkey.")
+
+
+@strawberry.type(description="The passkey is deleted; it no longer signs in.")
+class DeletePasskeyPayload(MemberPayload):
     pass

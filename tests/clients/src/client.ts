@@ -106,6 +106,7 @@ export function advice(reason: ErrorReason): Advice {
     case "REDIRECT_URI_NOT_ALLOWED":
     case "SECOND_FACTOR_INVALID":
     case "LOGIN_CODE_INVALID":
+    case "PASSKEY_INVALID":
       return "fix-input";
     case "NOT_LOGGED_IN":
     case "TOKEN_EXPIRED":
@@ -147,6 +148,7 @@ export function advice(reason: ErrorReason): Advice {
     case "SESSION_NOT_FOUND":
     case "UNKNOWN_PROVIDER":
     case "MFA_TOKEN_INVALID":
+    case "PASSKEY_NOT_FOUND":
       return "not-found";
     case "GRAPHQL_PARSE_FAILED":
     case "GRAPHQL_VALIDATION_FAILED":
@@ -328,6 +330,12 @@ function verb(kind: MemberEventKind): string {
       return "had its second factor reset";
     case "SECOND_FACTOR_VERIFIED":
       return "proved its second factor";
+    case "PASSKEY_ADDED":
+      return "registered a passkey";
+    case "PASSKEY_RENAMED":
+      return "renamed a passkey";
+    case "PASSKEY_REMOVED":
+      return "deleted a passkey";
     case "LOGIN_CODE_REQUESTED":
       return "was sent a sign-in code";
     case "LOGGED_IN_WITH_CODE":
