@@ -371,10 +371,18 @@ async def start_mfa(services: Services, caller: Caller, mfa_token: str) -> str:
     """Options for ``navigator.credentials.get`` to prove the second factor of a waiting sign-in."""
     await services.rate_limits.take("login", caller)
     challenge = await _live_mfa_challenge(services, mfa_token)
-    passkeys = await Passkey.filter(member_id=challenge.member_id)  # type: ignore[attr-defined]
+    return await _second_factor_options(services, challenge.member_id, MFA, challenge.id)  # type: ignore[attr-defined]
+
+
+async def _second_factor_options(
+    services: Services, member_id: uuid.UUID, purpose: str, mfa_challenge_id: uuid.UUID | None = None
+) -> str:
+    """Options asking for one of the member's passkeys as a second factor (the MFA step or a step-up);
+    3242 when it has none."""
+    passkeys = await Passkey.filter(member_id=member_id)
     if not passkeys:
         raise DomainError(ErrorCode.FACTOR_STATE, "This member has no passkey.")
-    _, nonce = await _new_challenge(services, MFA, challenge.member_id, challenge.id)  # type: ignore[attr-defined]
+    _, nonce = await _new_challenge(services, purpose, member_id, mfa_challenge_id)
     options = generate_authentication_options(
         rp_id=services.config.passkey_rp_id,
         challenge=nonce,
@@ -390,18 +398,7 @@ async def start_reauthentication(services: Services, caller: Caller) -> str:
     ``reauthenticate(credential)``)."""
     await services.rate_limits.take("secondFactor", caller)
     member = await _member(caller)
-    passkeys = await Passkey.filter(member_id=member.id)
-    if not passkeys:
-        raise DomainError(ErrorCode.FACTOR_STATE, "This member has no passkey.")
-    _, nonce = await _new_challenge(services, STEP_UP, member.id)
-    options = generate_authentication_options(
-        rp_id=services.config.passkey_rp_id,
-        challenge=nonce,
-        timeout=_TIMEOUT_MS,
-        allow_credentials=_descriptors(passkeys),
-        user_verification=UserVerificationRequirement.PREFERRED,
-    )
-    return options_to_json(options)
+    return await _second_factor_options(services, member.id, STEP_UP)
 
 
 async def prove(

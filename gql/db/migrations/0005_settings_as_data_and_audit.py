@@ -15,6 +15,7 @@ from uuid import uuid4
 from tortoise import fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
+from gql.db.migration_ops import DeclareOnly
 
 from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus
 
@@ -35,14 +36,6 @@ class DropColumn(ops.RemoveField):
         if state_editor:
             model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
             await state_editor._run_sql(f'ALTER TABLE "{model._meta.db_table}" DROP COLUMN "{self.name}"')
-
-
-class DeclareOnly(ops.AlterField):
-    """An AlterField that changes the migration state only: the column already is what the field says
-    (on SQLite a real AlterField would rebuild the member table, and with it drop its indexes)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        return None
 
 
 async def carry_settings_into_data(apps, schema_editor) -> None:

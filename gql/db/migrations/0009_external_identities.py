@@ -7,6 +7,7 @@
 from tortoise import migrations
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from gql.db.migration_ops import DeclareOnly
 import functools
 from gql.domain.statuses import SessionMethod
 from json import dumps, loads
@@ -14,14 +15,6 @@ from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
 from tortoise.indexes import Index
-
-
-class DeclareOnly(ops.AlterField):
-    """An AlterField that changes the migration state only: ``session.method`` is a plain text column
-    already (on SQLite a real AlterField would rebuild the session table and drop its indexes, as 0005 says)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        return None
 
 
 class Migration(migrations.Migration):

@@ -6,16 +6,9 @@
 #   follows and the database is left alone (``DeclareOnly``, as in 0005).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from gql.db.migration_ops import DeclareOnly
 from gql.domain.statuses import SessionMethod
 from tortoise import fields
-
-
-class DeclareOnly(ops.AlterField):
-    """An AlterField that changes the migration state only: the column already is what the field says
-    (on SQLite a real AlterField would rebuild the session table, and with it drop its indexes)."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        return None
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@
 #   (``DeclareOnly``, as in 0011: an AlterField on SQLite rebuilds the table and drops its indexes).
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from gql.db.migration_ops import DeclareOnly
 import functools
 from gql.domain.statuses import SecondFactor, SessionMethod
 from json import dumps, loads
@@ -14,13 +15,6 @@ from tortoise.fields.base import OnDelete
 from uuid import uuid4
 from tortoise import fields
 from tortoise.indexes import Index
-
-class DeclareOnly(ops.AlterField):
-    """An AlterField that changes the migration state only: the column already is what the field says."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        return None
-
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0011_login_codes')]
