@@ -407,10 +407,15 @@ class ExternalProvider(Model):
     token_url = fields.CharField(max_length=2000, null=True)
     userinfo_url = fields.CharField(max_length=2000, null=True)
     client_id = fields.CharField(max_length=500)
-    client_secret = fields.TextField()
+    # Sealed; null when the provider authenticates this server by a signed JWT (PRIVATE_KEY_JWT).
+    client_secret = fields.TextField(null=True)
+    # ClientAuthMethod: how the token endpoint is told who is asking.
+    token_auth_method = fields.CharField(max_length=32, default="CLIENT_SECRET_BASIC", db_default="CLIENT_SECRET_BASIC")
     scopes = fields.JSONField(default=list)
     # Which claim of the ID token or the userinfo answer holds the subject, email, email_verified, name.
     claim_mapping = fields.JSONField(default=dict)
+    # Custom fields of a member it signs up: {custom field name: claim name}.
+    custom_field_claims = fields.JSONField(default=dict, db_default="{}")
     allow_signup = fields.BooleanField(default=False)
     trust_verified_email = fields.BooleanField(default=False)
     created_at = fields.DatetimeField()

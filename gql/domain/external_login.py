@@ -31,6 +31,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -46,12 +47,13 @@ from gql.domain.confirmation import send_confirmation
 from gql.domain.contacts import ContactInfo, claim_contact, save_contact
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.external_providers import ExternalProfile, authorization_url, provider_named
+from gql.domain.external_providers import ExternalProfile, authorization_url, client_assertion, provider_named
 from gql.domain.identity import identity_is_unique, normalise
 from gql.domain.lookup import find_by_email, member_by_id
 from gql.domain.permissions import Permission
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
 from gql.domain.profiles import nickname_for
+from gql.domain.properties import check_custom_fields
 from gql.domain.records import MemberRecord
 from gql.domain.registration import MemberFields, insert_member
 from gql.domain.services import Services
@@ -152,7 +154,13 @@ async def _answer(
     if not code:
         raise DomainError(ErrorCode.EXTERNAL_ANSWER_INVALID, "The code is empty.", property="code")
     profile = await services.external.authenticate(
-        provider, code, taken["redirect_uri"], taken["code_verifier"], taken["nonce"], services.clock.time()
+        provider,
+        code,
+        taken["redirect_uri"],
+        taken["code_verifier"],
+        taken["nonce"],
+        services.clock.time(),
+        partial(client_assertion, services),
     )
     return taken, provider, profile
 
@@ -292,6 +300,9 @@ async def _sign_up(
             "External sign-up creates members only while the email is the identity property.",
             property="email",
         )
+    # The provider's claims fill the custom fields its mapping names, under the registration
+    # settings' rules (declared, required, lengths), as a registration's customFields would.
+    custom = check_custom_fields(settings, profile.custom_fields)
     trusted = profile.email_verified and provider.trust_verified_email
     automatic = settings.approval is ApprovalMode.AUTOMATIC
     email_key = normalise(profile.email)
@@ -315,11 +326,11 @@ async def _sign_up(
     with identity_is_unique(message="A member with this email exists: sign in as that member and link the provider."):
         async with in_transaction() as connection:
             if guest is None:
-                contact = await save_contact(connection, None, email_key, ContactInfo(), {})
+                contact = await save_contact(connection, None, email_key, ContactInfo(), custom)
                 member = await insert_member(connection, contact, fields)
             else:
                 member = await guests.convert(connection, guest, fields)
-                await save_contact(connection, guest.contact, email_key, ContactInfo(), {})
+                await save_contact(connection, guest.contact, email_key, ContactInfo(), custom)
             if trusted:
                 await claim_contact(connection, member)
             if member.confirm_jti:

@@ -21,12 +21,14 @@ import base64
 import hashlib
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus, urlencode, urlsplit
 
 import httpx
+import jwt as pyjwt
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc import jws, jwt
@@ -42,7 +44,9 @@ from gql.domain.cursors import derive_key
 from gql.domain.encoding import EncodingError, b64url_decode, b64url_encode
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.permissions import Permission
-from gql.domain.statuses import ProviderKind
+from gql.domain.properties import MAX_CUSTOM_FIELDS
+from gql.domain.registration_settings import check_property_name
+from gql.domain.statuses import ClientAuthMethod, ProviderKind
 
 if TYPE_CHECKING:  # Services builds a ProviderClient
     from gql.domain.services import Services
@@ -60,6 +64,9 @@ JWKS_MIN_REFRESH = 10.0
 HTTP_TIMEOUT = 10.0
 # Provider clocks may differ from ours this much (iat, exp).
 CLOCK_LEEWAY_SECONDS = 60
+# A client assertion (PRIVATE_KEY_JWT) lives this long: one token request.
+CLIENT_ASSERTION_LIFETIME_SECONDS = 60
+CLAIM_NAME_LENGTH = 200
 
 
 def _answer_invalid(message: str) -> DomainError:
@@ -86,6 +93,9 @@ class ProviderInput:
     claim_mapping: dict[str, str] | None = None
     allow_signup: bool = False
     trust_verified_email: bool = False
+    token_auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET_BASIC
+    # {custom field of a member it signs up: the claim it is read from}; None keeps the stored one.
+    custom_field_claims: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,8 @@ class ProviderRecord:
     claim_mapping: dict[str, str]
     allow_signup: bool
     trust_verified_email: bool
+    token_auth_method: ClientAuthMethod
+    custom_field_claims: dict[str, str]
     created_at: datetime
     updated_at: datetime
 
@@ -122,6 +134,9 @@ class ProviderRecord:
             claim_mapping={**DEFAULT_CLAIMS, **row.claim_mapping},
             allow_signup=row.allow_signup,
             trust_verified_email=row.trust_verified_email,
+            token_auth_method=ClientAuthMethod(row.token_auth_method),
+            # By field name: PostgreSQL's jsonb keeps no order of its own.
+            custom_field_claims=dict(sorted(row.custom_field_claims.items())),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
@@ -171,8 +186,14 @@ def checked(data: ProviderInput, existing: ExternalProvider | None) -> ProviderI
         raise _invalid("A display name is 1 to 200 characters.", "displayName")
     if not data.client_id.strip():
         raise _invalid("The client id is required.", "clientId")
-    if data.client_secret is None and existing is None:
-        raise _invalid("The client secret is required for a new provider.", "clientSecret")
+    if data.client_secret is not None and not data.client_secret:
+        raise _invalid("The client secret is empty.", "clientSecret")
+    uses_secret = data.token_auth_method is not ClientAuthMethod.PRIVATE_KEY_JWT
+    if uses_secret and data.client_secret is None and (existing is None or existing.client_secret is None):
+        raise _invalid(
+            f"A client secret is required: {data.token_auth_method.value} sends it to the token endpoint.",
+            "clientSecret",
+        )
     oidc = data.kind is ProviderKind.OIDC
     unknown = set(data.claim_mapping or {}) - set(DEFAULT_CLAIMS)
     if unknown:
@@ -194,7 +215,31 @@ def checked(data: ProviderInput, existing: ExternalProvider | None) -> ProviderI
         claim_mapping=dict(data.claim_mapping or {}),
         allow_signup=data.allow_signup,
         trust_verified_email=data.trust_verified_email,
+        token_auth_method=data.token_auth_method,
+        custom_field_claims=_custom_field_claims(data.custom_field_claims),
     )
+
+
+def _custom_field_claims(mapping: dict[str, str] | None) -> dict[str, str] | None:
+    """Custom field names as registration accepts them (no reserved or built-in name, no two alike),
+    each read from a non-empty claim name; whether the registration settings declare them is checked
+    at sign-up, as for a registration, since the settings may change after the provider is saved."""
+    if mapping is None:
+        return None
+    if len(mapping) > MAX_CUSTOM_FIELDS:
+        raise _invalid(f"At most {MAX_CUSTOM_FIELDS} custom fields.", "customFieldClaims")
+    seen: set[str] = set()
+    for name, claim in mapping.items():
+        try:
+            check_property_name(name)
+        except DomainError as exc:
+            raise _invalid(exc.message, "customFieldClaims") from None
+        if name.casefold() in seen:
+            raise _invalid(f'Custom field "{name}" is mapped twice.', "customFieldClaims")
+        seen.add(name.casefold())
+        if not 1 <= len(claim.strip()) <= CLAIM_NAME_LENGTH:
+            raise _invalid(f"A claim name is 1 to {CLAIM_NAME_LENGTH} characters.", "customFieldClaims")
+    return {name: claim.strip() for name, claim in mapping.items()}
 
 
 async def require_provider_manager(caller: Caller) -> None:
@@ -220,8 +265,11 @@ async def upsert_provider(services: Services, caller: Caller, data: ProviderInpu
             "claim_mapping": data.claim_mapping,
             "allow_signup": data.allow_signup,
             "trust_verified_email": data.trust_verified_email,
+            "token_auth_method": data.token_auth_method.value,
             "updated_at": now,
         }
+        if data.custom_field_claims is not None:
+            values["custom_field_claims"] = data.custom_field_claims
         if data.client_secret is not None:
             values["client_secret"] = services.external.secrets.seal(data.name, data.client_secret)
         if existing is None:
@@ -290,6 +338,11 @@ class ExternalProfile:
     email: str | None
     email_verified: bool
     name: str | None
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+
+# Signs a client assertion for (client id, token endpoint): client_assertion bound to the services.
+AssertionSigner = Callable[[str, str], Awaitable[str]]
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -400,22 +453,46 @@ class ProviderClient:
             return cached.value
 
     async def exchange(
-        self, provider: ExternalProvider, endpoints: Endpoints, code: str, redirect_uri: str, verifier: str
+        self,
+        provider: ExternalProvider,
+        endpoints: Endpoints,
+        code: str,
+        redirect_uri: str,
+        verifier: str,
+        assertion: AssertionSigner,
     ) -> dict[str, Any]:
-        """The token endpoint's answer to the code (client_secret_basic, with the PKCE verifier)."""
-        secret = self.secrets.open(provider.name, provider.client_secret)
+        """The token endpoint's answer to the code, with the PKCE verifier; the client authenticated as the
+        provider is configured to expect (``ClientAuthMethod``)."""
         form = {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect_uri,
             "code_verifier": verifier,
         }
-        # RFC 6749 §2.3.1: id and secret are form-encoded before they go into the Basic header.
-        auth = httpx.BasicAuth(_form_encode(provider.client_id), _form_encode(secret))
+        auth: httpx.Auth | None = None
+        method = ClientAuthMethod(provider.token_auth_method)
+        if method is ClientAuthMethod.PRIVATE_KEY_JWT:
+            # RFC 7523 §2.2 / OpenID Connect Core §9: the assertion's audience is the token endpoint.
+            form["client_id"] = provider.client_id
+            form["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            form["client_assertion"] = await assertion(provider.client_id, endpoints.token)
+        else:
+            if provider.client_secret is None:
+                raise _answer_invalid(f"This provider has no client secret for {method.value}: set one.")
+            secret = self.secrets.open(provider.name, provider.client_secret)
+            if method is ClientAuthMethod.CLIENT_SECRET_POST:
+                form["client_id"] = provider.client_id
+                form["client_secret"] = secret
+            else:
+                # RFC 6749 §2.3.1: id and secret are form-encoded before they go into the Basic header.
+                auth = httpx.BasicAuth(_form_encode(provider.client_id), _form_encode(secret))
         try:
             async with self._http() as http:
                 response = await http.post(
-                    endpoints.token, data=form, auth=auth, headers={"Accept": "application/json"}
+                    endpoints.token,
+                    data=form,
+                    auth=auth or httpx.USE_CLIENT_DEFAULT,
+                    headers={"Accept": "application/json"},
                 )
         except httpx.HTTPError:
             raise _answer_invalid("The provider's token endpoint could not be reached.") from None
@@ -468,12 +545,19 @@ class ProviderClient:
         return await self._get_json(endpoints.userinfo, {"Authorization": f"Bearer {access_token}"})
 
     async def authenticate(
-        self, provider: ExternalProvider, code: str, redirect_uri: str, verifier: str, nonce: str, now: float
+        self,
+        provider: ExternalProvider,
+        code: str,
+        redirect_uri: str,
+        verifier: str,
+        nonce: str,
+        now: float,
+        assertion: AssertionSigner,
     ) -> ExternalProfile:
         """Who signed in: the code exchanged, then the verified ID token (OpenID Connect, completed by
         userinfo for the claims it lacks) or the userinfo answer (plain OAuth 2.0)."""
         endpoints = await self.endpoints(provider, now)
-        tokens = await self.exchange(provider, endpoints, code, redirect_uri, verifier)
+        tokens = await self.exchange(provider, endpoints, code, redirect_uri, verifier, assertion)
         mapping = {**DEFAULT_CLAIMS, **provider.claim_mapping}
         if provider.kind == ProviderKind.OIDC.value:
             id_token = tokens.get("id_token")
@@ -501,7 +585,27 @@ class ProviderClient:
             email=email.strip() if isinstance(email, str) and email.strip() else None,
             email_verified=verified is True or verified == "true",
             name=name.strip()[:200] if isinstance(name, str) and name.strip() else None,
+            # Only the claims the answer holds: an absent one is a missing field, not a null value.
+            custom_fields={
+                field: claims[claim] for field, claim in provider.custom_field_claims.items() if claim in claims
+            },
         )
+
+
+async def client_assertion(services: Services, client_id: str, audience: str) -> str:
+    """A PRIVATE_KEY_JWT client assertion: signed with the key that signs access tokens, whose public half
+    the provider reads from this server's JWKS; single use by its ``jti``, and short-lived."""
+    key = await services.signing_keys.signer(services.clock)
+    issued = int(services.clock.time())
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + CLIENT_ASSERTION_LIFETIME_SECONDS,
+        "jti": secrets.token_urlsafe(16),
+    }
+    return pyjwt.encode(claims, key.private, algorithm=key.algorithm, headers={"kid": key.kid})
 
 
 def _has_kid(keys: KeySet, kid: str) -> bool:

@@ -92,6 +92,21 @@ class SecondFactor(Described):
     PASSKEY = "PASSKEY", "A passkey (WebAuthn): an assertion for a challenge of startPasskeyMfa (or startPasskeyLogin)."
 
 
+class ClientAuthMethod(Described):
+    """How the server proves itself to a provider's token endpoint (OpenID Connect Core §9)."""
+
+    CLIENT_SECRET_BASIC = (
+        "CLIENT_SECRET_BASIC",
+        "The client id and secret in an HTTP Basic Authorization header (the default every provider accepts).",
+    )
+    CLIENT_SECRET_POST = "CLIENT_SECRET_POST", "The client id and secret as fields of the token request's form."
+    PRIVATE_KEY_JWT = (
+        "PRIVATE_KEY_JWT",
+        "A short-lived JWT signed with this server's signing key (no secret is stored); register this server's "
+        "/.well-known/jwks.json as the client's JWKS URI at the provider.",
+    )
+
+
 class SessionLimitPolicy(Described):
     """What happens when a sign-in would give a member more sessions than the limit allows."""
 

@@ -22,7 +22,8 @@ ERROR = "... on Error { code reason message property }"
 RETRY = "... on RetryableError { retryAfter }"
 SESSION = "sessionToken session { method current } member { id loginEmail loginEmailVerified status roles { name } }"
 PROVIDER_FIELDS = """name displayName settings { kind issuer authorizationUrl tokenUrl userinfoUrl clientId scopes
-  claimMapping { subject email emailVerified name } allowSignup trustVerifiedEmail createdDate updatedDate }"""
+  claimMapping { subject email emailVerified name } customFieldClaims { field claim } tokenEndpointAuthMethod
+  allowSignup trustVerifiedEmail createdDate updatedDate }"""
 UPSERT = f"""mutation ($input: ExternalProviderInput!) {{ upsertExternalProvider(input: $input) {{
   __typename ... on UpsertExternalProviderPayload {{ provider {{ {PROVIDER_FIELDS} }} }} {ERROR} }} }}"""
 DELETE = f"""mutation ($name: String!) {{ deleteExternalProvider(name: $name) {{

@@ -104,6 +104,30 @@ async def complete_username_identity(h: External) -> dict[str, Any]:
     return await h.sign_in("alice")
 
 
+# The custom fields a sign-up takes from the provider's claims follow the registration settings.
+async def complete_unknown_field(h: External) -> dict[str, Any]:
+    await h.configure(customFieldClaims=[{"field": "employer", "claim": "company"}])
+    await h.settings(dynamicProperties=False)
+    return await h.sign_in("erin")
+
+
+async def complete_required_field_missing(h: External) -> dict[str, Any]:
+    await h.settings(declaredProperties=[{"name": "employer", "required": True}])
+    return await h.sign_in("erin")
+
+
+async def complete_required_field_empty(h: External) -> dict[str, Any]:
+    await h.configure(customFieldClaims=[{"field": "team", "claim": "team"}])
+    await h.settings(declaredProperties=[{"name": "team", "required": True}])
+    return await h.sign_in("erin")
+
+
+async def complete_field_too_long(h: External) -> dict[str, Any]:
+    await h.configure(customFieldClaims=[{"field": "employer", "claim": "company"}])
+    await h.settings(declaredProperties=[{"name": "employer", "maxLength": 3}])
+    return await h.sign_in("erin")
+
+
 async def complete_converted_guest(h: External) -> dict[str, Any]:
     guest = await h.guest()
     callback = await h.authorize("alice", token=guest["sessionToken"], guest_id=guest["member"]["id"])
@@ -203,6 +227,10 @@ SCENARIOS: dict[str, dict[int, Scenario]] = {
         C.PENDING_APPROVAL: complete_pending,
         C.LOGIN_DISABLED: complete_blocked,
         C.EMAIL_NOT_CONFIRMED: complete_unconfirmed,
+        C.UNKNOWN_PROPERTY: complete_unknown_field,
+        C.REQUIRED_PROPERTY_MISSING: complete_required_field_missing,
+        C.REQUIRED_PROPERTY_EMPTY: complete_required_field_empty,
+        C.VALUE_TOO_LONG: complete_field_too_long,
         C.RATE_LIMITED: complete_too_often,
     },
     "linkExternalIdentity": {

@@ -8,6 +8,7 @@ import base64
 import json
 import secrets
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,10 +29,22 @@ from tests.integration.external_harness import (
     MEMBER_IDENTITIES,
     MY_IDENTITIES,
     PROVIDERS,
+    UPSERT,
+    External,
     Start,
     first,
+    provider_input,
 )
-from tests.oidc.harness import CLIENT_SECRET, OTHER_REDIRECT_URI, Callback, OpenIdProvider, install
+from tests.oidc.harness import (
+    CLIENT_KEY_PEM,
+    CLIENT_SECRET,
+    JWT_CLIENT_ID,
+    OTHER_REDIRECT_URI,
+    POST_CLIENT_ID,
+    Callback,
+    OpenIdProvider,
+    install,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -320,9 +333,10 @@ async def test_a_key_rotation_at_the_provider_is_followed(external: Start) -> No
         provider.stop()
 
 
-def plain_oauth2_provider() -> Starlette:
-    """A tiny OAuth 2.0 provider (no OpenID Connect): authorize, token (client_secret_basic, PKCE S256), userinfo
-    with claims under names of its own."""
+def plain_oauth2_provider(client_auth: str = "basic") -> Starlette:
+    """A tiny OAuth 2.0 provider (no OpenID Connect): authorize, token (PKCE S256; the client authenticated by
+    ``client_auth``: "basic" the Authorization header only, "post" the form only), userinfo with claims under
+    names of its own."""
     codes: dict[str, dict[str, str]] = {}
     tokens: dict[str, str] = {}
 
@@ -336,9 +350,16 @@ def plain_oauth2_provider() -> Starlette:
 
     async def token(request: Request) -> Response:
         form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
-        expected = "Basic " + base64.b64encode(b"plain-client:plain-secret").decode()
+        basic = "Basic " + base64.b64encode(b"plain-client:plain-secret").decode()
+        if client_auth == "basic":
+            authenticated = request.headers.get("authorization") == basic and "client_secret" not in form
+        else:
+            authenticated = "authorization" not in request.headers and (
+                form.get("client_id"),
+                form.get("client_secret"),
+            ) == ("plain-client", "plain-secret")
         grant = codes.pop(form["code"], None)
-        if request.headers.get("authorization") != expected or grant is None:
+        if not authenticated or grant is None:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         if pkce_challenge(form["code_verifier"]) != grant["challenge"] or form["redirect_uri"] != grant["redirect_uri"]:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
@@ -361,31 +382,39 @@ def plain_oauth2_provider() -> Starlette:
     )
 
 
-async def test_a_plain_oauth2_provider_signs_a_member_up_through_userinfo(external: Start) -> None:
-    h = await external(configure=False)
-    fake = plain_oauth2_provider()
-    h.services.external.transport = httpx.ASGITransport(app=fake)
-    saved = await h.configure(
-        name="plain",
-        kind="OAUTH2",
-        issuer=None,
-        authorizationUrl="http://oauth.test/authorize",
-        tokenUrl="http://oauth.test/token",
-        userinfoUrl="http://oauth.test/userinfo",
-        clientId="plain-client",
-        clientSecret="plain-secret",
-        scopes=["read:user"],
-        claimMapping={"subject": "id", "email": "mail", "emailVerified": "verified", "name": "display"},
-    )
-    assert saved["settings"]["kind"] == "OAUTH2" and saved["settings"]["scopes"] == ["read:user"]
+PLAIN: dict[str, Any] = {
+    "name": "plain",
+    "kind": "OAUTH2",
+    "issuer": None,
+    "authorizationUrl": "http://oauth.test/authorize",
+    "tokenUrl": "http://oauth.test/token",
+    "userinfoUrl": "http://oauth.test/userinfo",
+    "clientId": "plain-client",
+    "clientSecret": "plain-secret",
+    "scopes": ["read:user"],
+    "claimMapping": {"subject": "id", "email": "mail", "emailVerified": "verified", "name": "display"},
+}
+
+
+async def plain_sign_in(h: External) -> dict[str, Any]:
+    """startExternalLogin at the "plain" provider, its redirect followed, then completeExternalLogin."""
     started = await h.start(provider="plain")
     assert started["__typename"] == "StartExternalLoginPayload", started
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=fake)) as browser:
+    assert h.services.external.transport is not None
+    async with httpx.AsyncClient(transport=h.services.external.transport) as browser:
         redirect = await browser.get(started["authorizationUrl"])
     assert redirect.status_code == 302
     query = {key: values[0] for key, values in parse_qs(urlsplit(redirect.headers["location"]).query).items()}
     assert query["state"] == started["state"]
-    result = await h.complete(Callback(redirect.headers["location"], query["code"], query["state"], None))
+    return await h.complete(Callback(redirect.headers["location"], query["code"], query["state"], None))
+
+
+async def test_a_plain_oauth2_provider_signs_a_member_up_through_userinfo(external: Start) -> None:
+    h = await external(configure=False)
+    h.services.external.transport = httpx.ASGITransport(app=plain_oauth2_provider())
+    saved = await h.configure(**PLAIN)
+    assert saved["settings"]["kind"] == "OAUTH2" and saved["settings"]["scopes"] == ["read:user"]
+    result = await plain_sign_in(h)
     assert result["__typename"] == "CompleteExternalLoginPayload", result
     assert result["member"]["loginEmail"] == "octo@example.com" and result["created"] is True
     identity = await ExternalIdentity.get(provider="plain")
@@ -409,3 +438,85 @@ async def test_a_member_with_a_second_factor_is_asked_for_it_after_the_provider(
       ... on VerifyMfaPayload { session { method secondFactor } } } }"""
     verified = first(await h.client.anonymous(verify, {"t": step["mfaToken"], "c": app.at(h.clock.time())}))
     assert verified["session"] == {"method": "EXTERNAL", "secondFactor": "TOTP"}
+
+
+CUSTOM_FIELDS = "{ currentMember { contact { customFields } } }"
+
+
+async def test_a_sign_up_fills_the_custom_fields_its_provider_maps_from_claims(external: Start) -> None:
+    h = await external()
+    saved = await h.configure(
+        customFieldClaims=[{"field": "employer", "claim": "company"}, {"field": "x", "claim": "none"}]
+    )
+    assert saved["settings"]["customFieldClaims"] == [
+        {"field": "employer", "claim": "company"},
+        {"field": "x", "claim": "none"},
+    ]
+    await h.settings(declaredProperties=[{"name": "employer", "required": True}])
+    result = await h.sign_in("erin")
+    assert result["__typename"] == "CompleteExternalLoginPayload", result
+    me = first(await h.client.member(result["sessionToken"], CUSTOM_FIELDS))
+    # A claim the answer lacks ("none") sets nothing.
+    assert me["contact"]["customFields"] == {"employer": "Acme"}
+    # An update that does not name them keeps the mapped fields.
+    kept = await h.configure(displayName="Renamed")
+    assert kept["settings"]["customFieldClaims"] == saved["settings"]["customFieldClaims"]
+
+
+@pytest.mark.parametrize("field", ["id", "firstName", "not a name"])
+async def test_a_mapping_to_a_reserved_built_in_or_malformed_field_is_refused(external: Start, field: str) -> None:
+    h = await external()
+    result = first(
+        await h.client.backend(
+            UPSERT, {"input": provider_input(h.provider, customFieldClaims=[{"field": field, "claim": "company"}])}
+        )
+    )
+    assert result["__typename"] == "InvalidArgumentError" and result["property"] == "customFieldClaims", result
+
+
+async def test_client_secret_post_at_the_openid_provider(external: Start) -> None:
+    h = await external()
+    saved = await h.configure(clientId=POST_CLIENT_ID, tokenEndpointAuthMethod="CLIENT_SECRET_POST")
+    assert saved["settings"]["tokenEndpointAuthMethod"] == "CLIENT_SECRET_POST"
+    result = await h.sign_in("alice")
+    assert result["__typename"] == "CompleteExternalLoginPayload", result
+
+
+@pytest.mark.parametrize(
+    ("provider_takes", "configured"), [("post", "CLIENT_SECRET_POST"), ("basic", "CLIENT_SECRET_BASIC")]
+)
+async def test_the_secret_goes_where_the_provider_takes_it_and_nowhere_else(
+    external: Start, provider_takes: str, configured: str
+) -> None:
+    # oidc-provider accepts either way for a secret client, so a provider of the tests that takes one way only.
+    h = await external(configure=False)
+    h.services.external.transport = httpx.ASGITransport(app=plain_oauth2_provider(provider_takes))
+    other = "CLIENT_SECRET_BASIC" if configured == "CLIENT_SECRET_POST" else "CLIENT_SECRET_POST"
+    for method, outcome in ((other, "ExternalAnswerInvalidError"), (configured, "CompleteExternalLoginPayload")):
+        await h.configure(**PLAIN, tokenEndpointAuthMethod=method)
+        assert (await plain_sign_in(h))["__typename"] == outcome, method
+
+
+async def test_private_key_jwt_signs_a_client_assertion_with_the_servers_key(external: Start, tmp_path: Path) -> None:
+    h = await external(configure=False)
+    # No secret is needed, nor stored.
+    saved = await h.configure(clientId=JWT_CLIENT_ID, clientSecret=None, tokenEndpointAuthMethod="PRIVATE_KEY_JWT")
+    assert saved["settings"]["tokenEndpointAuthMethod"] == "PRIVATE_KEY_JWT"
+    assert (await ExternalProvider.get(name="op")).client_secret is None
+    # The server's own generated key is not the one registered at the provider: refused.
+    refused = await h.sign_in("alice")
+    assert refused["__typename"] == "ExternalAnswerInvalidError", refused
+    # The registered key becomes the server's signing key (published in its JWKS): accepted.
+    key_file = tmp_path / "site-key.pem"
+    key_file.write_bytes(CLIENT_KEY_PEM)
+    assert await h.services.signing_keys.add(h.clock, private_key_file=str(key_file)) is not None
+    result = await h.sign_in("alice")
+    assert result["__typename"] == "CompleteExternalLoginPayload", (result, h.provider.log)
+    # Back to a secret method, the secret is required again.
+    missing = first(
+        await h.client.backend(
+            UPSERT,
+            {"input": provider_input(h.provider, clientId=JWT_CLIENT_ID, clientSecret=None)},
+        )
+    )
+    assert missing["__typename"] == "InvalidArgumentError" and missing["property"] == "clientSecret", missing

@@ -31,6 +31,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from gql.domain.signing_keys import public_jwk, thumbprint
 
 PROJECT = Path(__file__).resolve().parent
 NODE_MODULES = PROJECT / "node_modules"
@@ -39,6 +43,17 @@ INSTALL_LOCK = PROJECT / ".npm-install.lock"
 
 CLIENT_ID = "members-site"
 CLIENT_SECRET = "members-site-secret-0123456789"
+# The same site registered as the other ways a client authenticates at the token endpoint: with its
+# secret in the form (client_secret_post), and with a JWT signed by a key of the site (private_key_jwt),
+# whose public half the provider holds (CLIENT_KEY: the tests make it the server's signing key).
+POST_CLIENT_ID = "members-site-post"
+JWT_CLIENT_ID = "members-site-jwt"
+CLIENT_KEY = ec.generate_private_key(ec.SECP256R1())
+CLIENT_KEY_PEM = CLIENT_KEY.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+)
+# As the server publishes it (its key id is the key's thumbprint), so the provider finds it by "kid".
+CLIENT_JWK = {**public_jwk(CLIENT_KEY), "kid": thumbprint(public_jwk(CLIENT_KEY)), "alg": "ES256", "use": "sig"}
 REDIRECT_URI = "http://app.test/external/callback"
 OTHER_REDIRECT_URI = "http://evil.test/callback"
 
@@ -49,6 +64,8 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "carol": {"email": "carol@example.com", "email_verified": True, "name": "Carol"},
     "dave": {"email": "dave@example.com", "email_verified": True, "name": "Dave"},
     "nomail": {"name": "No Mail"},
+    # Claims a site maps to custom fields: a company, a too long one, an empty team.
+    "erin": {"email": "erin@example.com", "email_verified": True, "name": "Erin", "company": "Acme", "team": ""},
 }
 
 
@@ -109,7 +126,22 @@ class OpenIdProvider:
         config = {
             "port": self.port,
             "kid": kid,
-            "clients": [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [REDIRECT_URI]}],
+            "clients": [
+                {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uris": [REDIRECT_URI]},
+                {
+                    "client_id": POST_CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                    "redirect_uris": [REDIRECT_URI],
+                    "token_endpoint_auth_method": "client_secret_post",
+                },
+                {
+                    "client_id": JWT_CLIENT_ID,
+                    "redirect_uris": [REDIRECT_URI],
+                    "token_endpoint_auth_method": "private_key_jwt",
+                    "token_endpoint_auth_signing_alg": "ES256",
+                    "jwks": {"keys": [CLIENT_JWK]},
+                },
+            ],
             "accounts": self.accounts,
         }
         self.process = subprocess.Popen(

@@ -32,7 +32,7 @@ server.listen(config.port ?? 0, '127.0.0.1', () => {
     })),
     jwks: { keys: [signingKey] },
     cookies: { keys: ['members-oidc-test-cookie-key'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'company', 'team'] },
     // The ID token carries the scopes' claims too (the server also reads userinfo when it lacks them).
     conformIdTokenClaims: false,
     pkce: { required: () => true },

@@ -17,7 +17,7 @@ from gql.domain.external_providers import (
     checked,
     pkce_challenge,
 )
-from gql.domain.statuses import ProviderKind
+from gql.domain.statuses import ClientAuthMethod, ProviderKind
 
 KEY = "a-secret-key-long-enough-for-the-tests-0123456789"
 
@@ -78,7 +78,31 @@ def test_an_oidc_provider_always_asks_for_openid_and_keeps_its_issuer_without_a_
     data = checked(_input(scopes=("email",)), None)
     assert data.scopes == ("openid", "email")
     assert data.issuer == "https://op.example"
-    assert checked(_input(client_secret=None), existing=object()).client_secret is None  # type: ignore[arg-type]
+    # An update without a secret keeps the stored one (None: nothing to store).
+    stored = SimpleNamespace(client_secret="sealed")
+    assert checked(_input(client_secret=None), existing=stored).client_secret is None  # type: ignore[arg-type]
+
+
+def test_a_secret_is_needed_unless_the_client_signs_its_assertions() -> None:
+    with pytest.raises(DomainError) as raised:
+        checked(_input(client_secret=None), None)
+    assert raised.value.details["property"] == "clientSecret"
+    # Switching an existing secretless provider to a secret method needs one too.
+    secretless = SimpleNamespace(client_secret=None)
+    with pytest.raises(DomainError):
+        checked(_input(client_secret=None, token_auth_method=ClientAuthMethod.CLIENT_SECRET_POST), secretless)  # type: ignore[arg-type]
+    jwt_client = checked(_input(client_secret=None, token_auth_method=ClientAuthMethod.PRIVATE_KEY_JWT), None)
+    assert jwt_client.client_secret is None
+    with pytest.raises(DomainError):
+        checked(_input(client_secret=""), None)
+
+
+def test_custom_field_claims_follow_the_property_name_rules() -> None:
+    assert checked(_input(custom_field_claims={"employer": " org "}), None).custom_field_claims == {"employer": "org"}
+    for mapping in ({"Employer": "a", "employer": "b"}, {"email": "a"}, {"objectId": "a"}, {"x": " "}):
+        with pytest.raises(DomainError) as raised:
+            checked(_input(custom_field_claims=mapping), None)
+        assert raised.value.details["property"] == "customFieldClaims", mapping
 
 
 def test_the_authorization_url_carries_pkce_state_and_nonce() -> None:

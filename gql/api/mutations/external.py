@@ -62,6 +62,10 @@ CompleteExternalLoginResult = result_union(
     C.PENDING_APPROVAL,
     C.LOGIN_DISABLED,
     C.EMAIL_NOT_CONFIRMED,
+    C.UNKNOWN_PROPERTY,
+    C.REQUIRED_PROPERTY_MISSING,
+    C.REQUIRED_PROPERTY_EMPTY,
+    C.VALUE_TOO_LONG,
     C.RATE_LIMITED,
 )
 LinkExternalIdentityResult = result_union(

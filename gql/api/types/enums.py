@@ -16,7 +16,7 @@ from gql.domain.events import EventKind
 from gql.domain.permissions import Permission as DomainPermission
 from gql.domain.statuses import ActivityStatus as DomainActivityStatus
 from gql.domain.statuses import ApprovalMode as DomainApprovalMode
-from gql.domain.statuses import Described
+from gql.domain.statuses import ClientAuthMethod, Described
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 from gql.domain.statuses import ProviderKind as DomainProviderKind
@@ -45,6 +45,7 @@ EventActor = schema_enum(CallerKind, "EventActor")
 Permission = schema_enum(DomainPermission)
 SessionMethod = schema_enum(DomainSessionMethod)
 ExternalProviderKind = schema_enum(DomainProviderKind, "ExternalProviderKind")
+TokenEndpointAuthMethod = schema_enum(ClientAuthMethod, "TokenEndpointAuthMethod")
 SecondFactor = schema_enum(DomainSecondFactor)
 
 

@@ -6,11 +6,11 @@ from datetime import datetime
 
 import strawberry
 
-from gql.api.types.enums import ExternalProviderKind
+from gql.api.types.enums import ExternalProviderKind, TokenEndpointAuthMethod
 from gql.domain.external_login import ExternalStart, IdentityRecord
 from gql.domain.external_providers import DEFAULT_CLAIMS, ProviderInput, ProviderRecord
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME, spoken
-from gql.domain.statuses import ProviderKind
+from gql.domain.statuses import ClientAuthMethod, ProviderKind
 
 
 @strawberry.type(description="Which claims of the provider's answer (ID token or userinfo) say who signed in.")
@@ -33,6 +33,20 @@ class ClaimMappingInput:
     name: str | None = strawberry.field(default=None, description='The display name\'s claim (default "name").')
 
 
+@strawberry.type(
+    description="A custom field a member signing up through the provider gets, and the claim it is read from."
+)
+class CustomFieldClaim:
+    field: str = strawberry.field(description="The custom field (as registration's customFields names it).")
+    claim: str = strawberry.field(description="The claim of the ID token or userinfo answer holding its value.")
+
+
+@strawberry.input(description="A custom field a member signing up through the provider gets, and its claim.")
+class CustomFieldClaimInput:
+    field: str = strawberry.field(description="The custom field; the registration settings' rules apply at sign-up.")
+    claim: str = strawberry.field(description="The claim holding its value (absent from the answer: not set).")
+
+
 @strawberry.type(description="How the server speaks to a provider: for holders of SETTINGS_MANAGE; never the secret.")
 class ExternalProviderSettings:
     kind: ExternalProviderKind = strawberry.field(description="OpenID Connect or plain OAuth 2.0.")  # type: ignore[valid-type]
@@ -43,6 +57,12 @@ class ExternalProviderSettings:
     client_id: str = strawberry.field(description="This site's client id at the provider.")
     scopes: list[str] = strawberry.field(description="The scopes asked for.")
     claim_mapping: ClaimMapping = strawberry.field(description="Where the answer's claims are read.")
+    custom_field_claims: list[CustomFieldClaim] = strawberry.field(
+        description="The custom fields a member signing up this way gets from the answer's claims."
+    )
+    token_endpoint_auth_method: TokenEndpointAuthMethod = strawberry.field(  # type: ignore[valid-type]
+        description="How the server authenticates itself at the token endpoint."
+    )
     allow_signup: bool = strawberry.field(description="Whether a sign-in nobody is linked to creates a member.")
     trust_verified_email: bool = strawberry.field(
         description="Whether an email the provider asserts verified links an existing member with that email, "
@@ -77,6 +97,10 @@ class ExternalProvider:
                 email_verified=mapping["emailVerified"],
                 name=mapping["name"],
             ),
+            custom_field_claims=[
+                CustomFieldClaim(field=name, claim=claim) for name, claim in record.custom_field_claims.items()
+            ],
+            token_endpoint_auth_method=TokenEndpointAuthMethod[record.token_auth_method.name],
             allow_signup=record.allow_signup,
             trust_verified_email=record.trust_verified_email,
             created_date=record.created_at,
@@ -93,8 +117,12 @@ class ExternalProviderInput:
     client_id: str = strawberry.field(description="This site's client id at the provider.")
     client_secret: str | None = strawberry.field(
         default=None,
-        description="The client secret: stored encrypted, never returned. Required for a new provider; omitted on "
-        "an update, the stored one stays.",
+        description="The client secret: stored encrypted, never returned. Required for a new provider unless it "
+        "authenticates this server with PRIVATE_KEY_JWT; omitted on an update, the stored one stays.",
+    )
+    token_endpoint_auth_method: TokenEndpointAuthMethod = strawberry.field(  # type: ignore[valid-type]
+        default=TokenEndpointAuthMethod.CLIENT_SECRET_BASIC,  # type: ignore[attr-defined]
+        description="How the server authenticates itself at the token endpoint (as registered at the provider).",
     )
     issuer: str | None = strawberry.field(
         default=None, description="OIDC: the issuer URL; its /.well-known/openid-configuration is read."
@@ -113,6 +141,11 @@ class ExternalProviderInput:
     )
     claim_mapping: ClaimMappingInput | None = strawberry.field(
         default=None, description="Where the answer's claims are read (defaults: OpenID Connect's names)."
+    )
+    custom_field_claims: list[CustomFieldClaimInput] | None = strawberry.field(
+        default=None,
+        description="Custom fields a member signing up this way gets from the answer's claims (the registration "
+        "settings' rules apply at sign-up). Omitted on an update, the stored ones stay.",
     )
     allow_signup: bool = strawberry.field(
         default=False,
@@ -155,6 +188,12 @@ class ExternalProviderInput:
             claim_mapping=claims,
             allow_signup=self.allow_signup,
             trust_verified_email=self.trust_verified_email,
+            token_auth_method=ClientAuthMethod[self.token_endpoint_auth_method.name],  # type: ignore[attr-defined]
+            custom_field_claims=(
+                {item.field: item.claim for item in self.custom_field_claims}
+                if self.custom_field_claims is not None
+                else None
+            ),
         )
 
 
