@@ -1,9 +1,9 @@
 """The server's configuration: environment variables, all prefixed ``MEMBERS_``.
 
 Each setting is declared once, as a field of ``Config``: its name, type, default, the variable
-it is read from, how that variable is parsed and what it means. ``load_config`` and the README's
-configuration table (kept equal by ``tests/unit/test_readme_config.py``) both follow from the
-declarations. The registration settings a fresh database starts with are declared with the
+it is read from, how that variable is parsed and what it means. ``load_config`` and the
+configuration table of docs/configuration.md (kept equal by ``tests/unit/test_readme_config.py``)
+both follow from the declarations. The registration settings a fresh database starts with are declared with the
 registration settings themselves (``gql/domain/registration_settings.py``) and read the same way.
 
 Read once at start-up into a frozen ``Config``; nothing else in the package reads ``os.environ``,
@@ -429,7 +429,7 @@ class Config:
 
 @dataclass(frozen=True)
 class Variable:
-    """One environment variable: where its value goes, how it is parsed, what the README says."""
+    """One environment variable: where its value goes, how it is parsed, what docs/configuration.md says."""
 
     name: str  # MEMBERS_…
     field: str  # the Config field, or "registration.<field>"
