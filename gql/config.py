@@ -136,6 +136,16 @@ def networks(value: str, name: str) -> tuple[str, ...]:
     return items
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
+
+
 def url_base(value: str, name: str) -> str:
     return value.rstrip("/")
 
@@ -421,6 +431,12 @@ class Config:
             parts = urlsplit(self.public_url)
             return (f"{parts.scheme}://{parts.netloc}",)
         return (f"http://localhost:{self.port}",)
+
+    @property
+    def database_shown(self) -> str:
+        """The database URL as the server prints it: without its password (the URL may come from a
+        secret file precisely so that the password is nowhere else, a log included)."""
+        return redacted_url(self.database_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -92,3 +92,15 @@ def test_the_tortoise_cli_reads_the_database_url_file_too(tmp_path: Path, monkey
     monkeypatch.delenv("MEMBERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("MEMBERS_DATABASE_URL_FILE", str(tmp_path / "url"))
     assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite:///tmp/from-a-file.sqlite3?")
+
+
+def test_the_database_password_is_never_printed(tmp_path: Path) -> None:
+    """The start-up banner and `migrate` print the database URL without its password."""
+    config = load_config({**_base(tmp_path), "MEMBERS_DATABASE_URL": "postgres://members:pa55w0rd@db:5432/members"})
+    assert config.database_shown == "postgres://members:***@db:5432/members"
+    odd = load_config({**_base(tmp_path), "MEMBERS_DATABASE_URL": "postgres://m:p@ss:w@rd@db/members?ssl=true"})
+    assert "p@ss" not in odd.database_shown and odd.database_shown.endswith("@db/members?ssl=true")
+    plain = load_config({**_base(tmp_path), "MEMBERS_DATABASE_URL": "postgres://members@db/members"})
+    assert plain.database_shown == "postgres://members@db/members"
+    sqlite = load_config(_base(tmp_path))
+    assert sqlite.database_shown == sqlite.database_url
