@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         from gql.db.setup import migrate
 
         asyncio.run(migrate(config.database_url))
-        print(f"migrations applied to {config.database_url}")
+        print(f"migrations applied to {config.database_shown}")
         return 0
 
     if args.command == "rotate-signing-key":

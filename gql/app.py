@@ -231,7 +231,7 @@ async def ready(_: Request) -> Response:
 
 def _banner(config: Config) -> None:
     where = f"http://{config.host}:{config.port}"
-    lines = [f"Members GraphQL server: GraphiQL at {where}/graphql", f"Database: {config.database_url}"]
+    lines = [f"Members GraphQL server: GraphiQL at {where}/graphql", f"Database: {config.database_shown}"]
     if config.introspection and not playground.installed():
         lines.append(f"GraphiQL's assets are not installed (it loads them from the CDN): {playground.INSTALL_HINT}")
     if config.environment == "development" and not config.smtp_url:

@@ -1,13 +1,18 @@
 """The server's configuration: environment variables, all prefixed ``MEMBERS_``.
 
 Each setting is declared once, as a field of ``Config``: its name, type, default, the variable
-it is read from, how that variable is parsed and what it means. ``load_config`` and the README's
-configuration table (kept equal by ``tests/unit/test_readme_config.py``) both follow from the
-declarations. The registration settings a fresh database starts with are declared with the
+it is read from, how that variable is parsed and what it means. ``load_config`` and the
+configuration table of docs/configuration.md (kept equal by ``tests/unit/test_readme_config.py``)
+both follow from the declarations. The registration settings a fresh database starts with are declared with the
 registration settings themselves (``gql/domain/registration_settings.py``) and read the same way.
 
 Read once at start-up into a frozen ``Config``; nothing else in the package reads ``os.environ``,
 so tests build their own ``Config`` and pass it in.
+
+A setting declared ``secret=True`` (the keys, and the URLs that may carry a password) may instead
+be read from a file named by ``MEMBERS_<NAME>_FILE`` (systemd credentials, Docker and Kubernetes
+secrets), so the secret is in no process environment; ``environment_value`` is the one place that
+reads either.
 
 Why not pydantic-settings: it would add pydantic and its compiled core for some forty values,
 and half of them need parsing of their own anyway (``on``/``off``/a scale, CIDR lists, values
@@ -32,6 +37,8 @@ from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.statuses import SessionLimitPolicy
 
 PREFIX = "MEMBERS_"
+# MEMBERS_<NAME>_FILE: the file a secret setting is read from instead (see environment_value).
+FILE_SUFFIX = "_FILE"
 # The shortest MEMBERS_SECRET_KEY anywhere, and the shortest MEMBERS_ADMIN_API_KEY in production:
 # a key an attacker could guess online or offline is no key.
 MIN_KEY_LENGTH = 32
@@ -129,6 +136,16 @@ def networks(value: str, name: str) -> tuple[str, ...]:
     return items
 
 
+def redacted_url(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
+
+
 def url_base(value: str, name: str) -> str:
     return value.rstrip("/")
 
@@ -155,14 +172,22 @@ def setting(
     *,
     variable: str | None = None,
     shown_default: str | None = None,
+    secret: bool = False,
 ) -> Any:
     """A field of ``Config`` read from ``MEMBERS_<variable or NAME>``.
 
-    ``shown_default`` is the README's default column where the default is not a plain value
-    (made up at start-up, or derived from another setting)."""
+    ``shown_default`` is the configuration table's default column where the default is not a
+    plain value (made up at start-up, or derived from another setting). A ``secret`` may be read
+    from the file ``MEMBERS_<NAME>_FILE`` names instead."""
     return field(
         default=default,
-        metadata={"description": description, "parse": parse, "variable": variable, "shown_default": shown_default},
+        metadata={
+            "description": description,
+            "parse": parse,
+            "variable": variable,
+            "shown_default": shown_default,
+            "secret": secret,
+        },
     )
 
 
@@ -183,12 +208,14 @@ class Config:
     database_url: str = setting(
         "sqlite://members.sqlite3",
         "`sqlite://<file>` (relative to the working directory) or `postgres://user:password@host:5432/db`.",
+        secret=True,
     )
     admin_api_key: str = setting(
         "",
         f"The backend key, sent as the `X-Api-Key` header; at least {MIN_KEY_LENGTH} characters in production.",
         shown_default="printed at start-up: in `development` generated once and kept beside the SQLite file "
         "(`<file>.api-key`, else `.members.api-key`, mode 0600); elsewhere random per start",
+        secret=True,
     )
     # True when the key above was made up at start-up (printed so the developer can use it).
     admin_api_key_generated: bool = internal(False, "The admin key was made up at start-up.")
@@ -199,6 +226,7 @@ class Config:
         f"{MIN_KEY_LENGTH} characters. Changing it invalidates outstanding links and cursors, and replaces the "
         "stored access-token signing key (sessions stay).",
         shown_default="generated, kept beside the SQLite file (`<file>.secret`, else `.members.secret`)",
+        secret=True,
     )
     host: str = setting("127.0.0.1", "Address `python -m gql serve` listens on (`--host` overrides).")
     port: int = setting(8000, "Port `python -m gql serve` listens on (`--port` overrides).", integer(0, 65535))
@@ -320,6 +348,7 @@ class Config:
         "Keep rate-limit state and persisted queries in Redis instead of the database; it also carries live member "
         "events between processes (subscriptions).",
         shown_default="none",
+        secret=True,
     )
     redis_prefix: str = setting("members:", "Prefix of those Redis keys.")
     trusted_proxies: tuple[str, ...] = setting(
@@ -344,10 +373,11 @@ class Config:
         "",
         "`smtp://user:pass@host:587?starttls=true` or `smtps://host:465`.",
         shown_default="none (mail is logged)",
+        secret=True,
     )
     mail_from: str = setting("members@localhost", "Sender of the emails.")
     webhook_url: str = setting("", "Where member events are POSTed.", shown_default="none")
-    webhook_secret: str = setting("", "Signs the webhook requests.", shown_default="the secret key")
+    webhook_secret: str = setting("", "Signs the webhook requests.", shown_default="the secret key", secret=True)
     outbox_poll_seconds: float = setting(
         1.0, "How often each process looks for mail and webhooks due (besides being woken).", number(0.01, 3600)
     )
@@ -358,7 +388,7 @@ class Config:
     subscription_connections_per_address: int = setting(
         10,
         "Open subscription WebSockets one client address may hold on one server process; one more is closed with "
-        '4429, reason "3207 …". See [docs/subscriptions.md](docs/subscriptions.md).',
+        '4429, reason "3207 …". See [subscriptions](subscriptions.md#limits).',
         integer(1, 100_000),
     )
     subscriptions_per_connection: int = setting(
@@ -403,19 +433,30 @@ class Config:
         return (f"http://localhost:{self.port}",)
 
     @property
+    def database_shown(self) -> str:
+        """The database URL as the server prints it: without its password (the URL may come from a
+        secret file precisely so that the password is nowhere else, a log included)."""
+        return redacted_url(self.database_url)
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
 
 @dataclass(frozen=True)
 class Variable:
-    """One environment variable: where its value goes, how it is parsed, what the README says."""
+    """One environment variable: where its value goes, how it is parsed, what docs/configuration.md says."""
 
     name: str  # MEMBERS_…
     field: str  # the Config field, or "registration.<field>"
     parse: Parse
     default: str
     description: str
+    secret: bool = False  # may also come from the file MEMBERS_…_FILE names
+
+    @property
+    def file_variable(self) -> str | None:
+        return self.name + FILE_SUFFIX if self.secret else None
 
 
 def _shown(value: Any) -> str:
@@ -459,13 +500,45 @@ def variables() -> Iterator[Variable]:
                 meta["parse"],
                 meta["shown_default"] or _shown(item.default),
                 meta["description"],
+                meta["secret"],
             )
 
 
+def environment_value(env: Mapping[str, str], variable: Variable) -> str | None:
+    """The text of ``variable``: ``MEMBERS_<NAME>``, or for a secret the content of the file
+    ``MEMBERS_<NAME>_FILE`` names (one trailing newline dropped, as ``echo`` and editors add
+    one); None when neither is set. Both set is an error: which one wins would be a guess."""
+    direct = env.get(variable.name) or None
+    path = env.get(variable.file_variable) if variable.file_variable else None
+    if not path:
+        return direct
+    if direct is not None:
+        raise ConfigError(f"set {variable.name} or {variable.file_variable}, not both")
+    try:
+        content = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"{variable.file_variable}: cannot read {path}: {reason}") from None
+    value = content.removesuffix("\n").removesuffix("\r")
+    if not value:
+        raise ConfigError(f"{variable.file_variable}: {path} is empty")
+    return value
+
+
+def variable_named(name: str) -> Variable:
+    """The declared variable ``MEMBERS_<name>``."""
+    for variable in variables():
+        if variable.name == PREFIX + name:
+            return variable
+    raise KeyError(name)
+
+
 def readme_table() -> str:
-    """The README's configuration table, as the declarations say it."""
+    """The configuration table of docs/configuration.md, as the declarations say it."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{v.name}` | {v.default} | {v.description} |" for v in variables()]
+    for v in variables():
+        name = f"`{v.name}`" + (f" or `{v.file_variable}`" if v.file_variable else "")
+        rows.append(f"| {name} | {v.default} | {v.description} |")
     return "\n".join(rows)
 
 
@@ -508,8 +581,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     values: dict[str, Any] = {}
     registration: dict[str, Any] = {}
     for variable in variables():
-        raw = env.get(variable.name)
-        if raw in (None, ""):
+        raw = environment_value(env, variable)
+        if raw is None:
             continue
         value = variable.parse(raw, variable.name)
         if variable.field.startswith("registration."):

@@ -44,7 +44,7 @@ ErrorReason = strawberry.enum(
     "(Apollo Client needs the shipped possibleTypes.json for that); each error type also names its code."
 )
 class Error:
-    code: int = strawberry.field(description="The numeric error code (the README's error table).")
+    code: int = strawberry.field(description="The numeric error code (the table in docs/errors.md).")
     reason: ErrorReason = strawberry.field(description="The error code as an enum value.")  # type: ignore[valid-type]
     message: str = strawberry.field(description="What went wrong, for humans.")
     property: str | None = strawberry.field(

@@ -76,9 +76,12 @@ def __getattr__(name: str) -> Any:
 
         tortoise -c gql.db.setup.TORTOISE_ORM makemigrations
 
-    Built from ``MEMBERS_DATABASE_URL`` when the CLI asks for it, not when this module is
+    Built from ``MEMBERS_DATABASE_URL`` (or ``MEMBERS_DATABASE_URL_FILE``) when the CLI asks for it, not when this module is
     imported: the server, the tests and the tools read no environment by importing it
     (gql/config.py reads the environment, once, at start-up)."""
     if name == "TORTOISE_ORM":
-        return tortoise_config(os.environ.get("MEMBERS_DATABASE_URL") or "sqlite://members.sqlite3")
+        from gql.config import Config, environment_value, variable_named
+
+        url = environment_value(os.environ, variable_named("DATABASE_URL"))  # or MEMBERS_DATABASE_URL_FILE
+        return tortoise_config(url or Config.database_url)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,7 +52,7 @@ ASSETS = {
 }
 INSTALL_HINT = "make run (or: python -m gql install-playground, which runs npm ci in gql/playground)"
 
-# Where a document starts: the walkthrough's first operations, and where the headers go.
+# Where a document starts: the README walkthrough's operations, and where the headers go.
 DEFAULT_QUERY = """\
 # Members GraphQL server: pick an operation, press ▶.
 # Who you are is set in the Headers tab below:
@@ -62,32 +62,58 @@ DEFAULT_QUERY = """\
 #   {"Authorization": "Bearer <sessionToken>"}
 #     a member (currentMember, logout, …)
 # Docs (book icon, top left): every type and error code.
+# The README's walkthrough: Settings, Register, (confirm in
+# /dev/mailbox), Pending, Approve, Login, Me.
+
+# Headers: {"X-Api-Key": "<the key printed at start-up>"}
+mutation Settings {
+  updateRegistrationSettings(
+    input: { approval: MANUAL, emailConfirmation: true }
+  ) {
+    __typename
+    ... on UpdateRegistrationSettingsPayload {
+      settings { approval emailConfirmation }
+    }
+  }
+}
 
 mutation Register {
   register(
-    email: "ada@example.com"
-    password: "correct horse battery"
+    email: "grace@example.com"
+    password: "hopper-1906"
     options: {
-      privacyStatus: PUBLIC
-      contactInfo: { firstName: "Ada", lastName: "Lovelace" }
+      contactInfo: { firstName: "Grace", lastName: "Hopper" }
     }
   ) {
     __typename
     ... on RegisterPayload {
       status
       sessionToken
-      approvalToken
-      member { id status loginEmail }
+      member { id status loginEmailVerified }
     }
     ... on Error { code message }
   }
 }
 
+# Headers: {"X-Api-Key": "<the key printed at start-up>"}
+query Pending {
+  members(filter: { status: PENDING }) {
+    totalCount
+    edges { node { id ... on Member { loginEmail loginEmailVerified } } }
+  }
+}
+
+# Headers: {"X-Api-Key": "<the key printed at start-up>"}
+mutation Approve {
+  approveMember(id: "<the id from Pending>") {
+    __typename
+    ... on ApproveMemberPayload { member { loginEmail status } }
+    ... on Error { code message }
+  }
+}
+
 mutation Login {
-  login(
-    identity: "ada@example.com"
-    password: "correct horse battery"
-  ) {
+  login(identity: "grace@example.com", password: "hopper-1906") {
     __typename
     ... on LoginPayload { sessionToken member { id loginEmail } }
     ... on Error { code message }
@@ -97,11 +123,6 @@ mutation Login {
 # Headers: {"Authorization": "Bearer <sessionToken>"}
 query Me {
   currentMember { id loginEmail status }
-}
-
-# Headers: {"X-Api-Key": "<the key printed at start-up>"}
-query Settings {
-  registrationSettings { enabled approval }
 }
 """
 

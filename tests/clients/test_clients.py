@@ -4,7 +4,7 @@
   ``schema.graphql`` and ``tsc --strict`` checks ``src/client.ts``, whose switches on
   ``__typename`` and on the enums are exhaustive; the same run on schemas broken on purpose
   must fail (a new ErrorReason, a new error type in a union, a field gone).
-- Apollo Client 4 (the README's cache: possibleTypes.json, Profile merged, relayStylePagination)
+- Apollo Client 4 (docs/api.md's cache: possibleTypes.json, Profile merged, relayStylePagination)
   and its PersistedQueryLink, under ``node --test``, against a server started here.
 - A graphql-ws subscription to member events (``test/subscription.test.mjs``).
 

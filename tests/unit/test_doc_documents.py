@@ -51,3 +51,11 @@ def test_the_shared_test_documents_validate(name: str, document: str) -> None:
     fails here, at once, rather than as a request-level error in a slow test."""
     errors = validate(build_schema()._schema, parse(document))
     assert not errors, f"{name}: " + "; ".join(error.message for error in errors)
+
+
+def test_the_playgrounds_default_document_validates() -> None:
+    """GraphiQL opens on the README walkthrough's operations: each must run as written there."""
+    from gql.playground import DEFAULT_QUERY
+
+    errors = validate(build_schema()._schema, parse(DEFAULT_QUERY))
+    assert not errors, "; ".join(error.message for error in errors)

@@ -1,19 +1,17 @@
-"""README's error table lists every code of the catalogue, as ``ErrorCode.describe()`` says it.
+"""docs/errors.md's table lists every code of the catalogue, as ``ErrorCode.describe()`` says it.
 
-When the catalogue changes, print the new table and paste it into README.md:
+When the catalogue changes, rewrite the table in place:
 
     .venv/bin/python -m tests.unit.test_readme_codes
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 from gql.domain.errors import ErrorCode
+from tests.doc_tables import DOCS, find, regenerate
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-ROW = re.compile(r"^\|\s*(\d{4})\s*\|")
+ERRORS = DOCS / "errors.md"
+HEADER = "| code | name | meaning |"
 
 
 def table_rows() -> list[str]:
@@ -24,26 +22,31 @@ def table_rows() -> list[str]:
 
 
 def table() -> str:
-    header = ["| code | name | meaning |", "|---|---|---|"]
+    header = [HEADER, "|---|---|---|"]
     return "\n".join(header + table_rows())
 
 
-def test_every_error_code_is_in_the_readme_table() -> None:
-    lines = README.read_text().splitlines()
-    listed = {int(match.group(1)) for line in lines if (match := ROW.match(line))}
+def test_every_error_code_is_in_the_errors_table() -> None:
+    found = find(ERRORS, HEADER)
+    assert found, "docs/errors.md lost its error table"
+    lines = found.splitlines()[2:]
+    listed = {int(line.split("|")[1]) for line in lines}
     missing = sorted(int(code) for code in ErrorCode if int(code) not in listed)
     unknown = sorted(listed - {int(code) for code in ErrorCode})
     assert not missing and not unknown, (
-        f"README.md's error table is out of date (missing {missing}, unknown {unknown}); "
-        "replace it with the output of `.venv/bin/python -m tests.unit.test_readme_codes`"
+        f"docs/errors.md's table is out of date (missing {missing}, unknown {unknown}); "
+        "rewrite it with `.venv/bin/python -m tests.unit.test_readme_codes`"
     )
     stale = [row for row in table_rows() if row not in lines]
     assert not stale, (
-        "README.md's error table differs from gql/domain/errors.py in these rows:\n"
+        "docs/errors.md's table differs from gql/domain/errors.py in these rows:\n"
         + "\n".join(stale)
-        + "\nreplace the table with the output of `.venv/bin/python -m tests.unit.test_readme_codes`"
+        + "\nrewrite it with `.venv/bin/python -m tests.unit.test_readme_codes`"
+    )
+    assert found == table(), (
+        "docs/errors.md's table is out of order: `.venv/bin/python -m tests.unit.test_readme_codes`"
     )
 
 
 if __name__ == "__main__":
-    print(table())
+    regenerate(ERRORS, table())

@@ -1,28 +1,26 @@
-"""README's configuration table is exactly what gql/config.py declares: every MEMBERS_* variable
+"""docs/configuration.md's table is exactly what gql/config.py declares: every MEMBERS_* variable
 the server reads, its default and its meaning, in the declarations' words.
 
-When a setting changes, print the new table and paste it into README.md:
+When a setting changes, rewrite the table in place:
 
     .venv/bin/python -m tests.unit.test_readme_config
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from gql.config import Config, load_config, readme_table, variables
+from tests.doc_tables import DOCS, find, regenerate
 
-ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
-TABLE = re.compile(r"^\| variable \| default \| meaning \|\n\|---\|---\|---\|\n(?:\|.*\|\n)+", re.MULTILINE)
+CONFIGURATION = DOCS / "configuration.md"
 
 
-def test_readme_table_is_the_declarations() -> None:
-    found = TABLE.search(README.read_text())
-    assert found, "README.md lost its configuration table"
-    assert found.group(0).rstrip("\n") == readme_table(), (
-        "README.md's configuration table differs from gql/config.py: replace it with the output of "
+def test_configuration_table_is_the_declarations() -> None:
+    found = find(CONFIGURATION, readme_table().splitlines()[0])
+    assert found, "docs/configuration.md lost its configuration table"
+    assert found == readme_table(), (
+        "docs/configuration.md's table differs from gql/config.py: rewrite it with "
         "`.venv/bin/python -m tests.unit.test_readme_config`"
     )
 
@@ -57,4 +55,4 @@ def test_every_declared_variable_is_read(tmp_path: Path) -> None:
 
 
 if __name__ == "__main__":
-    print(readme_table())
+    regenerate(CONFIGURATION, readme_table())

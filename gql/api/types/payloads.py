@@ -1,6 +1,6 @@
 """The success members of the mutations' result unions.
 
-The rule (README, "API conventions"): mutation ``fooBar`` returns the union ``FooBarResult``
+The rule (docs/api.md, "Conventions"): mutation ``fooBar`` returns the union ``FooBarResult``
 of ``FooBarPayload`` and the error types it can produce. A payload carries what changed:
 the member (``MemberPayload``), a new session with its member (``SessionPayload``), the
 settings, or the address a mail was queued for.

@@ -7,7 +7,7 @@ from gql.domain.records import ProfileRecord
 
 @strawberry.type(
     description="What a member shows to others. Embedded in its member (no id of its own): Apollo Client users "
-    "set `typePolicies: { Profile: { merge: true } }` (see the README)."
+    "set `typePolicies: { Profile: { merge: true } }` (see docs/api.md, Client setup)."
 )
 class Profile:
     nickname: str = strawberry.field(description="The display name: first and last name, else the email's local part.")

@@ -1,4 +1,4 @@
-// Apollo Client 4 against the real server, with the cache the README's "Client setup" shows
+// Apollo Client 4 against the real server, with the cache docs/api.md's "Client setup" shows
 // (possibleTypes.json, Profile merged, relayStylePagination for both listings).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";

@@ -1,6 +1,6 @@
 // Shared by the Node tests: the server under test (from the environment the pytest module
 // sets), the operation documents of operations/ (the very ones GraphQL Code Generator types),
-// and Apollo Client set up as the README's "Client setup" section shows.
+// and Apollo Client set up as docs/api.md's "Client setup" section shows.
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -55,7 +55,7 @@ export function operation(name) {
 
 // --- Apollo Client ------------------------------------------------------------------------
 
-/** The cache of the README's "Client setup"; `possibleTypes: false` leaves the fragment matcher out. */
+/** The cache of docs/api.md's "Client setup"; `possibleTypes: false` leaves the fragment matcher out. */
 export function makeCache({ withPossibleTypes = true } = {}) {
   return new InMemoryCache({
     ...(withPossibleTypes ? { possibleTypes } : {}),
