@@ -42,6 +42,7 @@ from gql.api.persisted_queries import PersistedQueries, PersistedQueryError
 from gql.api.responses import GRAPHQL_RESPONSE, JSON, is_request_error, negotiate, status_for
 from gql.api.websocket import ConnectionCounts, SubscriptionConnection
 from gql.config import Config, load_config
+from gql.console.pages import routes as console_routes
 from gql.db.models import Member
 from gql.db.setup import migrate, tortoise_config
 from gql.dev_mailbox import PATH as MAILBOX_PATH
@@ -296,6 +297,7 @@ def create_app(
             Route("/ready", ready),
             Route(JWKS_PATH, jwks),
             Route(DISCOVERY_PATH, openid_configuration),
+            *console_routes(services, graphql.schema),
             *dev_routes,
             Route(PASSKEY_PAGE_PATH, passkey_test_page),  # development and test only
         ],

@@ -382,6 +382,20 @@ class Config:
         1.0, "How often each process looks for mail and webhooks due (besides being woken).", number(0.01, 3600)
     )
     outbox_max_attempts: int = setting(8, "Delivery attempts before a message is given up.", integer(1, 100))
+    admin_notification_emails: tuple[str, ...] = setting(
+        (),
+        "Comma-separated addresses told by mail when a member registers and waits for approval (the console's "
+        "front page counts them too).",
+        listing,
+        shown_default="none",
+    )
+    # --- the admin console (/console) ---
+    console_idle_seconds: int = setting(
+        900,
+        "The admin console signs out after this many seconds without a request (15 minutes); a console sign-in "
+        "lasts 12 hours at most.",
+        integer(60, 86400),
+    )
     # --- subscriptions over WebSocket (gql/api/websocket.py, docs/subscriptions.md) ---
     # Per process: each socket holds a task and a queue per subscription here, and a count shared
     # by all processes would outlive a crashed one.

@@ -181,6 +181,9 @@ class OutboxWorker:
             if not link.still_valid(self.services, member):
                 return False
             url = f"{self.config.link_base}{PATHS[link.purpose]}?token={link.token(self.services)}"
+        path = (message.context or {}).get("path")
+        if url is None and isinstance(path, str):
+            url = f"{self.config.link_base}{path}"  # a page of this server (no token)
         name = (message.context or {}).get("name")
         email: Email = render(
             message.template, message.recipient, site=self.config.site_name, name=name, link=url, code=code

@@ -50,6 +50,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.external_providers import ExternalProfile, authorization_url, client_assertion, provider_named
 from gql.domain.identity import identity_is_unique, normalise
 from gql.domain.lookup import find_by_email, member_by_id
+from gql.domain.outbox import notify_admins_of_pending
 from gql.domain.permissions import Permission
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
 from gql.domain.profiles import nickname_for
@@ -335,6 +336,8 @@ async def _sign_up(
                 await claim_contact(connection, member)
             if member.confirm_jti:
                 await send_confirmation(services, connection, member)
+            if member.status is MemberStatus.PENDING:
+                await notify_admins_of_pending(services, connection)
             await record(
                 services,
                 connection,

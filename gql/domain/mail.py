@@ -65,6 +65,12 @@ _TEMPLATES: dict[str, _Template] = {
         outro=f"The code and the link work once, together, for {spoken(LOGIN_CODE_LIFETIME)}. If it was not you, "
         "ignore this message: nobody can sign in without them.",
     ),
+    "approval_waiting": _Template(
+        subject="Someone waits for approval on {site}",
+        intro="A new member registered on {site} and waits for an administrator's approval.",
+        action="Open the approval queue",
+        outro="You get this message because your address is in MEMBERS_ADMIN_NOTIFICATION_EMAILS.",
+    ),
     "member_approved": _Template(
         subject="Welcome to {site}",
         intro="Your {site} membership has been approved. You can log in now.",

@@ -52,6 +52,27 @@ async def queue_email(
     after_commit(connection, services.outbox_written)
 
 
+# Where the admins' notice of a pending member points: the console's approval queue.
+APPROVAL_QUEUE_PATH = "/console/pending"
+
+
+async def notify_admins_of_pending(services: Services, connection: BaseDBAsyncClient | None) -> None:
+    """A mail to each MEMBERS_ADMIN_NOTIFICATION_EMAILS address: someone waits for approval. It names
+    nobody (what a registrant typed reaches no admin's mailbox); the console's queue shows who."""
+    for address in services.config.admin_notification_emails:
+        await OutboxMessage.create(
+            kind="email",
+            recipient=address,
+            subject=subject_of("approval_waiting", site=services.config.site_name),
+            template="approval_waiting",
+            context={"path": APPROVAL_QUEUE_PATH},
+            next_attempt_at=services.clock.now(),
+            using_db=connection,
+        )
+    if services.config.admin_notification_emails:
+        after_commit(connection, services.outbox_written)
+
+
 async def queue_webhook(services: Services, connection: BaseDBAsyncClient | None, payload: dict[str, Any]) -> None:
     if not services.config.webhook_url:
         return

@@ -60,6 +60,7 @@ from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.lookup import find_by_email
 from gql.domain.mail import subject_of
+from gql.domain.outbox import notify_admins_of_pending
 from gql.domain.policy import LOGIN_CODE_ATTEMPTS, LOGIN_CODE_DIGITS, LOGIN_CODE_LIFETIME
 from gql.domain.profiles import nickname_for
 from gql.domain.registration import MemberFields, insert_member
@@ -350,5 +351,7 @@ async def _create(
     contact = await save_contact(connection, None, email_key, ContactInfo(), {})
     member = await insert_member(connection, contact, fields)
     await claim_contact(connection, member)
+    if member.status is MemberStatus.PENDING:
+        await notify_admins_of_pending(services, connection)
     await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=False, passwordless=True)
     return member

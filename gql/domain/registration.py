@@ -24,6 +24,7 @@ from gql.domain.contacts import ContactInfo, check_contact, save_contact
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
+from gql.domain.outbox import notify_admins_of_pending
 from gql.domain.passwords import check_policy
 from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for, with_free_slug
@@ -163,6 +164,8 @@ async def _write(
             await save_contact(connection, guest.contact, fields.email_key, options.contact, custom)
         if member.confirm_jti:
             await send_confirmation(services, connection, member)
+        if member.status is MemberStatus.PENDING:
+            await notify_admins_of_pending(services, connection)
         await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
     return member
 
