@@ -394,7 +394,7 @@ class Config:
         900,
         "The admin console signs out after this many seconds without a request (15 minutes); a console sign-in "
         "lasts 12 hours at most.",
-        integer(60, 86400),
+        integer(1, 86400),
     )
     # --- subscriptions over WebSocket (gql/api/websocket.py, docs/subscriptions.md) ---
     # Per process: each socket holds a task and a queue per subscription here, and a count shared

@@ -33,10 +33,7 @@ def test_the_owner_approves_from_the_console_and_ends_a_session(start_server: St
     assert waiting["status"] == "PENDING"
     page.goto(f"{server.base_url}/console")
     assert page.url.endswith("/console/login")
-    page.get_by_text("Sign in with an API key").click()
-    page.get_by_label("API key").fill(ADMIN_KEY)
-    page.get_by_role("button", name="Sign in with the key").click()
-    page.wait_for_url(f"{server.base_url}/console")
+    sign_in_with_key(page, server.base_url)
     count = page.locator("#pending-count")
     assert count.inner_text() == "1 member(s) waiting for approval"
     assert page.locator("svg#activity").count() == 1
@@ -95,4 +92,101 @@ def test_an_admin_member_signs_in_with_its_password(start_server: StartServer, p
     page.wait_for_url("**/console/login?notice=signed-out")
     # Signed out: the console asks again.
     page.goto(f"{server.base_url}/console/members")
+    assert "/console/login" in page.url
+
+
+BADGE = """mutation { createBadge(input: { title: "Early bird" }) { __typename ... on CreateBadgePayload { badge { id } } } }"""
+ROLE = """mutation { createRole(input: { name: "editor", title: "Editor", permissions: [MEMBERS_READ] }) {
+  __typename ... on CreateRolePayload { role { id } } } }"""
+KEY_ME = "{ apiKeys { id } }"
+
+
+def sign_in_with_key(tab: Any, base_url: str) -> None:
+    tab.goto(f"{base_url}/console/login")
+    tab.get_by_text("Sign in with an API key").click()
+    tab.get_by_label("API key").fill(ADMIN_KEY)
+    tab.get_by_role("button", name="Sign in with the key").click()
+    tab.wait_for_url(f"{base_url}/console")
+
+
+def test_the_owner_manages_members_settings_and_keys(start_server: StartServer, page: Any) -> None:  # noqa: F811
+    server = start_server(MEMBERS_APPROVAL="MANUAL", MEMBERS_CONSOLE_IDLE_SECONDS="2")
+    ids = [
+        server.graphql(REGISTER, {"email": f"bulk{n}@example.com"})["data"]["register"]["member"]["id"]
+        for n in range(4)
+    ]
+    sign_in_with_key(page, server.base_url)
+
+    # Bulk approval of three.
+    page.goto(f"{server.base_url}/console/pending")
+    for member_id in ids[:3]:
+        page.locator(f"#pick-{member_id}").check()
+    page.get_by_role("button", name="Approve selected").click()
+    page.wait_for_selector("text=Approved 3 member(s).")
+    assert page.get_by_text("bulk3@example.com").count() == 1 and page.get_by_text("bulk0@example.com").count() == 0
+
+    # A role and a badge, then search by email prefix and by role.
+    server.backend(BADGE)
+    server.backend(ROLE)
+    page.goto(f"{server.base_url}/console/members/{ids[0]}")
+    page.get_by_label("Assign a role").select_option(label="Editor")
+    page.get_by_role("button", name="Assign", exact=True).click()
+    page.wait_for_selector("text=Role assigned.")
+    page.get_by_label("Award a badge").select_option(label="Early bird")
+    page.get_by_role("button", name="Award").click()
+    page.wait_for_selector("text=Badge awarded.")
+    assert "editor" in page.locator("#roles").inner_text() and "Early bird" in page.locator("#badges").inner_text()
+    page.goto(f"{server.base_url}/console/members")
+    page.get_by_label("Email starts with").fill("bulk")
+    page.get_by_label("Role").select_option(label="Editor")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("tr.member-row")
+    assert rows.count() == 1 and "bulk0@example.com" in rows.inner_text()
+    screenshot(page, "console-search-1280")
+
+    # A registration setting toggled: the next registration follows it.
+    page.goto(f"{server.base_url}/console/settings")
+    page.get_by_label("Registration is open").uncheck()
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Registration settings saved.")
+    refused = server.graphql(REGISTER.replace("status member { id }", "status"), {"email": "late@example.com"})
+    assert refused["data"]["register"]["__typename"] == "RegistrationDisabledError"
+
+    # An API key: shown once, then revoked.
+    page.goto(f"{server.base_url}/console/keys")
+    page.get_by_label("Name").fill("shop")
+    page.get_by_label("MEMBERS_READ").check()
+    page.get_by_role("button", name="Create the key").click()
+    key = page.locator("#new-key").inner_text().strip()
+    assert server.graphql(ME, api_key=key).get("errors") is None
+    page.goto(f"{server.base_url}/console/keys")
+    assert key not in page.content()
+    page.locator("table#keys").get_by_role("button", name="Revoke").click()
+    page.wait_for_selector("text=API key revoked.")
+    assert server.graphql(ME, api_key=key)["errors"][0]["extensions"]["code"] == 2002
+
+    # A POST without its CSRF token (the cookie alone) changes nothing.
+    forged = page.request.post(
+        f"{server.base_url}/console/pending", form={"id": ids[3], "action": "approve"}, max_redirects=0
+    )
+    assert forged.status == 403
+    page.goto(f"{server.base_url}/console/pending")
+    assert page.get_by_text("bulk3@example.com").count() == 1
+
+    # Two seconds without a request (MEMBERS_CONSOLE_IDLE_SECONDS=2): signed out.
+    page.wait_for_timeout(2500)
+    page.goto(f"{server.base_url}/console/pending")
+    assert page.url.endswith("/console/login?notice=idle")
+    assert page.get_by_text("Signed out after a while without activity.").count() == 1
+
+
+def test_a_member_without_console_permissions_is_refused(start_server: StartServer, page: Any) -> None:  # noqa: F811
+    server = start_server()
+    server.graphql(REGISTER, {"email": "plain@example.com"})
+    page.goto(f"{server.base_url}/console/login")
+    page.get_by_label("Email").fill("plain@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_selector("text=This account may not use the console")
+    page.goto(f"{server.base_url}/console")
     assert "/console/login" in page.url
