@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.e2e.conftest import ADMIN_KEY, StartServer
 from tests.e2e.test_browser import browser, page, screenshot  # noqa: F401  (fixtures)
+from tests.waiting import eventually
 
 REGISTER = """mutation ($email: String!) { register(email: $email, password: "correct horse battery") {
   __typename ... on RegisterPayload { status member { id } } } }"""
@@ -31,6 +32,17 @@ def test_the_owner_approves_from_the_console_and_ends_a_session(start_server: St
     )
     waiting = server.graphql(REGISTER, {"email": "visitor@example.com"})["data"]["register"]
     assert waiting["status"] == "PENDING"
+    # The owner is told by mail (here the development mailbox), pointing to the console's queue.
+    page.goto(f"{server.base_url}/dev/mailbox")
+
+    def notified() -> bool:
+        page.reload()
+        return page.get_by_text("Someone waits for approval").count() > 0
+
+    eventually(notified, "the approval notice in the mailbox", timeout=20, every=0.25)
+    notice = page.locator("article", has_text="owner@example.com").first
+    assert "visitor@example.com" not in notice.inner_text()
+    assert notice.locator(f"a[href='{server.base_url}/console/pending']").count() >= 1
     page.goto(f"{server.base_url}/console")
     assert page.url.endswith("/console/login")
     sign_in_with_key(page, server.base_url)
