@@ -53,10 +53,23 @@ async def test_a_wrong_key_and_a_wrong_password_are_refused(start: Start) -> Non
     await h.register("a@example.com")
     console = await browser(h)
     refused = await console.sign_in_with_key("not-the-key")
-    assert refused.status == 403 and refused.url.endswith("/console/login")
+    assert refused.status == 400 and refused.url.endswith("/console/login")
     assert (await console.get("/console")).url.endswith("/console/login")
     wrong = await console.sign_in("a@example.com", "wrong-password")
     assert wrong.status == 400 and wrong.has('class="error"')
+    await console.close()
+
+
+async def test_wrong_keys_at_the_console_count_like_wrong_keys_at_the_api(start: Start) -> None:
+    h = await start(rate_limit_scale=0.1)  # the address's wrong-key bucket: 1 per 5 minutes
+    console = await browser(h)
+    first = await console.sign_in_with_key("not-the-key")
+    assert first.status == 400 and first.has("API key"), first.html[-600:]
+    second = await console.sign_in_with_key("still-not-the-key")
+    assert second.status == 400 and second.has("Too many"), second.html[-600:]
+    # Now even the right key is not compared: the address waits, as at the API.
+    right = await console.sign_in_with_key()
+    assert right.status == 400 and right.url.endswith("/console/login")
     await console.close()
 
 
