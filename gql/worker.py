@@ -182,9 +182,7 @@ class OutboxWorker:
                 return False
             url = f"{self.config.link_base}{PATHS[link.purpose]}?token={link.token(self.services)}"
         name = (message.context or {}).get("name")
-        email: Email = render(
-            message.template, message.recipient, site=self.config.site_name, name=name, link=url, code=code
-        )
+        email: Email = render(message.template, message.recipient, self.config, name=name, link=url, code=code)
         message.subject, message.body_text, message.body_html = email.subject, email.text, email.html
         return True
 

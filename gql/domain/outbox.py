@@ -42,7 +42,7 @@ async def queue_email(
     await OutboxMessage.create(
         kind="email",
         recipient=member.login_email,
-        subject=subject_of(template, site=services.config.site_name),
+        subject=subject_of(template, services.config),
         template=template,
         context={"name": greeting_name(member)},
         link=link.to_json() if link else None,
