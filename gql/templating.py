@@ -2,7 +2,8 @@
 
 - Templates: ``gql/templates/`` (``pages/…`` and ``mail/…``), searched after the site's own
   directory (``MEMBERS_TEMPLATES_DIR``) when there is one: a file there with the path of a built-in
-  template replaces it (a ``ChoiceLoader``), and may extend or include the built-in ones.
+  template replaces it (a ``ChoiceLoader``), and may extend or include the built-in ones, which are
+  also reachable as ``builtin/<path>`` (``{% extends "builtin/mail/confirm_email.txt" %}``).
 - Escaping: on for every template but the plain-text ones (``*.txt``: mail text, subjects); a
   value that reaches HTML is escaped however it was typed.
 - Languages: Jinja2's i18n extension (``{% trans %}``) with Babel's gettext catalogues
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 
 from gql.languages import DOMAIN, LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR
 
@@ -40,8 +41,11 @@ class Templates:
     """The template environments of one templates directory, one per language."""
 
     def __init__(self, directory: str = "") -> None:
-        loaders = [FileSystemLoader(directory)] if directory else []
-        self.loader = ChoiceLoader([*loaders, FileSystemLoader(str(BUILT_IN))])
+        built_in = FileSystemLoader(str(BUILT_IN))
+        site = [FileSystemLoader(directory)] if directory else []
+        # "builtin/<path>" always names the built-in template, so a site's template of the same
+        # path can extend it and change a block or two.
+        self.loader = ChoiceLoader([*site, built_in, PrefixLoader({"builtin": built_in})])
         self._environments: dict[str, Environment] = {}
 
     def environment(self, language: str) -> Environment:
@@ -64,10 +68,13 @@ class Templates:
         return self.environment(language).get_template(template_name).render(**context)
 
     def blocks(self, template_name: str, language: str, /, **context: Any) -> dict[str, str]:
-        """Each block of a template rendered on its own, stripped (a mail's subject, intro, …)."""
+        """Each block of a template rendered on its own, stripped (a mail's subject, intro, …), the
+        blocks it inherits (``{% extends %}``) included."""
         template = self.environment(language).get_template(template_name)
         rendered = template.new_context(context)
-        return {block: "".join(render(rendered)).strip() for block, render in template.blocks.items()}
+        for _ in template.root_render_func(rendered):  # runs {% extends %}: the chain's blocks join the context
+            pass
+        return {block: "".join(chain[0](rendered)).strip() for block, chain in rendered.blocks.items()}
 
 
 @lru_cache(maxsize=8)
