@@ -6,8 +6,9 @@ readable whatever the site picks (WCAG 2.x contrast, at least 4.5:1 for normal t
 
 - ``on_accent``: the text on an accent background (a button), black or white, whichever contrasts more
   (one of the two always reaches 4.5:1);
-- ``accent_text``: the accent as text or a focus ring on the white page (links), darkened towards
-  black, keeping its hue, as far as needed to reach 4.5:1 against white.
+- ``accent_text``: the accent as text or a focus ring (links), darkened towards black, keeping its
+  hue, as far as needed to reach 4.5:1 against the page's grey background (``PAGE_BACKGROUND``,
+  around the white card): on the white card it contrasts more still.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from gql.config import Config
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
 WHITE = "#ffffff"
 BLACK = "#000000"
-PAGE_BACKGROUND = WHITE
+PAGE_BACKGROUND = "#f4f4f5"  # the darkest surface text sits on (pages' and mails' margins; cards are white)
 MIN_CONTRAST = 4.5
 
 
@@ -77,6 +78,10 @@ class Branding:
     @property
     def on_accent(self) -> str:
         return text_on(self.accent)
+
+    @property
+    def page_background(self) -> str:
+        return PAGE_BACKGROUND
 
     @property
     def accent_text(self) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gql.branding import MIN_CONTRAST, WHITE, Branding, contrast, readable_on, text_on
+from gql.branding import MIN_CONTRAST, PAGE_BACKGROUND, WHITE, Branding, contrast, readable_on, text_on
 from gql.config import ConfigError, load_config
 
 # Every 8-bit channel level in steps of 51 (216 colours), with the sites' favourite yellows and greys.
@@ -26,6 +26,9 @@ def test_text_on_the_accent_and_the_accent_as_text_are_readable() -> None:
     for accent in ACCENTS:
         assert contrast(text_on(accent), accent) >= MIN_CONTRAST, accent
         assert contrast(readable_on(WHITE, accent), WHITE) >= MIN_CONTRAST, accent
+        brand = Branding("Club", "", "", accent, "en")
+        for surface in (PAGE_BACKGROUND, WHITE):  # links sit on the page's grey and on its white card
+            assert contrast(brand.accent_text, surface) >= MIN_CONTRAST, (accent, surface)
 
 
 def test_a_readable_accent_is_kept_and_a_pale_one_darkened_keeping_its_hue() -> None:
