@@ -240,3 +240,14 @@ async def test_the_home_page_is_for_development_only(settings: Config, environme
     assert 'href="/graphql"' in home.text and 'href="/dev/mailbox"' in home.text
     assert "The admin console: coming." in home.text and 'href="/console"' not in home.text  # no console route yet
     assert "script-src" not in home.headers["content-security-policy"]
+
+
+async def test_the_link_check_spends_the_reset_pages_rate_limit(pages_of, mailbox: Mailbox) -> None:  # type: ignore[no-untyped-def]
+    """Checking a link is a token check: it counts in the same bucket as resetPassword (3 at this scale)."""
+    async with pages_of(rate_limit_scale=0.1) as (app, gql):
+        capacity = int(app.state.services.rate_limits.limit("resetPassword").capacity)
+        statuses = [(await gql.http.get("/reset-password?token=JWS.a.b.c")).status_code for _ in range(capacity + 1)]
+        assert statuses == [400] * capacity + [429]
+        refused = await gql.http.get("/reset-password?token=JWS.a.b.c")
+        assert int(refused.headers["retry-after"]) > 0 and heading(refused) == "Too many attempts"
+        assert "<form" not in refused.text
