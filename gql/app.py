@@ -57,6 +57,7 @@ from gql.http import middleware as http_middleware
 from gql.pages import confirm_email_page, home_page, login_link_page, reset_password_page
 from gql.passkey_page import PASSKEY_PAGE_PATH, passkey_test_page
 from gql.schema import build_schema
+from gql.templating import templates_for
 from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
 
@@ -254,6 +255,7 @@ def create_app(
     """Build the app. Migrations run at start-up on SQLite (the embedded default) unless told otherwise;
     on PostgreSQL, run ``python -m gql migrate`` once per deploy, not from every server process."""
     config = config or load_config()
+    templates_for(config.templates_dir).check()  # a site's broken template stops the start
     services = Services.from_config(config)
     run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
     graphql = MembersGraphQL(services)

@@ -21,8 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from babel.support import Translations
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    TemplateError,
+    select_autoescape,
+)
 
+from gql.config import ConfigError
 from gql.languages import DOMAIN, LANGUAGES, SOURCE_LANGUAGE, TRANSLATIONS_DIR
 
 BUILT_IN = Path(__file__).resolve().parent / "templates"
@@ -41,6 +50,7 @@ class Templates:
     """The template environments of one templates directory, one per language."""
 
     def __init__(self, directory: str = "") -> None:
+        self.directory = directory
         built_in = FileSystemLoader(str(BUILT_IN))
         site = [FileSystemLoader(directory)] if directory else []
         # "builtin/<path>" always names the built-in template, so a site's template of the same
@@ -63,6 +73,16 @@ class Templates:
             environment.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
             self._environments[language] = environment
         return environment
+
+    def check(self) -> None:
+        """Compile every template, a site's included: a mistake in one stops the start (a configuration
+        error naming it) rather than a member's click on a link."""
+        environment = self.environment(SOURCE_LANGUAGE)
+        for name in environment.list_templates(extensions=["html", "txt", "css"]):
+            try:
+                environment.get_template(name)
+            except TemplateError as exc:
+                raise ConfigError(f"template {name} in {self.directory or BUILT_IN}: {exc}") from exc
 
     def render(self, template_name: str, language: str, /, **context: Any) -> str:
         return self.environment(language).get_template(template_name).render(**context)

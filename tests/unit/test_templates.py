@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gql.branding import Branding
-from gql.config import Config
+from gql.config import Config, ConfigError
 from gql.domain.mail import MAILS, render, subject_of
 from gql.languages import LANGUAGES
 from gql.templating import BUILT_IN, Templates
@@ -141,3 +141,12 @@ def test_every_built_in_template_is_reached() -> None:
     used |= {"pages/layout.html", "pages/style.css", "mail/layout.txt", "mail/layout.html"}
     present = {str(path.relative_to(BUILT_IN)) for path in BUILT_IN.rglob("*") if path.is_file()}
     assert present == used
+
+
+def test_a_broken_site_template_stops_the_start(tmp_path: Path) -> None:
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "login_link.html").write_text("{% block content %}unclosed")
+    (tmp_path / "pages" / "logo.png").write_bytes(b"\x89PNG not a template")  # other files are left alone
+    with pytest.raises(ConfigError, match="pages/login_link.html"):
+        Templates(str(tmp_path)).check()
+    Templates().check()  # the built-in ones compile
