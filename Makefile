@@ -22,13 +22,14 @@ PIP_INSTALL := $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check
 PYTEST := $(VENV_PYTHON) -m pytest -ra
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema clean
+.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema translations clean
 
 help:
 	@echo "make run          set up .venv and start the server (SQLite, GraphiQL at http://127.0.0.1:8000/graphql)"
 	@echo "make test         set up .venv and run the tests on SQLite, then on PostgreSQL when reachable"
 	@echo "make bench        run the benchmarks (make bench-smoke: a quick run)"
 	@echo "make schema       rewrite schema.graphql and possibleTypes.json from the code"
+	@echo "make translations extract the templates' texts, update and compile the gettext catalogues"
 	@echo "make clean        remove .venv"
 
 $(VENV_PYTHON):
@@ -120,6 +121,17 @@ bench-smoke: $(INSTALLED_TEST)
 
 schema: $(INSTALLED)
 	$(VENV_PYTHON) -m gql export-schema -o schema.graphql --possible-types possibleTypes.json
+
+# The member pages' and mails' texts (gql/templates) into gql/translations/messages.pot, merged into
+# each language's messages.po (translate what is new or marked fuzzy there), compiled to the
+# messages.mo the server reads. Both files are committed; tests/unit/test_translations.py checks
+# that every text is translated and that each .mo says what its .po says.
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project members-graphql \
+		-o gql/translations/messages.pot gql/templates
+	$(BIN)/pybabel update -i gql/translations/messages.pot -d gql/translations --ignore-obsolete \
+		--ignore-pot-creation-date
+	$(BIN)/pybabel compile -d gql/translations --statistics
 
 clean:
 	rm -rf $(VENV)

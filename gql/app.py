@@ -55,9 +55,10 @@ from gql.domain.services import Services
 from gql.domain.tokens import Purpose
 from gql.http import error_response, install_log_filters
 from gql.http import middleware as http_middleware
-from gql.pages import confirm_email_page, login_link_page, reset_password_page
+from gql.pages import confirm_email_page, home_page, login_link_page, reset_password_page
 from gql.passkey_page import PASSKEY_PAGE_PATH, passkey_test_page
 from gql.schema import build_schema
+from gql.templating import templates_for
 from gql.well_known import DISCOVERY_PATH, JWKS_PATH, jwks, openid_configuration
 from gql.worker import OutboxWorker
 
@@ -255,6 +256,7 @@ def create_app(
     """Build the app. Migrations run at start-up on SQLite (the embedded default) unless told otherwise;
     on PostgreSQL, run ``python -m gql migrate`` once per deploy, not from every server process."""
     config = config or load_config()
+    templates_for(config.templates_dir).check()  # a site's broken template stops the start
     services = Services.from_config(config)
     run_migrations = config.is_sqlite if apply_migrations is None else apply_migrations
     graphql = MembersGraphQL(services)
@@ -283,8 +285,9 @@ def create_app(
                 await services.rate_limits.close()
                 await graphql.persisted_queries.close()
 
-    # The development mailbox exists only in development (404 elsewhere: no such route).
-    dev_routes = [Route(MAILBOX_PATH, mailbox_page)] if development else []
+    # The development mailbox and the home page pointing to the tools exist only in development
+    # (404 elsewhere: no such route; production answers / with nothing to tell a stranger).
+    dev_routes = [Route("/", home_page), Route(MAILBOX_PATH, mailbox_page)] if development else []
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),

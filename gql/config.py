@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.statuses import SessionLimitPolicy
+from gql.languages import LANGUAGES, SOURCE_LANGUAGE
 
 PREFIX = "MEMBERS_"
 # MEMBERS_<NAME>_FILE: the file a secret setting is read from instead (see environment_value).
@@ -148,6 +150,30 @@ def redacted_url(url: str) -> str:
 
 def url_base(value: str, name: str) -> str:
     return value.rstrip("/")
+
+
+def web_address(value: str, name: str) -> str:
+    """An absolute http(s) URL: pages and mails (read anywhere) link to it."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an absolute http:// or https:// URL, not {value!r}")
+    return value.strip()
+
+
+def colour(value: str, name: str) -> str:
+    """``#rrggbb`` (or ``#rgb``), kept as lower-case ``#rrggbb``."""
+    lowered = value.strip().lower()
+    if re.fullmatch(r"#[0-9a-f]{3}", lowered):
+        lowered = "#" + "".join(c * 2 for c in lowered[1:])
+    if not re.fullmatch(r"#[0-9a-f]{6}", lowered):
+        raise ConfigError(f"{name} must be a colour written #rrggbb (or #rgb), not {value!r}")
+    return lowered
+
+
+def directory(value: str, name: str) -> str:
+    if not Path(value).is_dir():
+        raise ConfigError(f"{name} must name an existing directory, not {value!r}")
+    return value
 
 
 def rate_limit_scale(value: str, name: str) -> float:
@@ -366,8 +392,42 @@ class Config:
         "Client addresses that must be locked out of one account at once before it locks for everyone.",
         integer(1, 1000),
     )
-    # --- mail and webhooks (delivered from the outbox by the worker every server runs) ---
+    # --- the member pages and the mails: branding, templates, language (gql/templating.py) ---
     site_name: str = setting("Members", "Name used in emails and link pages.")
+    site_url: str = setting(
+        "",
+        "The site's own address: pages and mails link back to it.",
+        web_address,
+        shown_default="none (no link back)",
+    )
+    logo_url: str = setting(
+        "",
+        "Absolute URL of the site's logo, shown atop the pages and the HTML mails (the pages' Content-Security-"
+        "Policy allows images from its origin only).",
+        web_address,
+        shown_default="none",
+    )
+    accent_color: str = setting(
+        "#1d4ed8",
+        "The site's accent colour, `#rrggbb`: buttons, links, focus rings. Text on it is black or white, "
+        "whichever contrasts more; as link text on the white page it is darkened as far as needed for a 4.5:1 "
+        "contrast.",
+        colour,
+    )
+    language: str = setting(
+        SOURCE_LANGUAGE,
+        f"Language of the pages and the mails: {', '.join(f'`{lang}`' for lang in LANGUAGES)} (one gettext "
+        "catalogue each in `gql/translations/`).",
+        choice(*LANGUAGES),
+    )
+    templates_dir: str = setting(
+        "",
+        "A directory of templates searched before the built-in ones (`gql/templates/`): a file there with the "
+        "path of a built-in template replaces it.",
+        directory,
+        shown_default="none",
+    )
+    # --- mail and webhooks (delivered from the outbox by the worker every server runs) ---
     public_url: str = setting("", "Base of the links in emails.", url_base, shown_default="`http://<host>:<port>`")
     smtp_url: str = setting(
         "",

@@ -185,9 +185,7 @@ class OutboxWorker:
         if url is None and isinstance(path, str):
             url = f"{self.config.link_base}{path}"  # a page of this server (no token)
         name = (message.context or {}).get("name")
-        email: Email = render(
-            message.template, message.recipient, site=self.config.site_name, name=name, link=url, code=code
-        )
+        email: Email = render(message.template, message.recipient, self.config, name=name, link=url, code=code)
         message.subject, message.body_text, message.body_html = email.subject, email.text, email.html
         return True
 

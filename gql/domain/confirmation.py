@@ -16,12 +16,13 @@ from gql.domain.changes import change
 from gql.domain.contacts import claim_contact
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.links import PATHS, new_link, open_link, unchanged
+from gql.domain.links import PATHS, bound, new_link, open_link, read_link, unchanged
 from gql.domain.lookup import find_by_email
 from gql.domain.outbox import queue_email
 from gql.domain.permissions import Permission
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
+from gql.domain.statuses import MemberStatus
 from gql.domain.tokens import Purpose, new_jti
 
 
@@ -49,6 +50,23 @@ async def confirm_email(services: Services, caller: Caller, token: str) -> Membe
         await claim_contact(connection, member)  # the address is proved: the site's contact for it is the member's
         await record(services, connection, caller, member.id, EventKind.EMAIL_CONFIRMED)
     return MemberRecord.of(member)
+
+
+async def confirmed_already(services: Services, token: str) -> bool:
+    """Was this genuine confirmation link's address confirmed already (a second click on the link)?
+
+    True only while the account is as the link knew it (the same address, password and status) and
+    that address is verified: a link the account has moved on from says nothing about it. Called after
+    ``confirm_email`` refused the link as used (3203), which took the rate limit."""
+    try:
+        claim, member = await read_link(services, Purpose.CONFIRM, token)
+    except DomainError:
+        return False
+    return (
+        member.email_verified
+        and member.status != MemberStatus.BLOCKED
+        and bound(services, Purpose.CONFIRM, claim, member)
+    )
 
 
 async def resend_confirmation(services: Services, caller: Caller, email: str) -> None:

@@ -134,6 +134,25 @@ def issue(services: Services, purpose: Purpose, member: Member) -> str:
     return new_link(services, purpose, member).token(services)
 
 
+async def read_link(
+    services: Services, purpose: Purpose, token: str, connection: BaseDBAsyncClient | None = None
+) -> tuple[TokenClaim, Member]:
+    """The claim of a genuine link and its member, whatever became of the link since it was sent.
+
+    3201 for a forged or malformed link, 3202 when expired, 3030 when the member is gone.
+    ``open_link`` adds what makes a link usable now; this alone opens nothing."""
+    claim = services.tokens.read(purpose, token)
+    member = await Member.filter(id=claim.member_id).using_db(connection).select_related("contact").first()
+    if member is None:
+        raise DomainError(ErrorCode.MEMBER_NOT_FOUND, f"The member of this {purpose.label} link no longer exists.")
+    return claim, member
+
+
+def bound(services: Services, purpose: Purpose, claim: TokenClaim, member: Member) -> bool:
+    """Is the account still as it was when the link was issued (address, status, stamp, password)?"""
+    return hmac.compare_digest(claim.fingerprint, fingerprint(services, purpose, member))
+
+
 async def open_link(
     services: Services, purpose: Purpose, token: str, connection: BaseDBAsyncClient | None = None
 ) -> tuple[TokenClaim, Member]:
@@ -141,12 +160,10 @@ async def open_link(
 
     3201 for a forged, malformed or stale link (the account changed since it was sent), 3202
     when expired, 3203 when used or replaced by a newer one, 3030 when the member is gone, 3000
-    when it is blocked. The caller's conditional UPDATE (``unchanged`` and the jti) settles races.
+    when it is blocked. It spends nothing: the caller's conditional UPDATE (``unchanged`` and the
+    jti) spends the link and settles races.
     """
-    claim = services.tokens.read(purpose, token)
-    member = await Member.filter(id=claim.member_id).using_db(connection).select_related("contact").first()
-    if member is None:
-        raise DomainError(ErrorCode.MEMBER_NOT_FOUND, f"The member of this {purpose.label} link no longer exists.")
+    claim, member = await read_link(services, purpose, token, connection)
     if member.status == MemberStatus.BLOCKED:
         raise DomainError(ErrorCode.LOGIN_DISABLED, f"The account is blocked; its {purpose.label} link is refused.")
     if getattr(member, JTI_FIELDS[purpose]) != claim.jti:
@@ -155,7 +172,7 @@ async def open_link(
             f"This {purpose.label} link was already used or replaced by a newer one.",
             property="token",
         )
-    if not hmac.compare_digest(claim.fingerprint, fingerprint(services, purpose, member)):
+    if not bound(services, purpose, claim, member):
         raise DomainError(
             ErrorCode.TOKEN_INVALID,
             f"This {purpose.label} link was issued before the account changed (its email, password or status); "

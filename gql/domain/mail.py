@@ -1,4 +1,10 @@
-"""The emails the service sends: one template per message, plain text and HTML.
+"""The emails the service sends: one template per message, a plain-text and an HTML body.
+
+Each message is ``gql/templates/mail/<name>.txt``, whose blocks are its words: ``subject``,
+``intro``, ``action`` (the link's label; empty for messages without a link) and ``outro``. The
+layouts ``mail/layout.txt`` and ``mail/layout.html`` put them around the greeting, the code, the
+link and the signature, with the site's branding. A site may override any of them
+(``MEMBERS_TEMPLATES_DIR``, gql/templating.py); the site's language picks the catalogue.
 
 Only the site's own text and the link go into a message, plus the member's name when its
 address is confirmed (``greeting_name`` in gql/domain/outbox.py): nothing a stranger typed
@@ -8,9 +14,13 @@ reaches a mailbox that never asked for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
+from datetime import timedelta
+from typing import Any
 
-from gql.domain.policy import CONFIRMATION_LINK_LIFETIME, LOGIN_CODE_LIFETIME, PASSWORD_LINK_LIFETIME, spoken
+from gql.branding import Branding
+from gql.config import Config
+from gql.domain.policy import CONFIRMATION_LINK_LIFETIME, LOGIN_CODE_LIFETIME, PASSWORD_LINK_LIFETIME
+from gql.templating import templates_for
 
 
 @dataclass(frozen=True)
@@ -21,87 +31,55 @@ class Email:
     html: str
 
 
-@dataclass(frozen=True)
-class _Template:
-    subject: str
-    intro: str
-    action: str | None  # the link's label; None for messages without a link
-    outro: str
-
-
-_TEMPLATES: dict[str, _Template] = {
-    "confirm_email": _Template(
-        subject="Confirm your email for {site}",
-        intro="Please confirm the email address of your {site} account.",
-        action="Confirm my email",
-        outro=f"The link works once and expires in {spoken(CONFIRMATION_LINK_LIFETIME)}. If you did not sign up, "
-        "ignore this message.",
-    ),
-    "set_password": _Template(
-        subject="Set your password for {site}",
-        intro="An account was created for you on {site}. Choose a password to start.",
-        action="Set my password",
-        outro=f"The link works once and expires in {spoken(PASSWORD_LINK_LIFETIME)}.",
-    ),
-    "reset_password": _Template(
-        subject="Reset your {site} password",
-        intro="Someone asked to reset the password of your {site} account.",
-        action="Choose a new password",
-        outro=f"The link works once and expires in {spoken(PASSWORD_LINK_LIFETIME)}. If it was not you, ignore this "
-        "message: your password is unchanged.",
-    ),
-    "mfa_reset": _Template(
-        subject="Your {site} sign-in no longer asks for a code",
-        intro="The site's administrators turned off the second factor (authenticator app) of your {site} "
-        "account, as asked. Signing in needs only your password now.",
-        action=None,
-        outro="If you did not ask for this, tell the site at once and turn the authenticator app on again.",
-    ),
-    "login_code": _Template(
-        subject="Your {site} sign-in code",
-        intro="Someone asked to sign in to {site} with this email address. Enter this code, or follow the link "
-        "on this device:",
-        action="Sign me in",
-        outro=f"The code and the link work once, together, for {spoken(LOGIN_CODE_LIFETIME)}. If it was not you, "
-        "ignore this message: nobody can sign in without them.",
-    ),
-    "approval_waiting": _Template(
-        subject="Someone waits for approval on {site}",
-        intro="A new member registered on {site} and waits for an administrator's approval.",
-        action="Open the approval queue",
-        outro="You get this message because your address is in MEMBERS_ADMIN_NOTIFICATION_EMAILS.",
-    ),
-    "member_approved": _Template(
-        subject="Welcome to {site}",
-        intro="Your {site} membership has been approved. You can log in now.",
-        action=None,
-        outro="",
-    ),
+# Every message the service sends, and how long its link (or code) works, if it has one.
+MAILS: dict[str, timedelta | None] = {
+    "confirm_email": CONFIRMATION_LINK_LIFETIME,
+    "set_password": PASSWORD_LINK_LIFETIME,
+    "reset_password": PASSWORD_LINK_LIFETIME,
+    "mfa_reset": None,
+    "login_code": LOGIN_CODE_LIFETIME,
+    "member_approved": None,
+    "approval_waiting": None,
 }
 
 
-def subject_of(template: str, *, site: str) -> str:
-    return _TEMPLATES[template].subject.format(site=site)
+def _lifetime(lifetime: timedelta | None) -> dict[str, int]:
+    """The lifetime as the templates say it: whole hours where it is some, else whole minutes."""
+    if lifetime is None:
+        return {}
+    minutes = int(lifetime.total_seconds() // 60)
+    return {"hours": minutes // 60, "minutes": 0} if minutes % 60 == 0 else {"hours": 0, "minutes": minutes}
+
+
+def _words(template: str, config: Config) -> tuple[Branding, dict[str, str]]:
+    brand = Branding.of(config)
+    blocks = templates_for(config.templates_dir).blocks(
+        f"mail/{template}.txt", brand.language, brand=brand, lifetime=_lifetime(MAILS[template])
+    )
+    # One line, whatever a site's template holds: a subject is a header.
+    blocks["subject"] = " ".join(blocks.get("subject", "").split())
+    return brand, blocks
+
+
+def subject_of(template: str, config: Config) -> str:
+    return _words(template, config)[1]["subject"]
 
 
 def render(
-    template: str, to: str, *, site: str, name: str | None = None, link: str | None = None, code: str | None = None
+    template: str, to: str, config: Config, *, name: str | None = None, link: str | None = None, code: str | None = None
 ) -> Email:
-    t = _TEMPLATES[template]
-    subject = subject_of(template, site=site)
-    intro, outro = t.intro.format(site=site), t.outro.format(site=site)
-    greeting = f"Hello {name}," if name else "Hello,"
-    text_parts = [greeting, intro]
-    html_parts = [f"<p>{escape(greeting)}</p>", f"<p>{escape(intro)}</p>"]
-    if code:
-        text_parts.append(f"Code: {code}")
-        html_parts.append(f'<p style="font-size:1.5em;letter-spacing:.2em"><strong>{escape(code)}</strong></p>')
-    if t.action and link:
-        text_parts.append(f"{t.action}: {link}")
-        html_parts.append(f'<p><a href="{escape(link, quote=True)}">{escape(t.action)}</a></p>')
-    if outro:
-        text_parts.append(outro)
-        html_parts.append(f"<p>{escape(outro)}</p>")
-    text_parts.append(f"-- {site}")
-    html = "<!doctype html><html><body>" + "".join(html_parts) + f"<p>&mdash; {escape(site)}</p></body></html>"
-    return Email(to=to, subject=subject, text="\n\n".join(text_parts) + "\n", html=html)
+    brand, words = _words(template, config)
+    context: dict[str, Any] = {
+        "brand": brand,
+        "name": name,
+        "link": link,
+        "code": code,
+        "subject": words["subject"],
+        "intro": words.get("intro", ""),
+        "action": words.get("action", ""),
+        "outro": words.get("outro", ""),
+    }
+    templates = templates_for(config.templates_dir)
+    text = templates.render("mail/layout.txt", brand.language, **context)
+    html = templates.render("mail/layout.html", brand.language, **context)
+    return Email(to=to, subject=words["subject"], text=text, html=html)

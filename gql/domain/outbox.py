@@ -42,7 +42,7 @@ async def queue_email(
     await OutboxMessage.create(
         kind="email",
         recipient=member.login_email,
-        subject=subject_of(template, site=services.config.site_name),
+        subject=subject_of(template, services.config),
         template=template,
         context={"name": greeting_name(member)},
         link=link.to_json() if link else None,
@@ -63,7 +63,7 @@ async def notify_admins_of_pending(services: Services, connection: BaseDBAsyncCl
         await OutboxMessage.create(
             kind="email",
             recipient=address,
-            subject=subject_of("approval_waiting", site=services.config.site_name),
+            subject=subject_of("approval_waiting", services.config),
             template="approval_waiting",
             context={"path": APPROVAL_QUEUE_PATH},
             next_attempt_at=services.clock.now(),

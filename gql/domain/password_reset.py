@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -25,7 +26,7 @@ from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import MfaChallengeGrant, SessionGrant, end_sessions, sign_in, sign_in_refusal
 from gql.domain.statuses import MemberStatus, SessionMethod
-from gql.domain.tokens import Purpose, new_jti
+from gql.domain.tokens import Purpose, TokenClaim, new_jti
 
 
 async def send_password_link(services: Services, connection: BaseDBAsyncClient, member: Member, template: str) -> None:
@@ -51,6 +52,31 @@ async def request_password_reset(services: Services, caller: Caller, email: str)
         await send_password_link(services, connection, member, "reset_password")
 
 
+async def _open_password_link(services: Services, token: str) -> tuple[TokenClaim, Member]:
+    """The claim and member of a password link that would set a password now (gql/domain/links.py):
+    3201 invalid, 3202 expired, 3203 used or replaced, 3030 member gone, 3000 blocked."""
+    claim, member = await open_link(services, Purpose.RESET, token)
+    if member.reset_jti != claim.jti:
+        raise DomainError(ErrorCode.TOKEN_USED, "This password link was already used or replaced by a newer one.")
+    return claim, member
+
+
+@dataclass(frozen=True)
+class PasswordLink:
+    """What a password link's page needs to know before it shows its form."""
+
+    first_password: bool  # the member has no password yet (invited): it sets one rather than resets it
+
+
+async def check_password_link(services: Services, caller: Caller, token: str) -> PasswordLink:
+    """Would this emailed password link set a password now? The checks ``reset_password`` makes before
+    hashing (the rate limit, the signature, the expiry, the account's state, the link's jti), spending
+    nothing: the link's page shows its form only for a link that works, and says at once why not."""
+    await services.rate_limits.take("resetPassword", caller)
+    _, member = await _open_password_link(services, token)
+    return PasswordLink(first_password=member.password_hash is None)
+
+
 async def reset_password(
     services: Services, caller: Caller, token: str, new_password: str
 ) -> SessionGrant | MfaChallengeGrant:
@@ -58,9 +84,7 @@ async def reset_password(
     account's state, the link's jti) comes before the one expensive step, the hash."""
     await services.rate_limits.take("resetPassword", caller)
     check_policy(new_password)
-    claim, member = await open_link(services, Purpose.RESET, token)
-    if member.reset_jti != claim.jti:
-        raise DomainError(ErrorCode.TOKEN_USED, "This password link was already used or replaced by a newer one.")
+    claim, member = await _open_password_link(services, token)
     password_hash = await services.hasher.hash(new_password)
     async with in_transaction() as connection:
         # Following the link proves the address it was sent to — still the login email, or

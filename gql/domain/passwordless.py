@@ -195,7 +195,7 @@ async def _queue_mail(services: Services, connection: BaseDBAsyncClient, recipie
     await OutboxMessage.create(
         kind="email",
         recipient=recipient,
-        subject=subject_of(TEMPLATE, site=services.config.site_name),
+        subject=subject_of(TEMPLATE, services.config),
         template=TEMPLATE,
         context={"name": None},
         link=recipe.to_json(),

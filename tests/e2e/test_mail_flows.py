@@ -66,7 +66,7 @@ def test_reset_password_by_link_then_log_in(start_server: StartServer, mailbox: 
     link = link_in(wait_for_mail(mailbox, email))
     form = httpx.get(link, timeout=10)
     assert form.status_code == 200 and "<form" in form.text
-    token = re.search(r'name=token value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
     saved = httpx.post(f"{server.base_url}/reset-password", data={"token": token, "password": "new-secret"}, timeout=10)
     assert saved.status_code == 200 and "Password saved" in saved.text
     assert server.graphql(LOGIN, {"identity": email, "password": "old-secret"})["data"]["login"]["code"] == 3003
