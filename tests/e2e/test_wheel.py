@@ -113,7 +113,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     )
     assert pip.returncode == 0, _shown(pip)
 
-    where = _run([str(venv / "bin" / "python"), "-c", "import gql; print(gql.__file__)"], cwd=workdir, env=_outside_env())
+    where = _run(
+        [str(venv / "bin" / "python"), "-c", "import gql; print(gql.__file__)"], cwd=workdir, env=_outside_env()
+    )
     assert where.returncode == 0, _shown(where)
     package = Path(where.stdout.strip()).parent
     # The installed copy is imported, never the checkout's.
@@ -129,7 +131,9 @@ def test_the_wheel_carries_migrations_and_the_playground_and_no_rest_of_node_mod
         assert (installed.package / "playground" / name).read_bytes() == (checkout / "playground" / name).read_bytes()
     for directory in ("templates", "translations"):  # the member pages' files, once the checkout has them
         mine = sorted(p.relative_to(checkout) for p in (checkout / directory).rglob("*") if p.is_file())
-        theirs = sorted(p.relative_to(installed.package) for p in (installed.package / directory).rglob("*") if p.is_file())
+        theirs = sorted(
+            p.relative_to(installed.package) for p in (installed.package / directory).rglob("*") if p.is_file()
+        )
         assert theirs == [p for p in mine if "__pycache__" not in p.parts], directory
     shipped = sorted(
         str(p.relative_to(installed.package / "playground" / "node_modules"))
@@ -151,9 +155,10 @@ def test_the_console_script_and_python_m_gql_are_one_command(installed: Installe
     assert script.stdout.startswith("usage: members-graphql ")
     assert module.stdout.startswith("usage: python -m gql ")
     # The same parser: the same text once the program's name (and the alignment it shifts) is set aside.
-    assert script.stdout.replace("members-graphql", "PROG").split() == module.stdout.replace(
-        "python -m gql", "PROG"
-    ).split()
+    assert (
+        script.stdout.replace("members-graphql", "PROG").split()
+        == module.stdout.replace("python -m gql", "PROG").split()
+    )
     for command in ("serve", "migrate", "export-schema", "create-api-key", "rotate-signing-key", "install-playground"):
         assert command in script.stdout
 
@@ -245,9 +250,9 @@ def test_migrate_then_serve_a_fresh_database(installed: Installed) -> None:
                                           "member": {"loginEmail": email}}}
                 }, registered  # fmt: skip
                 listed = http.post("/graphql", json={"query": MEMBER_COUNT}, headers={"X-Api-Key": ADMIN_KEY}).json()
-                assert listed == {
-                    "data": {"members": {"totalCount": 1, "edges": [{"node": {"loginEmail": email}}]}}
-                }, listed
+                assert listed == {"data": {"members": {"totalCount": 1, "edges": [{"node": {"loginEmail": email}}]}}}, (
+                    listed
+                )
         finally:
             output = server.stop()
         assert "Traceback" not in output, output
