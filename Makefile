@@ -22,13 +22,14 @@ PIP_INSTALL := $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check
 PYTEST := $(VENV_PYTHON) -m pytest -ra
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema clean
+.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema wheel clean
 
 help:
 	@echo "make run          set up .venv and start the server (SQLite, GraphiQL at http://127.0.0.1:8000/graphql)"
 	@echo "make test         set up .venv and run the tests on SQLite, then on PostgreSQL when reachable"
 	@echo "make bench        run the benchmarks (make bench-smoke: a quick run)"
 	@echo "make schema       rewrite schema.graphql and possibleTypes.json from the code"
+	@echo "make wheel        build dist/members_graphql-*.whl (GraphiQL's assets inside when npm is there)"
 	@echo "make clean        remove .venv"
 
 $(VENV_PYTHON):
@@ -120,6 +121,13 @@ bench-smoke: $(INSTALLED_TEST)
 
 schema: $(INSTALLED)
 	$(VENV_PYTHON) -m gql export-schema -o schema.graphql --possible-types possibleTypes.json
+
+# The installable package (README: Installing as a package): GraphiQL's packages first, so that
+# the wheel carries the files the playground serves. The wheel is built from the sdist, so nothing
+# stale in build/ can slip into it.
+wheel: $(INSTALLED_TEST)
+	$(install_playground)
+	$(VENV_PYTHON) -m build
 
 clean:
 	rm -rf $(VENV)
