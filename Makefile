@@ -22,7 +22,7 @@ PIP_INSTALL := $(VENV_PYTHON) -m pip install --quiet --disable-pip-version-check
 PYTEST := $(VENV_PYTHON) -m pytest -ra
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema translations clean
+.PHONY: help run test test-sqlite test-postgres bench bench-smoke schema translations wheel clean
 
 help:
 	@echo "make run          set up .venv and start the server (SQLite, GraphiQL at http://127.0.0.1:8000/graphql)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench        run the benchmarks (make bench-smoke: a quick run)"
 	@echo "make schema       rewrite schema.graphql and possibleTypes.json from the code"
 	@echo "make translations extract the templates' texts, update and compile the gettext catalogues"
+	@echo "make wheel        build dist/members_graphql-*.whl (GraphiQL's assets inside when npm is there)"
 	@echo "make clean        remove .venv"
 
 $(VENV_PYTHON):
@@ -132,6 +133,13 @@ translations: $(INSTALLED)
 	$(BIN)/pybabel update -i gql/translations/messages.pot -d gql/translations --ignore-obsolete \
 		--ignore-pot-creation-date
 	$(BIN)/pybabel compile -d gql/translations --statistics
+
+# The installable package (README: Installing as a package): GraphiQL's packages first, so that
+# the wheel carries the files the playground serves. The wheel is built from the sdist, so nothing
+# stale in build/ can slip into it.
+wheel: $(INSTALLED_TEST)
+	$(install_playground)
+	$(VENV_PYTHON) -m build
 
 clean:
 	rm -rf $(VENV)

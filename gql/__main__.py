@@ -1,5 +1,6 @@
 """Command line: ``python -m gql serve | migrate | export-schema | create-api-key | rotate-signing-key |
-install-playground``."""
+install-playground``; the installed package's ``members-graphql`` console script is this same ``main``
+(pyproject.toml's ``[project.scripts]``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ if TYPE_CHECKING:
     from gql.config import Config
 
 
+def _program() -> str:
+    """How this command was called, for its usage lines: ``python -m gql`` or the console script's name."""
+    called = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python -m gql" if called in ("", "__main__.py", "-m", "-c") else called
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gql", description="Members GraphQL server")
+    parser = argparse.ArgumentParser(prog=_program(), description="Members GraphQL server")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server (migrates SQLite databases at start-up)")
     serve.add_argument("--host", help="default MEMBERS_HOST or 127.0.0.1")

@@ -11,6 +11,10 @@ fetched at request time.
 When the packages are not installed (no npm on this machine), the page says so and how to
 install them, and loads the same pinned versions from the CDN instead; only then does its
 Content-Security-Policy name the CDN's host.
+
+In an installed package (``pip install`` of the wheel, no checkout around it), the files of
+``ASSETS`` are part of the wheel when they were installed before it was built (pyproject.toml's
+package-data names them); ``install`` never writes into the installed package.
 """
 
 from __future__ import annotations
@@ -50,7 +54,15 @@ ASSETS = {
     "boot.js": Asset(None, "boot.js", "text/javascript"),
     "playground.css": Asset(None, "playground.css", "text/css"),
 }
-INSTALL_HINT = "make run (or: python -m gql install-playground, which runs npm ci in gql/playground)"
+# A source checkout has the project's pyproject.toml beside the package; an installed wheel does not.
+CHECKOUT = (HERE.parents[1] / "pyproject.toml").is_file()
+if CHECKOUT:
+    INSTALL_HINT = "make run (or: python -m gql install-playground, which runs npm ci in gql/playground)"
+else:
+    INSTALL_HINT = (
+        "python -m gql install-playground in the project's checkout before python -m build, then pip install "
+        "the new wheel (this package was built without them)"
+    )
 
 # Where a document starts: the README walkthrough's operations, and where the headers go.
 DEFAULT_QUERY = """\
@@ -235,6 +247,15 @@ def _stamped(digest: str) -> bool:
 def install() -> str:
     """``npm ci`` into ``node_modules`` unless what is there came from this lock file. A file lock
     keeps concurrent runs (make, two pytest processes) from installing at once or under each other."""
+    if not CHECKOUT:
+        # Never npm ci into site-packages: pip would not know the files (nor remove them), and the
+        # environment may be read-only. The wheel carries the assets, or the page uses the CDN.
+        if installed():
+            return f"GraphiQL's assets are part of the installed package ({HERE}): nothing to install"
+        raise InstallError(
+            f"GraphiQL's assets are not in the installed package ({HERE}) and are never installed into it: "
+            f"{INSTALL_HINT}; until then the playground loads them from {CDN}"
+        )
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
         raise InstallError("node and npm are not on PATH: GraphiQL will load its scripts from the CDN")

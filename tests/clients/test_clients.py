@@ -9,135 +9,58 @@
 - A graphql-ws subscription to member events (``test/subscription.test.mjs``).
 
 ``npm ci`` installs the pinned packages into ``tests/clients/node_modules`` once per lock
-file: a stamp in ``node_modules`` records what was installed, and a file lock keeps
-concurrent runs (the SQLite and PostgreSQL processes, two developers' shells) from
-installing at once or from reinstalling under a run that uses them. Without node and npm
+file (tests/node_projects.py, shared with the example client's test). Without node and npm
 these tests skip, except under CI (``CI`` set), where they fail.
 """
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import os
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import ADMIN_KEY, Databases, Server
+from tests.node_projects import Completed, copy_sources, installed, run, shown
 from tests.processes import REPO_ROOT
 
 PROJECT = Path(__file__).resolve().parent
 SCHEMA = REPO_ROOT / "schema.graphql"
-NODE_MODULES = PROJECT / "node_modules"
-STAMP = NODE_MODULES / ".members-npm-ci"
-INSTALL_LOCK = PROJECT / ".npm-install.lock"
-MIN_NODE = (20, 0)
 # What codegen and tsc read; copied into a temporary directory for each run, so that runs never
 # write into each other's generated code (src/gql/ here is only for `npm run check` by hand).
 SOURCES = ("codegen.ts", "tsconfig.json", "package.json", "operations", "src/client.ts")
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI is set: the client tests must run; install Node.js >= 20 and npm)")
-    pytest.skip(message)
-
-
-def _run(
-    argv: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        argv,
-        cwd=cwd,
-        env={**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def _output(result: subprocess.CompletedProcess[str]) -> str:
-    return f"$ {' '.join(result.args)}\nexit status {result.returncode}\n{result.stdout}\n{result.stderr}"
-
-
-def _lock_digest() -> str:
-    digest = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
-        digest.update((PROJECT / name).read_bytes())
-    digest.update(f"node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout}".encode())
-    return digest.hexdigest()
-
-
-def _installed(digest: str) -> bool:
-    return STAMP.exists() and STAMP.read_text().strip() == digest
-
-
 @pytest.fixture(scope="session")
 def node_project() -> Iterator[Path]:
     """tests/clients with its node_modules installed from the lock file (npm ci, once per lock)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _unavailable("node and npm are not on PATH: the Node client tests cannot run")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    found = re.match(r"v(\d+)\.(\d+)", version)
-    if found is None or (int(found[1]), int(found[2])) < MIN_NODE:
-        _unavailable(f"Node.js >= {MIN_NODE[0]} is needed, found {version or 'none'}")
-
-    digest = _lock_digest()
-    with INSTALL_LOCK.open("a") as lock:
-        # Shared while the packages are in use; exclusive only to install them.
-        fcntl.flock(lock, fcntl.LOCK_SH)
-        if not _installed(digest):
-            fcntl.flock(lock, fcntl.LOCK_UN)
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not _installed(digest):  # another run may have installed meanwhile
-                result = _run([npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=PROJECT, timeout=600)
-                if result.returncode != 0:
-                    pytest.fail(f"npm ci failed in {PROJECT}:\n{_output(result)}")
-                STAMP.write_text(digest + "\n")
-            fcntl.flock(lock, fcntl.LOCK_SH)
-        yield PROJECT
+    with installed(PROJECT) as project:
+        yield project
 
 
 # --- GraphQL Code Generator and tsc --strict (no server) ----------------------------------
 
 
-Completed = subprocess.CompletedProcess[str]
-
-
 def _typecheck(project: Path, workdir: Path, schema: Path) -> tuple[Completed, Completed | None]:
     """Codegen over the operations with `schema`, then tsc; tsc is None when codegen failed."""
-    for source in SOURCES:
-        target = workdir / source
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if (project / source).is_dir():
-            shutil.copytree(project / source, target)
-        else:
-            shutil.copy2(project / source, target)
-    (workdir / "node_modules").symlink_to(project / "node_modules", target_is_directory=True)
+    copy_sources(project, workdir, SOURCES)
     bin_dir = project / "node_modules" / ".bin"
-    codegen = _run(
+    codegen = run(
         [str(bin_dir / "graphql-codegen"), "--config", "codegen.ts"],
         cwd=workdir,
         env={"MEMBERS_SCHEMA": str(schema)},
     )
     if codegen.returncode != 0:
         return codegen, None
-    assert (workdir / "src" / "gql" / "graphql.ts").exists(), _output(codegen)
-    return codegen, _run([str(bin_dir / "tsc"), "--noEmit", "--strict", "-p", "tsconfig.json"], cwd=workdir)
+    assert (workdir / "src" / "gql" / "graphql.ts").exists(), shown(codegen)
+    return codegen, run([str(bin_dir / "tsc"), "--noEmit", "--strict", "-p", "tsconfig.json"], cwd=workdir)
 
 
 def test_codegen_and_tsc_strict_pass_on_the_schema(node_project: Path, tmp_path: Path) -> None:
     codegen, tsc = _typecheck(node_project, tmp_path, SCHEMA)
-    assert codegen.returncode == 0, _output(codegen)
-    assert tsc is not None and tsc.returncode == 0, _output(tsc)
+    assert codegen.returncode == 0, shown(codegen)
+    assert tsc is not None and tsc.returncode == 0, shown(tsc)
     generated = (tmp_path / "src" / "gql" / "graphql.ts").read_text()
     # The typed documents are there, and enums came out as string unions the switches check.
     for name in ("RegisterDocument", "LoginDocument", "MembersDocument", "MemberEventsDocument", "BlockMemberDocument"):
@@ -184,12 +107,12 @@ def test_a_schema_that_breaks_the_client_fails_the_build(node_project: Path, tmp
     project = tmp_path / "project"
     codegen, tsc = _typecheck(node_project, project, schema)
     if failing_step == "codegen":
-        assert codegen.returncode != 0, f"codegen accepted {breaking}:\n{_output(codegen)}"
-        assert re.search(message, codegen.stdout + codegen.stderr), _output(codegen)
+        assert codegen.returncode != 0, f"codegen accepted {breaking}:\n{shown(codegen)}"
+        assert re.search(message, codegen.stdout + codegen.stderr), shown(codegen)
     else:
-        assert codegen.returncode == 0, _output(codegen)
-        assert tsc is not None and tsc.returncode != 0, f"tsc accepted {breaking}:\n{_output(tsc)}"
-        assert re.search(message, tsc.stdout + tsc.stderr), _output(tsc)
+        assert codegen.returncode == 0, shown(codegen)
+        assert tsc is not None and tsc.returncode != 0, f"tsc accepted {breaking}:\n{shown(tsc)}"
+        assert re.search(message, tsc.stdout + tsc.stderr), shown(tsc)
 
 
 # --- Apollo Client, PersistedQueryLink and graphql-ws against a real server -----------------
@@ -209,14 +132,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _node_test(project: Path, server: Server, *files: str) -> None:
-    result = _run(
+    result = run(
         ["node", "--test", "--test-reporter=spec", "--test-concurrency=1", "--test-timeout=60000", *files],
         cwd=project,
         env={"MEMBERS_GRAPHQL_URL": server.graphql_url, "MEMBERS_API_KEY": ADMIN_KEY},
         timeout=240,
     )
     log = server.output()
-    assert result.returncode == 0, f"{_output(result)}\n--- server output ---\n{log}"
+    assert result.returncode == 0, f"{shown(result)}\n--- server output ---\n{log}"
     assert "Traceback" not in log, f"the server logged a traceback:\n{log}"
 
 
