@@ -184,6 +184,11 @@ def test_the_owner_manages_members_settings_and_keys(start_server: StartServer, 
     assert forged.status == 403
     page.goto(f"{server.base_url}/console/pending")
     assert page.get_by_text("bulk3@example.com").count() == 1
+    # The last one is blocked with its row's own button.
+    page.locator("tr", has_text="bulk3@example.com").get_by_role("button", name="Block").click()
+    page.wait_for_selector("text=Blocked 1 member(s).")
+    blocked = server.backend("query ($id: ID!) { member(id: $id) { ... on Member { status } } }", {"id": ids[3]})
+    assert blocked["data"]["member"]["status"] == "BLOCKED"
 
     # Two seconds without a request (MEMBERS_CONSOLE_IDLE_SECONDS=2): signed out.
     page.wait_for_timeout(2500)
