@@ -19,16 +19,12 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gql.db.grants import roles_held
 from gql.domain import mfa_policy
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.permissions import EVERYTHING, NOTHING, BuiltInRole, Grants, Permission, grants_of_role
-
-if TYPE_CHECKING:
-    from gql.domain.services import Services
 
 
 def _listed(value: object) -> list[str]:
@@ -69,14 +65,12 @@ async def grants_of(caller: Caller) -> Grants:
         grants = EVERYTHING  # MEMBERS_ADMIN_API_KEY (a scoped key arrives with its grants filled in)
     elif caller.kind is CallerKind.MEMBER and caller.member_id is not None:
         grants, withheld = NOTHING, NOTHING
-        roles = await held_roles(caller.member_id)
-        for role in roles:
+        for role in await held_roles(caller.member_id):
             if mfa_policy.role_in_force(role.require_mfa, caller):
                 grants |= role.grants
             else:
                 withheld |= role.grants
         caller.grants.withheld = withheld
-        caller.grants.role_requires_mfa = any(role.require_mfa for role in roles)
     else:
         grants = NOTHING
     caller.grants.value = grants
@@ -133,11 +127,3 @@ async def grants_in_force(member_id: uuid.UUID, caller: Caller) -> Grants:
         if mfa_policy.role_in_force(role.require_mfa, caller):
             grants |= role.grants
     return grants
-
-
-async def mfa_required_of(services: Services, member_id: uuid.UUID, guest: bool) -> bool:
-    """Whether a second factor is required of the member: the site requires one of every member but
-    guests, or a role it holds requires one."""
-    if not guest and await mfa_policy.site_requires_mfa(services):
-        return True
-    return any(role.require_mfa for role in await held_roles(member_id))

@@ -27,8 +27,6 @@ class GrantsHolder:
     # What the member's roles would grant and do not for this session: the roles that require a second
     # factor the session has not proved (gql/domain/mfa_policy.py). A refusal it would lift is 3243.
     withheld: Grants = NOTHING
-    # Whether any role the member holds requires a second factor.
-    role_requires_mfa: bool = False
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from gql.domain.statuses import MfaPolicy, SecondFactor
 
 if TYPE_CHECKING:
     from gql.db.models import Member
+    from gql.domain.roles import RoleRecord
     from gql.domain.services import Services
 
 # What an enrolment-only session may run (the schema's root fields, whose names the design fixes):
@@ -75,6 +76,12 @@ async def enrolment_only(services: Services, member: Member, second_factor: Seco
     if member.is_guest or multi_factor(second_factor, member.mfa_enabled):
         return False
     return await site_requires_mfa(services)
+
+
+def mfa_required(site_requires: bool, *, guest: bool, roles: Iterable[RoleRecord]) -> bool:
+    """Whether a second factor is required of a member: the site requires one of every member but
+    guests, or a role it holds (assigned, computed, or carried by a badge) requires one."""
+    return (site_requires and not guest) or any(role.require_mfa for role in roles)
 
 
 def role_in_force(require_mfa: bool, caller: Caller) -> bool:

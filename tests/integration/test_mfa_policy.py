@@ -216,6 +216,9 @@ async def test_a_badge_that_carries_such_a_role_is_held_back_alike(start: Start)
         m=[ada["member"]["id"]],
     )
     assert awarded["__typename"] == "AssignBadgePayload"
+    page = await data(h, "{ members(first: 10) { edges { node { ... on Member { loginEmail mfaRequired } } } } }")
+    required = {edge["node"]["loginEmail"]: edge["node"]["mfaRequired"] for edge in page["edges"]}
+    assert required == {ADA: True, BOB: False}  # the badge's role asks it of Ada only
     assert code(await data(h, MUTE, ada["sessionToken"], id=bob)) == 3243
     await enrol_totp(h, ada["sessionToken"])
     assert (await data(h, MUTE, ada["sessionToken"], id=bob))["__typename"] == "MuteMemberPayload"
