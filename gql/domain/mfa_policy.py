@@ -4,8 +4,9 @@ Two rules, both about the *session* a member acts with (its ``amr``), not only a
 
 - **A role may require MFA** (``role.require_mfa``). Its permissions apply only to a session that
   proved a second factor the member still has: one opened through the MFA step (``verifyMfa``), a
-  passkey sign-in, a ``reauthenticate`` since, or the session that enrolled the factor
-  (``confirmTotp``, ``finishPasskeyRegistration``). Until then the member acts with the rest of its
+  passkey sign-in, a ``reauthenticate`` since, or the session that confirmed an authenticator app
+  (``confirmTotp``; registering a passkey is no assertion: the session proves it with
+  ``reauthenticate``). Until then the member acts with the rest of its
   roles — a plain member's rights when that role was its only one — and a request that needs a
   permission only such a role would grant is refused with 3243 (``MFA_REQUIRED``) instead of 3029,
   so the client knows to enrol (or, for a member that has a factor, to prove it in this session).
@@ -18,8 +19,9 @@ Two rules, both about the *session* a member acts with (its ``amr``), not only a
   action holds the sign-in until the factor is set up — but a session that has not proved a second
   factor is **enrolment-only**: it may read ``currentMember``, enrol a factor, prove the one it has,
   and log out (``ENROLMENT_OPERATIONS``); any other request made with it is refused as a whole with
-  3243 before anything runs (gql/api/extensions.py, ``MfaEnrolmentGuard``). Enrolling marks the
-  session, so the next request has the member's full rights without signing in again. Guests are
+  3243 before anything runs (gql/api/extensions.py, ``MfaEnrolmentGuard``). Confirming an app, or
+  proving a new passkey, marks the session, so its next request has the member's full rights without
+  signing in again. Guests are
   exempt (a guest has no factor to enrol: it registers first), and so are backend keys.
 
 Enrolment is trust on first use, as everywhere: whoever holds the member's only session when it has
