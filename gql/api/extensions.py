@@ -111,13 +111,29 @@ class MfaEnrolmentGuard(SchemaExtension):
             and getattr(context, "bearer_token", None)
             and getattr(context, "api_key", None) is None
         ):
-            caller = await context.caller()
-            if caller.enrolment_only and not _root_fields(self.execution_context) <= ENROLMENT_OPERATIONS:
-                error = request_error(enrolment_error(caller))
-                if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-                    raise error  # as ApiKeyGuard: a subscription ignores a result set here
-                self.execution_context.result = ExecutionResult(data=None, errors=[error])
+            try:
+                caller = await context.caller()
+            except Exception as exc:  # noqa: BLE001 (the database unreachable, or a bug: nothing runs either way)
+                self._refuse(_failure(exc))
+            else:
+                if caller.enrolment_only and not _root_fields(self.execution_context) <= ENROLMENT_OPERATIONS:
+                    self._refuse(request_error(enrolment_error(caller)))
         yield
+
+    def _refuse(self, error: GraphQLError) -> None:
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            raise error  # as ApiKeyGuard: a subscription ignores a result set here
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
+
+
+def _failure(exc: Exception) -> GraphQLError:
+    """A failure to read the caller, answered as a resolver's would be: 3208 when the database is
+    unreachable, else "Unexpected error." with a logged request id — never the exception's text."""
+    error = GraphQLError(ErrorCode.UNAVAILABLE.describe(), original_error=exc)
+    _is_unexpected(error)  # logs it, and gives it its code (3208) or a request id
+    if (error.extensions or {}).get("code") != int(ErrorCode.UNAVAILABLE):
+        error.message = "Unexpected error."
+    return error
 
 
 def _root_fields(execution_context: Any) -> set[str]:
