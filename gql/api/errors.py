@@ -134,6 +134,7 @@ IdentityLinkedElsewhereError = _error_type(ErrorCode.IDENTITY_LINKED_ELSEWHERE, 
 SecondFactorInvalidError = _error_type(ErrorCode.SECOND_FACTOR_INVALID, "SecondFactorInvalidError")
 MfaTokenInvalidError = _error_type(ErrorCode.MFA_TOKEN_INVALID, "MfaTokenInvalidError")
 FactorStateError = _error_type(ErrorCode.FACTOR_STATE, "FactorStateError")
+MfaRequiredError = _error_type(ErrorCode.MFA_REQUIRED, "MfaRequiredError")
 PasskeyInvalidError = _error_type(ErrorCode.PASSKEY_INVALID, "PasskeyInvalidError")
 PasskeyNotFoundError = _error_type(ErrorCode.PASSKEY_NOT_FOUND, "PasskeyNotFoundError")
 RecentSecondFactorRequiredError = _error_type(

@@ -7,8 +7,8 @@ hitting; a limiter built per request would make every request miss (strawberry#4
 Every request-level error carries ``extensions.code``: 3250 the document does not parse
 (3255 when it is over the token limit), 3251 it does not validate (3253 too deep, 3254 too
 many aliases, 3209 a list literal too long), 3252 a variable does not fit its type, 3259 a
-subscription over HTTP; the API key guard's are 2002 and 3207. The same extensions run for
-the documents a WebSocket subscribes to.
+subscription over HTTP; the API key guard's are 2002 and 3207, the MFA enrolment guard's 3243. The
+same extensions run for the documents a WebSocket subscribes to.
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLSyntaxError
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    get_operation_ast,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -34,11 +43,12 @@ from strawberry.extensions.max_aliases import create_validator as alias_validato
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.types.graphql import OperationType
 
-from gql.api.errors import error_extensions
+from gql.api.errors import error_extensions, request_error
 from gql.api.limits import HideSuggestions, ListLengthLimit, coded, list_length_rule
 from gql.compression import allow_compression
 from gql.db.availability import is_unavailable
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.mfa_policy import ENROLMENT_OPERATIONS, enrolment_error
 
 logger = logging.getLogger("gql.errors")
 
@@ -83,6 +93,75 @@ class ApiKeyGuard(SchemaExtension):
             # Strawberry subscribes whatever result this hook sets: raising is what stops it.
             raise error
         self.execution_context.result = ExecutionResult(data=None, errors=[error])
+
+
+class MfaEnrolmentGuard(SchemaExtension):
+    """A session the MFA policy leaves enrolment-only — the site requires a second factor and the session
+    has proved none (gql/domain/mfa_policy.py) — runs only the operations that enrol or prove a factor
+    (``ENROLMENT_OPERATIONS``: currentMember, enrollTotp, confirmTotp, …, logout). A request that selects
+    any other root field is refused as a whole with 3243 before anything runs (HTTP 403 under
+    ``application/graphql-response+json``), as a wrong API key is: a client handles it in one place by
+    sending the member to enrolment. Only requests with a session are asked about (backend keys and page
+    code never are), and the session is the one the request resolves anyway."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context.context
+        if (
+            self.execution_context.result is None
+            and getattr(context, "bearer_token", None)
+            and getattr(context, "api_key", None) is None
+        ):
+            try:
+                caller = await context.caller()
+            except Exception as exc:  # noqa: BLE001 (the database unreachable, or a bug: nothing runs either way)
+                self._refuse(_failure(exc))
+            else:
+                if caller.enrolment_only and not _root_fields(self.execution_context) <= ENROLMENT_OPERATIONS:
+                    self._refuse(request_error(enrolment_error(caller)))
+        yield
+
+    def _refuse(self, error: GraphQLError) -> None:
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            raise error  # as ApiKeyGuard: a subscription ignores a result set here
+        self.execution_context.result = ExecutionResult(data=None, errors=[error])
+
+
+def _failure(exc: Exception) -> GraphQLError:
+    """A failure to read the caller, answered as a resolver's would be: 3208 when the database is
+    unreachable, else "Unexpected error." with a logged request id — never the exception's text."""
+    error = GraphQLError(ErrorCode.UNAVAILABLE.describe(), original_error=exc)
+    _is_unexpected(error)  # logs it, and gives it its code (3208) or a request id
+    if (error.extensions or {}).get("code") != int(ErrorCode.UNAVAILABLE):
+        error.message = "Unexpected error."
+    return error
+
+
+def _root_fields(execution_context: Any) -> set[str]:
+    """The root fields the request's operation selects (through fragments too; ``__typename`` and the
+    introspection fields left out), whatever directives say."""
+    document = execution_context.graphql_document
+    operation = get_operation_ast(document, execution_context.operation_name) if document is not None else None
+    if operation is None:
+        return set()
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    names: set[str] = set()
+    seen: set[str] = set()
+
+    def collect(selections: Any) -> None:
+        for selection in selections:
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):
+                    names.add(selection.name.value)
+            elif isinstance(selection, InlineFragmentNode):
+                collect(selection.selection_set.selections)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None:
+                    collect(fragment.selection_set.selections)
+
+    collect(operation.selection_set.selections)
+    return names
 
 
 def _code(error: GraphQLError, code: ErrorCode) -> None:
@@ -215,6 +294,7 @@ def build_extensions(
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         ApiKeyGuard,
+        MfaEnrolmentGuard,
         SubscriptionsOverWebSocket,
         lambda: MaxTokensLimiter(max_tokens),
         lambda: CodedParserCache(maxsize=1000),

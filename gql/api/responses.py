@@ -6,8 +6,9 @@ The media type follows the request's ``Accept``:
   ``application/json`` (Apollo Client 4, graphql-http and urql ask for it first). Then the
   status says what happened: 200 when execution ran (``data`` is there, even with field
   errors); a request error — the document does not parse or validate, a variable does not
-  fit, a limit refused the document, a wrong API key, an unknown persisted query — has no
-  ``data`` entry and a 4xx status (``status_for``), 5xx when the server failed.
+  fit, a limit refused the document, a wrong API key, an enrolment-only session, an unknown
+  persisted query — has no ``data`` entry and a 4xx status (``status_for``), 5xx when the server
+  failed.
 - ``application/json`` otherwise (also for ``*/*``, ``application/*``, no ``Accept``, or
   nothing we serve): the legacy behaviour the spec prescribes for it, status 200 for every
   well-formed request, request errors with ``"data": null``.
@@ -29,6 +30,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 # graphql-response+json: the status of a request error, by its code; any other code is 400.
 _STATUS_BY_CODE: dict[int, int] = {
     ErrorCode.INVALID_API_KEY: 403,  # "SHOULD use 401 or 403 when the request is not permitted"
+    ErrorCode.MFA_REQUIRED: 403,  # an enrolment-only session (gql/api/extensions.py, MfaEnrolmentGuard)
     ErrorCode.RATE_LIMITED: 429,  # with Retry-After
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.REQUEST_TOO_LARGE: 413,

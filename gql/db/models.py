@@ -319,6 +319,8 @@ class Role(Model):
     permissions = fields.JSONField(default=list)  # Permission names
     site_permissions = fields.JSONField(default=list)
     system = fields.BooleanField(default=False)
+    # Its permissions apply only to a session that proved a second factor (gql/domain/mfa_policy.py).
+    require_mfa = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
 

@@ -29,7 +29,8 @@ import jwt
 
 from gql.db.models import Member, Session
 from gql.db.transactions import in_transaction
-from gql.domain.caller import Caller
+from gql.domain import mfa_policy
+from gql.domain.caller import Caller, CallerKind
 from gql.domain.encoding import EncodingError, b64url_decode
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
@@ -69,16 +70,18 @@ class AccessToken:
     expires_at: datetime
 
 
-async def authorization_claims(member: Member) -> dict[str, Any]:
-    """The claims that say what the member may do: its ``roles`` (names, computed ones included),
-    its ``permissions`` over this server and the site's own ``site_permissions``."""
+async def authorization_claims(member: Member, session: Caller) -> dict[str, Any]:
+    """The claims that say what the member may do with ``session``: its ``roles`` (names, computed ones
+    included), its ``permissions`` over this server and the site's own ``site_permissions``. A role that
+    requires MFA is left out of all three unless the session proved a second factor
+    (gql/domain/mfa_policy.py): a service reading the token must not grant what this server would not."""
     from gql.domain import access, roles
     from gql.domain.statuses import MemberStatus
 
     held = await roles.roles_of_members([(member.id, MemberStatus(member.status))])
-    grants = await access.member_grants(member.id)
+    grants = await access.grants_in_force(member.id, session)
     return {
-        "roles": [role.name for role in held[member.id]],
+        "roles": [role.name for role in held[member.id] if mfa_policy.role_in_force(role.require_mfa, session)],
         "permissions": sorted(p.value for p in grants.permissions),
         "site_permissions": sorted(grants.site_permissions),
     }
@@ -113,6 +116,14 @@ async def issue_access_token(services: Services, caller: Caller, audience: str |
     if session is None:
         raise DomainError(ErrorCode.NOT_LOGGED_IN, "The session has ended.")
     member: Member = session.member
+    second_factor = SecondFactor(session.second_factor) if session.second_factor else None
+    as_session = Caller(
+        CallerKind.MEMBER,
+        member_id=member.id,
+        second_factor=second_factor,
+        mfa_enabled=member.mfa_enabled,
+        enrolment_only=await mfa_policy.enrolment_only(services, member, second_factor),
+    )
     # Whole seconds, as the claims say them: expiresDate is exactly the token's exp.
     issued = int(services.clock.time())
     expires = datetime.fromtimestamp(issued + services.config.access_token_ttl_seconds, timezone.utc)
@@ -130,7 +141,7 @@ async def issue_access_token(services: Services, caller: Caller, audience: str |
             *AMR[SessionMethod(session.method)],
             *(SECOND_FACTOR_AMR[SecondFactor(session.second_factor)] if session.second_factor else ()),
         ],
-        **(await authorization_claims(member)),
+        **(await authorization_claims(member, as_session)),
     }
     if member.login_email:
         claims["email"] = member.login_email

@@ -32,7 +32,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import checked_email, identity_is_unique, normalise
 from gql.domain.lookup import find_by_id, member_by_id, not_found
-from gql.domain.mfa import require_recent_second_factor
+from gql.domain.mfa_policy import require_recent_second_factor
 from gql.domain.password_reset import send_password_link
 from gql.domain.permissions import Permission
 from gql.domain.profiles import nickname_for
@@ -150,8 +150,8 @@ async def _member_to_change(caller: Caller, member_id: str) -> Member:
     if member is None or view_for(caller, member) is None:
         raise not_found()
     if not (caller.is_member(member.id) or access.holds(caller, Permission.MEMBERS_UPDATE)):
-        raise DomainError(
-            ErrorCode.NOT_ALLOWED, "Only the member itself, or a holder of MEMBERS_UPDATE, may change it."
+        raise access.refusal(
+            caller, [Permission.MEMBERS_UPDATE], "Only the member itself, or a holder of MEMBERS_UPDATE, may change it."
         )
     return member
 

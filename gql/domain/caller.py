@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.permissions import Grants
-from gql.domain.statuses import Described
+from gql.domain.permissions import NOTHING, Grants
+from gql.domain.statuses import Described, SecondFactor
 
 
 class CallerKind(Described):
@@ -24,6 +24,9 @@ class GrantsHolder:
     """What a caller holds, once read (``gql.domain.access.grants_of``); shared by copies of it."""
 
     value: Grants | None = None
+    # What the member's roles would grant and do not for this session: the roles that require a second
+    # factor the session has not proved (gql/domain/mfa_policy.py). A refusal it would lift is 3243.
+    withheld: Grants = NOTHING
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,13 @@ class Caller:
     session_expires_at: datetime | None = None
     # When the session last proved a second factor (at sign-in, or by reauthenticate); None if never.
     second_factor_at: datetime | None = None
+    # The second factor the session proved (at sign-in, by reauthenticate or by enrolling one); None if none.
+    second_factor: SecondFactor | None = None
+    # Whether the member has a second factor now (a confirmed authenticator app or a passkey).
+    mfa_enabled: bool = False
+    # The site requires a second factor (mfaPolicy REQUIRED) and this session has not proved one: it may
+    # only enrol one or prove it (gql/domain/mfa_policy.py); every other operation answers 3243.
+    enrolment_only: bool = False
     # The client address rate limits and the lockout count against (IPv6 per /64), as the
     # HTTP layer found it (gql/http.py, client_address); "unknown" when there is none.
     address: str = "unknown"
@@ -49,6 +59,11 @@ class Caller:
     @property
     def is_backend(self) -> bool:
         return self.kind is CallerKind.BACKEND
+
+    @property
+    def multi_factor(self) -> bool:
+        """A member's session that proved a second factor the member still has (its ``amr`` has otp or hwk)."""
+        return self.kind is CallerKind.MEMBER and self.second_factor is not None and self.mfa_enabled
 
     def is_member(self, member_id: uuid.UUID) -> bool:
         return self.kind is CallerKind.MEMBER and self.member_id == member_id

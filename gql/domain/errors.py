@@ -69,6 +69,7 @@ class ErrorCode(IntEnum):
     SECOND_FACTOR_INVALID = 3240
     MFA_TOKEN_INVALID = 3241
     FACTOR_STATE = 3242
+    MFA_REQUIRED = 3243
     RECENT_SECOND_FACTOR_REQUIRED = 3244
     PASSKEY_INVALID = 3245
     PASSKEY_NOT_FOUND = 3246
@@ -155,6 +156,8 @@ _DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.MFA_TOKEN_INVALID: "The mfaToken is invalid, already used, or expired: sign in again.",
     ErrorCode.FACTOR_STATE: "The member's second factor is not in a state that allows this (already enrolled, "
     "not enrolled, or not confirmed).",
+    ErrorCode.MFA_REQUIRED: "Multi-factor authentication is required: enrol a second factor (enrollTotp and "
+    "confirmTotp, or a passkey), or prove the one the member has in this session (reauthenticate), first.",
     ErrorCode.RECENT_SECOND_FACTOR_REQUIRED: "This operation needs a second factor proved recently: call "
     "reauthenticate with a code first.",
     ErrorCode.PASSKEY_INVALID: "Passkey verification failed: the challenge is unknown, used or expired, the origin, "

@@ -13,7 +13,6 @@ from gql.db.models import Member, MemberBadge, MemberRole, Role
 from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.cursors import Cursors, Listing
-from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 from gql.domain.lookup import parse_id
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
@@ -95,8 +94,8 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
         query = query.filter(PUBLICLY_VISIBLE)
     if flt.email_prefix is not None:
         if not access.holds(caller, Permission.MEMBERS_READ):  # hidden emails must not be probed by prefix
-            raise DomainError(
-                ErrorCode.NOT_ALLOWED, "emailPrefix needs the permission MEMBERS_READ.", property="filter"
+            raise access.refusal(
+                caller, [Permission.MEMBERS_READ], "emailPrefix needs the permission MEMBERS_READ.", property="filter"
             )
         query = query.filter(email_key__startswith=normalise(flt.email_prefix))
     if flt.status is not None:
@@ -114,7 +113,9 @@ def _filtered(caller: Caller, flt: MemberFilter) -> QuerySet[Member]:
 async def _with_role(caller: Caller, query: QuerySet[Member], role_id: str) -> QuerySet[Member]:
     """Members holding a role; who holds which role is for MEMBERS_READ only (roles are not public)."""
     if not access.holds(caller, Permission.MEMBERS_READ):
-        raise DomainError(ErrorCode.NOT_ALLOWED, "roleId needs the permission MEMBERS_READ.", property="filter")
+        raise access.refusal(
+            caller, [Permission.MEMBERS_READ], "roleId needs the permission MEMBERS_READ.", property="filter"
+        )
     parsed = parse_id(role_id)
     role = await Role.get_or_none(id=parsed) if parsed is not None else None
     if role is None:

@@ -8,9 +8,10 @@ factor it proved (the access tokens' ``amr`` then says ``otp`` or ``hwk``). Wron
 counted by the lockout exactly like wrong passwords, against the member's account and the
 client's address, and spend the same "login" bucket.
 
-Step-up: for a member with a second factor, changing the password or the login email needs a
-factor proved within ``RECENT_SECOND_FACTOR`` by the session making the change — at its
-sign-in, or since with ``reauthenticate`` (3244 otherwise).
+Step-up: for a member with a second factor, changing the password or the login email, and adding
+another factor, need a factor proved within ``RECENT_SECOND_FACTOR`` by the session making the
+change — at its sign-in, or since with ``reauthenticate`` (3244 otherwise:
+``gql.domain.mfa_policy.require_recent_second_factor``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from gql.domain import lockout, passkeys, totp
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
-from gql.domain.policy import RECENT_SECOND_FACTOR
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, open_session, sign_in_refusal, token_hash, token_shaped
@@ -150,13 +150,3 @@ async def reauthenticate(
             purpose="step-up",
         )
     return MemberRecord.of(member)
-
-
-def require_recent_second_factor(services: Services, caller: Caller, member: Member) -> None:
-    """3244 when ``member`` has a second factor and the caller's session has not proved it lately.
-    The backend (no session) is not asked: it acts for the site, not as the member."""
-    if not member.mfa_enabled or not caller.is_member(member.id):
-        return
-    proved = caller.second_factor_at
-    if proved is None or services.clock.now() - proved > RECENT_SECOND_FACTOR:
-        raise DomainError(ErrorCode.RECENT_SECOND_FACTOR_REQUIRED)

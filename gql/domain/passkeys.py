@@ -63,6 +63,7 @@ from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
+from gql.domain.mfa_policy import require_recent_second_factor
 from gql.domain.permissions import Permission
 from gql.domain.policy import PASSKEY_CHALLENGE_LIFETIME, PASSKEY_NAME_LENGTH
 from gql.domain.records import MemberRecord
@@ -206,6 +207,9 @@ async def start_registration(services: Services, caller: Caller) -> str:
     """Options for ``navigator.credentials.create`` (JSON), bound to the signed-in member."""
     await services.rate_limits.take("secondFactor", caller)
     member = await _member(caller)
+    # A member with a factor adds one only from a session that proved a factor lately (3244): no session
+    # that never proved one promotes itself with a passkey of its own (gql/domain/mfa_policy.py).
+    require_recent_second_factor(services, caller, member)
     existing = await Passkey.filter(member_id=member.id)
     _, challenge = await _new_challenge(services, REGISTRATION, member.id)
     options = generate_registration_options(

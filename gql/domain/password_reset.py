@@ -18,7 +18,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.links import ending_links, new_link, open_link, unchanged
 from gql.domain.lookup import find_by_email, find_by_id, member_by_email
-from gql.domain.mfa import require_recent_second_factor
+from gql.domain.mfa_policy import require_recent_second_factor
 from gql.domain.outbox import queue_email
 from gql.domain.passwords import check_policy
 from gql.domain.permissions import Permission

@@ -15,10 +15,11 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, get_type_hints
 
 from gql.domain.errors import DomainError, ErrorCode
-from gql.domain.statuses import ApprovalMode
+from gql.domain.statuses import ApprovalMode, MfaPolicy
 
 # Custom field values: at most this many characters unless a declared property allows more.
 DEFAULT_VALUE_LIMIT = 500
@@ -130,6 +131,12 @@ class RegistrationSettings:
         "or pending as `approval` says, its email confirmed by the code), while registration is open.",
         variable="PASSWORDLESS_SIGNUP",
     )
+    mfa_policy: MfaPolicy = option(
+        MfaPolicy.OPTIONAL,
+        "Second factors: `OPTIONAL` (only roles with requireMfa ask for one) or `REQUIRED` (every member but guests: "
+        "a session that has not proved one may only enrol one or prove it, and anything else answers 3243).",
+        variable="MFA_POLICY",
+    )
 
     def declared(self, name: str) -> DeclaredProperty | None:
         key = name.casefold()
@@ -144,7 +151,7 @@ class RegistrationSettings:
         data: dict[str, Any] = {}
         for item in dataclasses.fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, ApprovalMode):
+            if isinstance(value, Enum):
                 value = value.value
             elif item.name == "declared_properties":
                 value = [p.to_json() for p in value]
@@ -155,12 +162,14 @@ class RegistrationSettings:
     def from_json(cls, data: Mapping[str, Any]) -> RegistrationSettings:
         """The stored form read back; a setting the row does not hold yet takes its declared default."""
         values: dict[str, Any] = {}
+        kinds = get_type_hints(cls)
         for item in dataclasses.fields(cls):
             if item.name not in data:
                 continue
             value = data[item.name]
-            if item.name == "approval":
-                value = ApprovalMode(value)
+            kind = kinds[item.name]
+            if isinstance(kind, type) and issubclass(kind, Enum):
+                value = kind(value)
             elif item.name == "declared_properties":
                 value = tuple(DeclaredProperty.from_json(p) for p in value)
             values[item.name] = value

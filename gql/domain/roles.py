@@ -8,6 +8,8 @@ them, and the rules that keep delegated administration from escalating.
   signed in through an external provider — and may be given permissions like any role, but
   neither assigned, removed nor deleted.
 - A member holds the permissions of its roles (assigned, computed, and those its badges carry).
+- A role may require MFA (``require_mfa``): its permissions apply only to a session that proved a
+  second factor (gql/domain/mfa_policy.py). The built-in roles never do.
 - Nobody grants what it does not hold: creating or changing a role, assigning or removing one
   needs ``ROLES_MANAGE`` *and* every permission of that role (3214). So a member with
   ``ROLES_MANAGE`` alone can neither make itself an admin nor demote one.
@@ -30,7 +32,7 @@ from tortoise.functions import Count
 
 from gql.db.models import ApiKey, ExternalIdentity, Member, MemberRole, Role
 from gql.db.transactions import in_transaction
-from gql.domain import access
+from gql.domain import access, mfa_policy
 from gql.domain.audit import AuditKind, audit
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
@@ -60,6 +62,7 @@ class RoleRecord:
     system: bool
     created_at: datetime
     updated_at: datetime
+    require_mfa: bool = False
 
     @classmethod
     def of(cls, row: Role) -> RoleRecord:
@@ -73,6 +76,7 @@ class RoleRecord:
             system=row.system,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            require_mfa=row.require_mfa,
         )
 
     @property
@@ -102,6 +106,7 @@ class RoleInput:
     color: str | None = None
     permissions: tuple[Permission, ...] | None = None
     site_permissions: tuple[str, ...] | None = None
+    require_mfa: bool | None = None
 
     def check(self) -> None:
         if self.name is not None and not ROLE_NAME.match(self.name):
@@ -145,9 +150,12 @@ async def role_by_id(role_id: str, argument: str = "id") -> Role:
 
 
 async def require_covering(caller: Caller, grants: Grants) -> None:
-    """3214 unless the caller holds everything ``grants`` gives (no escalation through roles)."""
+    """3214 unless the caller holds everything ``grants`` gives (no escalation through roles); 3243 when
+    it would with a second factor in this session (a role requiring MFA holds the rest)."""
     held = await access.grants_of(caller)
     if not held.covers(grants):
+        if caller.kind is CallerKind.MEMBER and (held | caller.grants.withheld).covers(grants):
+            raise mfa_policy.role_error(caller, sorted(grants.permissions - held.permissions, key=lambda p: p.value))
         missing = sorted(
             {p.value for p in grants.permissions - held.permissions} | (grants.site_permissions - held.site_permissions)
         )
@@ -206,6 +214,7 @@ async def create_role(services: Services, caller: Caller, data: RoleInput) -> Ro
                 permissions=sorted(p.value for p in data.permissions or ()),
                 site_permissions=sorted(data.site_permissions or ()),
                 system=False,
+                require_mfa=bool(data.require_mfa),
                 created_at=now,
                 updated_at=now,
                 using_db=connection,
@@ -224,6 +233,13 @@ async def update_role(services: Services, caller: Caller, role_id: str, data: Ro
         raise DomainError(ErrorCode.BUILT_IN_ROLE, "The admin role cannot be changed.", property="id")
     if row.system and data.name is not None and data.name != row.name:
         raise DomainError(ErrorCode.BUILT_IN_ROLE, "A built-in role keeps its name.", property="name")
+    if row.system and data.require_mfa:
+        raise DomainError(
+            ErrorCode.BUILT_IN_ROLE,
+            "A built-in role cannot require MFA: set the registration setting mfaPolicy to REQUIRED to ask every "
+            "member for a second factor.",
+            property="requireMfa",
+        )
     before = RoleRecord.of(row)
     await require_covering(caller, before.grants)  # to change a role is to hold what it grants…
     after = Grants(
@@ -245,6 +261,9 @@ async def update_role(services: Services, caller: Caller, role_id: str, data: Ro
     if data.site_permissions is not None:
         row.site_permissions = sorted(data.site_permissions)
         changed.append("site_permissions")
+    if data.require_mfa is not None and data.require_mfa != row.require_mfa:
+        row.require_mfa = data.require_mfa
+        changed.append("require_mfa")
     row.updated_at = services.clock.now()
     try:
         async with in_transaction() as connection:

@@ -38,6 +38,10 @@ proved. ``open_session`` refuses to open one for such a member without it, so a 
 later cannot skip the step by mistake. Only the backend's trusted sign-in (generateSessionToken:
 the site vouches for the person) opens one directly; registration, guests and approvals concern
 members that cannot have a factor yet.
+
+Resolving a token also says what the session proved (its second factor, the member's factors)
+and, when the site requires MFA and the session proved none, that it is enrolment-only
+(gql/domain/mfa_policy.py): the caller carries both, and the access rules read them.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from tortoise.expressions import Q
 from gql.db import sessions as storage
 from gql.db.models import Member, MfaChallenge, Session
 from gql.db.transactions import in_transaction
-from gql.domain import access, factors, lockout
+from gql.domain import access, factors, lockout, mfa_policy
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
@@ -354,11 +358,11 @@ async def _live_by(services: Services, where: Q, *, with_member: bool = False) -
     return await (query.select_related("member") if with_member else query).first()
 
 
-async def live_session(services: Services, token: str) -> Session | None:
+async def live_session(services: Services, token: str, *, with_member: bool = False) -> Session | None:
     """The live session of a bearer token, or None (malformed tokens cost no query)."""
     if not token_shaped(token):
         return None
-    return await _live_by(services, Q(token_hash=token_hash(token)))
+    return await _live_by(services, Q(token_hash=token_hash(token)), with_member=with_member)
 
 
 async def live_session_by_id(
@@ -382,17 +386,24 @@ async def _seen(services: Services, session: Session) -> None:
 async def caller_for_session(
     services: Services, token: str, address: str = "unknown", user_agent: str | None = None
 ) -> Caller | None:
-    """The member behind a session token, or None when it is unknown, expired or ended."""
-    session = await live_session(services, token)
+    """The member behind a session token, or None when it is unknown, expired or ended; with what the
+    session proved (its second factor) and whether the MFA policy leaves it enrolment-only
+    (gql/domain/mfa_policy.py)."""
+    session = await live_session(services, token, with_member=True)
     if session is None:
         return None
     await _seen(services, session)
+    member: Member = session.member
+    second_factor = SecondFactor(session.second_factor) if session.second_factor else None
     return Caller(
         CallerKind.MEMBER,
         member_id=session.member_id,  # type: ignore[attr-defined]
         session_id=str(session.id),
         session_expires_at=session.expires_at,
         second_factor_at=session.second_factor_at,
+        second_factor=second_factor,
+        mfa_enabled=member.mfa_enabled,
+        enrolment_only=await mfa_policy.enrolment_only(services, member, second_factor),
         address=address,
         user_agent=user_agent,
     )
@@ -476,8 +487,10 @@ async def sessions_of(
         now = services.clock.now()
         for row in await Session.filter(member_id__in=allowed, expires_at__gt=now).order_by("-created_at", "-id"):
             found[row.member_id].append(SessionRecord.of(row))  # type: ignore[attr-defined]
-    refused = DomainError(
-        ErrorCode.NOT_ALLOWED, "Only the member itself or a holder of SESSIONS_MANAGE may see its sessions."
+    refused = access.refusal(
+        caller,
+        [Permission.SESSIONS_MANAGE],
+        "Only the member itself or a holder of SESSIONS_MANAGE may see its sessions.",
     )
     return [found[member_id] if member_id in found else refused for member_id in member_ids]
 

@@ -107,6 +107,20 @@ class ClientAuthMethod(Described):
     )
 
 
+class MfaPolicy(Described):
+    """Whether the site requires a second factor of every member (gql/domain/mfa_policy.py)."""
+
+    OPTIONAL = (
+        "OPTIONAL",
+        "Members choose whether to add a second factor; only roles with requireMfa ask one of their holders.",
+    )
+    REQUIRED = (
+        "REQUIRED",
+        "Every member (guests excepted) needs a second factor: a session that has not proved one may only enrol one "
+        "(or prove it with reauthenticate); anything else is refused with 3243.",
+    )
+
+
 class SessionLimitPolicy(Described):
     """What happens when a sign-in would give a member more sessions than the limit allows."""
 

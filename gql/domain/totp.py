@@ -1,7 +1,8 @@
 """A member's second factor: an authenticator app (TOTP, RFC 6238) and its recovery codes.
 
 - ``enrollTotp`` makes a secret and shows it once (with its ``otpauth://`` URI and a QR code);
-  the factor is pending until ``confirmTotp(code)`` proves the app holds it. Confirming turns
+  the factor is pending until ``confirmTotp(code)`` proves the app holds it. A member that already
+  has a factor (a passkey) enrols from a session that proved one lately (3244 otherwise). Confirming turns
   the factor on (``member.mfa_enabled``: every sign-in then asks for it, gql/domain/mfa.py)
   and hands out ``RECOVERY_CODE_COUNT`` single-use recovery codes, once.
 - Codes: ``TOTP_DIGITS`` digits for a ``TOTP_STEP_SECONDS`` step, accepted ``TOTP_WINDOW_STEPS``
@@ -36,6 +37,7 @@ from gql.domain.cursors import derive_key
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.lookup import member_by_id
+from gql.domain.mfa_policy import require_recent_second_factor
 from gql.domain.outbox import queue_email
 from gql.domain.permissions import Permission
 from gql.domain.policy import RECOVERY_CODE_COUNT, TOTP_DIGITS, TOTP_STEP_SECONDS, TOTP_WINDOW_STEPS
@@ -161,6 +163,9 @@ async def enroll(services: Services, caller: Caller) -> TotpEnrolment:
     member = await _member(caller)
     if await _totp_on(member):
         raise _state("TOTP is already on: disable it first (disableTotp) to enrol another app.")
+    # A member with a passkey adds an app only from a session that proved a factor lately (no session
+    # that never proved one promotes itself with a factor of its own: gql/domain/mfa_policy.py).
+    require_recent_second_factor(services, caller, member)
     secret = pyotp.random_base32()  # 160 bits, as RFC 4226 recommends
     sealed = _sealer(services).seal(secret.encode(), str(member.id))
     now = services.clock.now()
@@ -198,12 +203,14 @@ async def confirm(services: Services, caller: Caller, code: str) -> tuple[Member
             raise _state("No TOTP enrolment waits for confirmation: call enrollTotp first.")
         await factors.settle(services, member, connection)
         codes = await _replace_recovery_codes(services, member, connection)
-        await _mark_session(caller, SecondFactor.TOTP, now, connection)
+        await mark_session(caller, SecondFactor.TOTP, now, connection)
         await record(services, connection, caller, member.id, EventKind.TOTP_ENABLED)
     return MemberRecord.of(member), codes
 
 
-async def _mark_session(caller: Caller, factor: SecondFactor, now: datetime, connection: object = None) -> None:
+async def mark_session(caller: Caller, factor: SecondFactor, now: datetime, connection: object = None) -> None:
+    """The caller's session proved ``factor`` at ``now`` (by enrolling it): the MFA policy counts it as
+    multi-factor from its next request on (gql/domain/mfa_policy.py)."""
     if caller.session_id:
         await (
             Session.filter(id=caller.session_id)

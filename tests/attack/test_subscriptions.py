@@ -245,6 +245,31 @@ async def test_a_wrong_key_or_session_closes_with_4403_and_only_the_backend_may_
         assert (await socket.next_for(operation))["payload"][0]["extensions"]["code"] == 3029
 
 
+async def test_a_session_the_mfa_policy_leaves_enrolment_only_may_not_subscribe(
+    start_server: StartServer, http: httpx.AsyncClient
+) -> None:
+    """``MEMBERS_MFA_POLICY=REQUIRED`` seeds the server's settings: a member signed in without a second
+    factor may subscribe to nothing (3243, before any other check; the socket stays open), as its HTTP
+    requests beyond enrolling are refused; the backend's subscriptions go on."""
+    server = start_server(MEMBERS_MFA_POLICY="REQUIRED")
+    client = Client(http, server.graphql_url)
+    member = await registered(client)
+    session, member_id = member["sessionToken"], member["member"]["id"]
+    refused = await client.response("{ members(first: 1) { totalCount } }", token=session)
+    assert refused.status_code == 200 and refused.json()["errors"][0]["extensions"]["code"] == 3243
+    async with open_socket(server.graphql_url) as socket:
+        assert await socket.init({"Authorization": f"Bearer {session}"}) == {"type": "connection_ack"}
+        operation = await socket.subscribe(MEMBER_EVENTS, {"memberId": member_id})
+        # Refused before it subscribes (the enrolment guard): one result carrying the error, then the end.
+        refusal = await socket.next_for(operation)
+        assert refusal["type"] == "next" and refusal["payload"]["data"] is None, refusal
+        assert refusal["payload"]["errors"][0]["extensions"] == {"code": 3243, "reason": "MFA_REQUIRED"}, refusal
+        assert (await socket.next_for(operation))["type"] == "complete"
+        await socket.synced()
+    async with open_socket(server.graphql_url) as socket:
+        await backend_socket_subscribed(socket, {"memberId": member_id})
+
+
 async def test_subscribing_needs_the_legacy_protocol_off_and_is_refused_over_http(
     start_server: StartServer, http: httpx.AsyncClient
 ) -> None:

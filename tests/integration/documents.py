@@ -80,6 +80,37 @@ async def login(client: GraphQLClient, identity: str, password: str = "wonderlan
     return body["data"]["login"]
 
 
+CREATE_ROLE = """mutation ($input: RoleInput!) { createRole(input: $input) {
+  __typename ... on RolePayload { role { id name requireMfa permissions } } ... on Error { code message } } }"""
+ASSIGN_ROLE = """mutation ($r: ID!, $m: ID!) { assignRole(roleId: $r, memberId: $m) {
+  __typename ... on Error { code message } } }"""
+
+
+async def mfa_role_holder(client: GraphQLClient, email: str = "m@example.com", **options: Any) -> dict[str, Any]:
+    """A member just registered (so signed in without a second factor), holding a role "secure" that
+    requires MFA and grants every permission: its registration (``sessionToken``, ``member``)."""
+    from gql.domain.permissions import Permission
+
+    made = await register(client, email, **options)
+    role = await client.backend(
+        CREATE_ROLE,
+        {
+            "input": {
+                "name": "secure",
+                "title": "Secure",
+                "requireMfa": True,
+                "permissions": [p.value for p in Permission],
+            }
+        },
+    )
+    assert role["data"]["createRole"]["__typename"] == "CreateRolePayload", role
+    assigned = await client.backend(
+        ASSIGN_ROLE, {"r": role["data"]["createRole"]["role"]["id"], "m": made["member"]["id"]}
+    )
+    assert assigned["data"]["assignRole"]["__typename"] == "AssignRolePayload", assigned
+    return made
+
+
 def code(result: dict[str, Any]) -> int:
     assert "code" in result, f"expected an error, got {result}"
     return result["code"]

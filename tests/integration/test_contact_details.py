@@ -275,6 +275,7 @@ async def test_statements_do_not_grow_with_the_number_of_entries(
     await gql.member(token, DELETE_PHONES, {"id": member_id})
     assert summary(sql_statements.statements) == [
         "SELECT session",  # the caller's session, joined with its member
+        "SELECT registration_settings",  # the MFA policy (not cached in the suite; per process in production)
         "SELECT member",  # the member with its contact
         "UPDATE contact",
         "UPDATE member",

@@ -1258,6 +1258,78 @@ PASSKEY_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
 }
 
 
+# --- the MFA policy (issue 15 §2) ------------------------------------------------------------------
+
+
+async def holding_a_role_that_requires_mfa(scene: Scene) -> tuple[str, str]:
+    """Ada signed in without a second factor, holding a role that requires MFA and grants every
+    permission (tests/integration/documents.py): (her session, her id). The role does not apply: 3243."""
+    ada = await documents.mfa_role_holder(scene.client, ADA)
+    return ada["sessionToken"], ada["member"]["id"]
+
+
+def without_a_second_factor(mutation: str, **variables: Any) -> Scenario:
+    """What only a role requiring MFA would allow, asked by its holder's session that proved no factor: 3243."""
+
+    async def run(scene: Scene) -> Result:
+        session, _ = await holding_a_role_that_requires_mfa(scene)
+        return await scene.as_member(session, mutation, **variables)
+
+    return Scenario(run)
+
+
+async def update_someone_else_without_a_second_factor(scene: Scene) -> Result:
+    bob = await scene.register(BOB, privacyStatus="PUBLIC")  # Ada may see Bob's public profile...
+    session, _ = await holding_a_role_that_requires_mfa(scene)
+    # ...and her role's MEMBERS_UPDATE would let her change it, with a second factor.
+    return await scene.as_member(session, "updateMember", id=bob["member"]["id"], input={"nickname": "Mallory"})
+
+
+async def enrol_totp_beside_a_passkey_without_a_step_up(scene: Scene) -> Result:
+    session, _, _ = await with_passkey(scene)  # registering the passkey proved nothing in this session
+    return await scene.as_member(session, "enrollTotp")
+
+
+async def register_another_passkey_without_a_step_up(scene: Scene) -> Result:
+    session, _, _ = await with_passkey(scene)
+    return await scene.as_member(session, "startPasskeyRegistration")
+
+
+MFA_POLICY_SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
+    (mutation, C.MFA_REQUIRED): scenario
+    for mutation, scenario in {
+        "approveByEmail": without_a_second_factor("approveByEmail", email=NOBODY),
+        "blockByEmail": without_a_second_factor("blockByEmail", email=NOBODY),
+        "approveMember": without_a_second_factor("approveMember", id=ZERO_ID),
+        "blockMember": without_a_second_factor("blockMember", id=ZERO_ID),
+        "unblockMember": without_a_second_factor("unblockMember", id=ZERO_ID),
+        "sendSetPasswordEmail": without_a_second_factor("sendSetPasswordEmail", email=NOBODY),
+        "updateMember": Scenario(update_someone_else_without_a_second_factor),
+        "changeLoginEmail": without_a_second_factor("changeLoginEmail", memberId=ZERO_ID, newEmail=NOBODY),
+        "deleteMember": without_a_second_factor("deleteMember", id=ZERO_ID),
+        "createMember": without_a_second_factor("createMember", input={"email": NOBODY}),
+        "updateRegistrationSettings": without_a_second_factor("updateRegistrationSettings", input={"enabled": False}),
+        "createRole": without_a_second_factor("createRole", input={"name": "x", "title": "x"}),
+        "updateRole": without_a_second_factor("updateRole", id=ZERO_ID, input={}),
+        "deleteRole": without_a_second_factor("deleteRole", id=ZERO_ID),
+        "assignRole": without_a_second_factor("assignRole", roleId=ZERO_ID, memberId=ZERO_ID),
+        "removeRole": without_a_second_factor("removeRole", roleId=ZERO_ID, memberId=ZERO_ID),
+        "createBadge": without_a_second_factor("createBadge", input={"title": "x"}),
+        "updateBadge": without_a_second_factor("updateBadge", id=ZERO_ID, input={}),
+        "deleteBadge": without_a_second_factor("deleteBadge", id=ZERO_ID),
+        "assignBadge": without_a_second_factor("assignBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+        "removeBadge": without_a_second_factor("removeBadge", badgeId=ZERO_ID, memberIds=[ZERO_ID]),
+        "createApiKey": without_a_second_factor("createApiKey", input={"name": "x", "permissions": []}),
+        "revokeApiKey": without_a_second_factor("revokeApiKey", id=ZERO_ID),
+        "revokeAllSessions": without_a_second_factor("revokeAllSessions", memberId=ZERO_ID),
+        "resetMfa": without_a_second_factor("resetMfa", memberId=ZERO_ID),
+    }.items()
+} | {
+    ("enrollTotp", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(enrol_totp_beside_a_passkey_without_a_step_up),
+    ("startPasskeyRegistration", C.RECENT_SECOND_FACTOR_REQUIRED): Scenario(register_another_passkey_without_a_step_up),
+}
+
+
 def code_of_blocked_member(mutation: str) -> Scenario:
     async def run(scene: Scene) -> Result:
         await scene.settings(**PASSWORDLESS_ON)
@@ -1447,6 +1519,7 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     **SECOND_FACTOR_SCENARIOS,
     **PASSWORDLESS_SCENARIOS,
     **PASSKEY_SCENARIOS,
+    **MFA_POLICY_SCENARIOS,
 }
 
 # --- the tests ----------------------------------------------------------------------------------

@@ -44,6 +44,17 @@ async def delete_anonymously(h: External) -> dict[str, Any]:
     return first(await h.client.anonymous(DELETE, {"name": "op"}))
 
 
+async def upsert_without_a_second_factor(h: External) -> dict[str, Any]:
+    """A holder of a role that requires MFA (and grants SETTINGS_MANAGE), signed in without a factor: 3243."""
+    token = (await documents.mfa_role_holder(h.client))["sessionToken"]
+    return first(await h.client.member(token, UPSERT, {"input": provider_input(h.provider)}))
+
+
+async def delete_without_a_second_factor(h: External) -> dict[str, Any]:
+    token = (await documents.mfa_role_holder(h.client))["sessionToken"]
+    return first(await h.client.member(token, DELETE, {"name": "op"}))
+
+
 async def delete_unknown(h: External) -> dict[str, Any]:
     return first(await h.client.backend(DELETE, {"name": "nobody"}))
 
@@ -206,8 +217,16 @@ async def unlink_last(h: External) -> dict[str, Any]:
 
 
 SCENARIOS: dict[str, dict[int, Scenario]] = {
-    "upsertExternalProvider": {C.NOT_ALLOWED: upsert_anonymously, C.INVALID_ARGUMENT: upsert_bad_name},
-    "deleteExternalProvider": {C.NOT_ALLOWED: delete_anonymously, C.UNKNOWN_PROVIDER: delete_unknown},
+    "upsertExternalProvider": {
+        C.NOT_ALLOWED: upsert_anonymously,
+        C.MFA_REQUIRED: upsert_without_a_second_factor,
+        C.INVALID_ARGUMENT: upsert_bad_name,
+    },
+    "deleteExternalProvider": {
+        C.NOT_ALLOWED: delete_anonymously,
+        C.MFA_REQUIRED: delete_without_a_second_factor,
+        C.UNKNOWN_PROVIDER: delete_unknown,
+    },
     "startExternalLogin": {
         C.UNKNOWN_PROVIDER: start_unknown,
         C.REDIRECT_URI_NOT_ALLOWED: start_bad_redirect,

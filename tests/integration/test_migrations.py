@@ -79,7 +79,7 @@ async def after() -> None:
     from gql.domain.registration_settings import RegistrationSettings
     stored = (await RegistrationSettingsStore(RegistrationSettings()).get()).to_json()
     audit_table = await db.execute_query_dict("SELECT COUNT(*) AS n FROM audit_event")
-    roles = await db.execute_query_dict("SELECT name FROM role WHERE system = TRUE ORDER BY name")
+    roles = await db.execute_query_dict("SELECT name, require_mfa FROM role WHERE system = TRUE ORDER BY name")
     sessions = await db.execute_query_dict("SELECT COUNT(*) AS n FROM session")
     await Tortoise.close_connections()
     print(json.dumps({
@@ -91,6 +91,7 @@ async def after() -> None:
         "settings": stored,
         "audit_events": audit_table[0]["n"],
         "roles": sorted(row["name"] for row in roles),
+        "roles_requiring_mfa": [row["name"] for row in roles if row["require_mfa"]],
     }))
 
 asyncio.run(before())
@@ -161,10 +162,13 @@ def test_upgrading_keeps_members_and_ends_old_sessions() -> None:
         "declared_properties": [{"name": "nick", "required": True, "maxLength": 20}],
         "passwordless_login": False,
         "passwordless_signup": False,
+        "mfa_policy": "OPTIONAL",  # issue 15 §2: a setting the row lacks takes its default
     }
     assert result["audit_events"] == 0
     # 0007 makes the built-in roles.
     assert result["roles"] == ["AuthenticatedUser", "GuestUser", "SocialUser", "admin"]
+    # 0013: no role requires MFA until the site says so.
+    assert result["roles_requiring_mfa"] == []
 
 
 INDEXES = r"""

@@ -25,6 +25,7 @@ from tests.integration.documents import (
     MUTE,
     UNMUTE,
     VERIFY_PASSWORD,
+    mfa_role_holder,
     register,
     settings,
 )
@@ -101,9 +102,22 @@ def _other_public(document: str) -> Scenario:
     return run
 
 
+def _without_a_second_factor(document: str, variables: Callable[[dict[str, Any]], dict[str, Any]]) -> Scenario:
+    """What only a role requiring MFA would allow (every permission), asked by a session of its holder that
+    proved no second factor: 3243. ``variables`` get a public member to act on."""
+
+    async def run(gql: GraphQLClient) -> dict[str, Any]:
+        target = await member(gql, "public@example.com", privacyStatus="PUBLIC")
+        me = await mfa_role_holder(gql)
+        return first(await gql.member(me["sessionToken"], document, variables(target)))
+
+    return run
+
+
 def _deletes(document: str) -> dict[int, Scenario]:
     return {
         3029: _other_public(document),
+        3243: _without_a_second_factor(document, lambda target: {"id": target["member"]["id"]}),
         3030: by_backend(document, {"id": str(uuid.uuid4())}),
         3207: _limited(document),  # run with the rate limits on (below)
     }
@@ -143,6 +157,7 @@ def _verify_limited() -> Scenario:
 SCENARIOS: dict[str, dict[int, Scenario]] = {
     "generateSessionToken": {
         3029: anonymously(GENERATE_SESSION_TOKEN, {"email": "s@example.com"}),
+        3243: _without_a_second_factor(GENERATE_SESSION_TOKEN, lambda target: {"email": "s@example.com"}),
         3040: by_backend(GENERATE_SESSION_TOKEN, {"email": "s@"}),
         3000: by_backend(GENERATE_SESSION_TOKEN, {"email": "s@example.com"}, _blocked),
         3204: by_backend(GENERATE_SESSION_TOKEN, {"email": "s@example.com"}, _pending),
@@ -150,10 +165,12 @@ SCENARIOS: dict[str, dict[int, Scenario]] = {
     },
     "muteMember": {
         3029: by_member(MUTE, lambda me: {"id": me["member"]["id"]}),
+        3243: _without_a_second_factor(MUTE, lambda target: {"id": target["member"]["id"]}),
         3030: by_backend(MUTE, {"id": "nope"}),
     },
     "unmuteMember": {
         3029: by_member(UNMUTE, lambda me: {"id": me["member"]["id"]}),
+        3243: _without_a_second_factor(UNMUTE, lambda target: {"id": target["member"]["id"]}),
         3030: by_backend(UNMUTE, {"id": str(uuid.uuid4())}),
     },
     "deleteMemberPhones": _deletes(DELETE_PHONES),
@@ -168,6 +185,7 @@ SCENARIOS: dict[str, dict[int, Scenario]] = {
     },
     "createEmailConfirmationUrl": {
         3029: by_member(CREATE_CONFIRMATION_URL, lambda me: {"email": "m@example.com"}),
+        3243: _without_a_second_factor(CREATE_CONFIRMATION_URL, lambda target: {"email": "public@example.com"}),
         3103: by_backend(CREATE_CONFIRMATION_URL, {"email": "s@example.com"}, lambda gql: member(gql, "s@example.com")),
         3104: by_backend(CREATE_CONFIRMATION_URL, {"email": "s@example.com"}, _confirmation_on),
         3102: by_backend(CREATE_CONFIRMATION_URL, {"email": "s@example.com"}, _confirmation_on_and_confirmed),

@@ -147,6 +147,8 @@ async def test_statements_of_a_verification(gql: GraphQLClient, sql_statements: 
     assert (await verify(gql, token, PASSWORD))["__typename"] == "VerifyPasswordPayload"
     assert summary(sql_statements.statements) == [
         "SELECT session",  # the caller's session (the member is checked in its join)
+        "SELECT registration_settings",  # the site's MFA policy, for a session without a second factor (cached
+        # per process in production: MEMBERS_SETTINGS_CACHE_SECONDS; the suite does not cache)
         "SELECT member",  # the member
         "UPDATE member",  # honoured unless locked, as a login (and stamped)
         "INSERT member_event",

@@ -41,6 +41,7 @@ ApproveByEmailResult = result_union(
     ApproveByEmailPayload,
     C.MEMBER_NOT_FOUND,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.EMAIL_NOT_CONFIRMED,
 )
 BlockByEmailResult = result_union(
@@ -49,6 +50,7 @@ BlockByEmailResult = result_union(
     BlockByEmailPayload,
     C.MEMBER_NOT_FOUND,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
 )
 ApproveMemberResult = result_union(
     "ApproveMemberResult",
@@ -56,13 +58,24 @@ ApproveMemberResult = result_union(
     ApproveMemberPayload,
     C.MEMBER_NOT_FOUND,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.LOGIN_DISABLED,
 )
 BlockMemberResult = result_union(
-    "BlockMemberResult", "The blocked member, or why not.", BlockMemberPayload, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED
+    "BlockMemberResult",
+    "The blocked member, or why not.",
+    BlockMemberPayload,
+    C.MEMBER_NOT_FOUND,
+    C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
 )
 UnblockMemberResult = result_union(
-    "UnblockMemberResult", "The unblocked member, or why not.", UnblockMemberPayload, C.MEMBER_NOT_FOUND, C.NOT_ALLOWED
+    "UnblockMemberResult",
+    "The unblocked member, or why not.",
+    UnblockMemberPayload,
+    C.MEMBER_NOT_FOUND,
+    C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
 )
 
 

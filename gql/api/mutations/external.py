@@ -27,6 +27,7 @@ UpsertExternalProviderResult = result_union(
     "The provider as saved, or why not.",
     UpsertExternalProviderPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.INVALID_ARGUMENT,
 )
 DeleteExternalProviderResult = result_union(
@@ -34,6 +35,7 @@ DeleteExternalProviderResult = result_union(
     "The deleted provider, or why not.",
     DeleteExternalProviderPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.UNKNOWN_PROVIDER,
 )
 StartExternalLoginResult = result_union(

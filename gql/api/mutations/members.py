@@ -35,6 +35,7 @@ UpdateMemberResult = result_union(
     "The updated member, or why the update was refused.",
     UpdateMemberPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.MEMBER_NOT_FOUND,
     C.SLUG_TAKEN,
     *_PROPERTY_ERRORS,
@@ -44,19 +45,26 @@ ChangeLoginEmailResult = result_union(
     "The member with its new login email, or why not.",
     ChangeLoginEmailPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.MEMBER_NOT_FOUND,
     C.EMAIL_FORMAT,
     C.IDENTITY_TAKEN,
     C.RECENT_SECOND_FACTOR_REQUIRED,
 )
 DeleteMemberResult = result_union(
-    "DeleteMemberResult", "The deleted member, or why not.", DeleteMemberPayload, C.NOT_ALLOWED, C.MEMBER_NOT_FOUND
+    "DeleteMemberResult",
+    "The deleted member, or why not.",
+    DeleteMemberPayload,
+    C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
+    C.MEMBER_NOT_FOUND,
 )
 CreateMemberResult = result_union(
     "CreateMemberResult",
     "The invited member, or why it could not be created.",
     CreateMemberPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.EMAIL_FORMAT,
     C.IDENTITY_TAKEN,
     *_PROPERTY_ERRORS,

@@ -33,18 +33,29 @@ GenerateSessionTokenResult = result_union(
     "A session for the member with that email, or why not.",
     GenerateSessionTokenPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.EMAIL_FORMAT,
     C.LOGIN_DISABLED,
     C.PENDING_APPROVAL,
     C.REGISTRATION_ERROR,
 )
 MuteMemberResult = result_union(
-    "MuteMemberResult", "The muted member, or why not.", MuteMemberPayload, C.NOT_ALLOWED, C.MEMBER_NOT_FOUND
+    "MuteMemberResult",
+    "The muted member, or why not.",
+    MuteMemberPayload,
+    C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
+    C.MEMBER_NOT_FOUND,
 )
 UnmuteMemberResult = result_union(
-    "UnmuteMemberResult", "The unmuted member, or why not.", UnmuteMemberPayload, C.NOT_ALLOWED, C.MEMBER_NOT_FOUND
+    "UnmuteMemberResult",
+    "The unmuted member, or why not.",
+    UnmuteMemberPayload,
+    C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
+    C.MEMBER_NOT_FOUND,
 )
-_CONTACT_LIST_ERRORS = (C.NOT_ALLOWED, C.MEMBER_NOT_FOUND, C.RATE_LIMITED)
+_CONTACT_LIST_ERRORS = (C.NOT_ALLOWED, C.MFA_REQUIRED, C.MEMBER_NOT_FOUND, C.RATE_LIMITED)
 DeleteMemberPhonesResult = result_union(
     "DeleteMemberPhonesResult",
     "The member without phone numbers, or why not.",
@@ -78,6 +89,7 @@ CreateEmailConfirmationUrlResult = result_union(
     "A new confirmation link, or why none can be made.",
     CreateEmailConfirmationUrlPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.EMAIL_CONFIRMATION_DISABLED,
     C.NO_ACCOUNT_WITH_EMAIL,
     C.EMAIL_ALREADY_CONFIRMED,

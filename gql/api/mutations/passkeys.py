@@ -24,7 +24,7 @@ from gql.api.types.payloads import (
 )
 from gql.domain import passkeys
 from gql.domain.errors import ErrorCode as C
-from gql.domain.policy import PASSKEY_NAME_LENGTH
+from gql.domain.policy import PASSKEY_NAME_LENGTH, RECENT_SECOND_FACTOR, spoken
 
 Credential = Annotated[
     str,
@@ -44,6 +44,7 @@ StartPasskeyRegistrationResult = result_union(
     StartPasskeyRegistrationPayload,
     C.NOT_LOGGED_IN,
     C.FACTOR_STATE,
+    C.RECENT_SECOND_FACTOR_REQUIRED,
     C.RATE_LIMITED,
 )
 FinishPasskeyRegistrationResult = result_union(
@@ -116,7 +117,8 @@ class PasskeyMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
         description="Start registering a passkey for the signed-in member: options for `navigator.credentials.create` "
-        "(a discoverable credential; the member's passkeys are excluded).",
+        "(a discoverable credential; the member's passkeys are excluded). A member that already has a second factor "
+        f"needs one proved in this session within {spoken(RECENT_SECOND_FACTOR)} (3244: reauthenticate first).",
     )
     async def start_passkey_registration(self, info: Info[Context, None]) -> StartPasskeyRegistrationResult:
         context = info.context
@@ -126,7 +128,8 @@ class PasskeyMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
         description="Store the passkey `navigator.credentials.create` made for a startPasskeyRegistration challenge. "
-        "The member has a second factor from now on (sign-ins ask for it). 3245 when it does not verify.",
+        "The member has a second factor from now on (sign-ins ask for it); this session proves it with "
+        "startPasskeyReauthentication and reauthenticate (registering is no assertion). 3245 when it does not verify.",
     )
     async def finish_passkey_registration(
         self, info: Info[Context, None], credential: Credential, name: Name

@@ -32,6 +32,7 @@ SendSetPasswordEmailResult = result_union(
     "A set-password link is queued, or why not.",
     SendSetPasswordEmailPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.MEMBER_NOT_FOUND,
 )
 RequestPasswordResetResult = result_union(

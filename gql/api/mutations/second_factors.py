@@ -35,6 +35,7 @@ EnrollTotpResult = result_union(
     EnrollTotpPayload,
     C.NOT_LOGGED_IN,
     C.FACTOR_STATE,
+    C.RECENT_SECOND_FACTOR_REQUIRED,
     C.RATE_LIMITED,
 )
 ConfirmTotpResult = result_union(
@@ -69,6 +70,7 @@ ResetMfaResult = result_union(
     "The member without its factor, or why not.",
     ResetMfaPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.MEMBER_NOT_FOUND,
     C.FACTOR_STATE,
 )
@@ -103,7 +105,8 @@ class SecondFactorMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
         description="Start turning on an authenticator app (TOTP) for the signed-in member: a new secret, shown once. "
-        "Nothing changes for sign-ins until confirmTotp. 3242 when TOTP is already on.",
+        "Nothing changes for sign-ins until confirmTotp. 3242 when TOTP is already on; a member with a passkey needs "
+        f"a factor proved in this session within {spoken(RECENT_SECOND_FACTOR)} (3244: reauthenticate first).",
     )
     async def enroll_totp(self, info: Info[Context, None]) -> EnrollTotpResult:
         context = info.context
@@ -112,7 +115,7 @@ class SecondFactorMutations:
     @strawberry.mutation(
         extensions=[ErrorsAsData()],
         description="Turn TOTP on with a code from the app: every sign-in asks for a code from now on. Answers the "
-        "recovery codes, once.",
+        "recovery codes, once. This session counts as having proved the factor (the MFA policy's roles apply to it).",
     )
     async def confirm_totp(self, info: Info[Context, None], code: Code) -> ConfirmTotpResult:
         context = info.context

@@ -60,6 +60,7 @@ RevokeAllSessionsResult = result_union(
     "How many sessions ended, or why not.",
     RevokeAllSessionsPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.MEMBER_NOT_FOUND,
 )
 ValidateSessionResult = result_union(

@@ -17,6 +17,7 @@ UpdateRegistrationSettingsResult = result_union(
     "The settings after the update, or why it was refused.",
     UpdateRegistrationSettingsPayload,
     C.NOT_ALLOWED,
+    C.MFA_REQUIRED,
     C.RESERVED_PROPERTY,
     C.DUPLICATE_PROPERTY,
     C.REGISTRATION_ERROR,

@@ -28,6 +28,11 @@ class RoleInput:
     site_permissions: list[str] | None = strawberry.field(
         default=None, description="The site's own permissions, e.g. `shop:orders.read` (replaces the list)."
     )
+    require_mfa: bool | None = strawberry.field(
+        default=None,
+        description="Its permissions apply only to sessions that proved a second factor (false when created without "
+        "it; a built-in role cannot require MFA: 3213).",
+    )
 
     def to_domain(self) -> roles.RoleInput:
         return roles.RoleInput(
@@ -37,6 +42,7 @@ class RoleInput:
             color=self.color,
             permissions=_permissions(self.permissions),
             site_permissions=tuple(self.site_permissions) if self.site_permissions is not None else None,
+            require_mfa=self.require_mfa,
         )
 
 

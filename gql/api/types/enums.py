@@ -18,6 +18,7 @@ from gql.domain.statuses import ActivityStatus as DomainActivityStatus
 from gql.domain.statuses import ApprovalMode as DomainApprovalMode
 from gql.domain.statuses import ClientAuthMethod, Described
 from gql.domain.statuses import MemberStatus as DomainMemberStatus
+from gql.domain.statuses import MfaPolicy as DomainMfaPolicy
 from gql.domain.statuses import PrivacyStatus as DomainPrivacyStatus
 from gql.domain.statuses import ProviderKind as DomainProviderKind
 from gql.domain.statuses import RegistrationStatus as DomainRegistrationStatus
@@ -47,6 +48,7 @@ SessionMethod = schema_enum(DomainSessionMethod)
 ExternalProviderKind = schema_enum(DomainProviderKind, "ExternalProviderKind")
 TokenEndpointAuthMethod = schema_enum(ClientAuthMethod, "TokenEndpointAuthMethod")
 SecondFactor = schema_enum(DomainSecondFactor)
+MfaPolicy = schema_enum(DomainMfaPolicy)
 
 
 @strawberry.enum(description="A sort direction.")

@@ -17,7 +17,7 @@ from gql.api.types.profile import Profile
 from gql.api.types.public_member import PublicMember
 from gql.api.types.role import Role
 from gql.api.types.session import Session
-from gql.domain import access, external_login, passkeys
+from gql.domain import access, external_login, mfa_policy, passkeys
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.permissions import Grants
 from gql.domain.records import MemberRecord, MemberView
@@ -45,7 +45,8 @@ class Member(AnyMember):
         "through an external provider."
     )
     mfa_enabled: bool = strawberry.field(
-        description="Whether every sign-in asks for a second factor (an authenticator app confirmed with confirmTotp)."
+        description="Whether every sign-in asks for a second factor (an authenticator app confirmed with confirmTotp, "
+        "or a passkey)."
     )
     member_status: strawberry.Private[DomainMemberStatus]
 
@@ -57,12 +58,33 @@ class Member(AnyMember):
         found = await info.context.loaders.roles_of_member.load((self.member_id, self.member_status))
         return [Role.from_domain(role) for role in found]
 
-    @strawberry.field(description="Every permission its roles (and its badges' roles) grant: what it may do here.")
+    @strawberry.field(
+        description="Whether a second factor is required of it: the site's mfaPolicy is REQUIRED (guests excepted), "
+        "or a role it holds has requireMfa. With mfaEnabled false, it should enrol one (enrollTotp, "
+        "startPasskeyRegistration): until then what the policy guards answers 3243."
+    )
+    async def mfa_required(self, info: Info[Context, None]) -> bool:
+        # Through the request's loaders: a page of members costs a fixed number of statements.
+        loaders = info.context.loaders
+        held = await loaders.roles_of_member.load((self.member_id, self.member_status))
+        badge_roles = [b.role_id for b in await loaders.badges_of_member.load(self.member_id) if b.role_id]
+        carried = [role for role in await loaders.role.load_many(badge_roles) if role is not None]
+        return mfa_policy.mfa_required(
+            await mfa_policy.site_requires_mfa(info.context.services),
+            guest=self.member_status is DomainMemberStatus.GUEST,
+            roles=[*held, *carried],
+        )
+
+    @strawberry.field(
+        description="Every permission its roles (and its badges' roles) grant: what it may do here. For the member "
+        "itself, what applies to the session asking: a role with requireMfa counts once the session proved a second "
+        "factor (none counts for a session the site's mfaPolicy REQUIRED leaves enrolment-only)."
+    )
     async def permissions(self, info: Info) -> list[Permission]:  # type: ignore[valid-type]
         grants = await _grants(info, self.member_id)
         return sorted((Permission[p.name] for p in grants.permissions), key=lambda p: p.value)
 
-    @strawberry.field(description="The site's own permissions its roles grant.")
+    @strawberry.field(description="The site's own permissions its roles grant (for the member itself, as permissions).")
     async def site_permissions(self, info: Info) -> list[str]:
         return sorted((await _grants(info, self.member_id)).site_permissions)
 

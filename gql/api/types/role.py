@@ -26,6 +26,11 @@ class Role(Node):
         description="The site's own permissions (checked by the site's code, carried in access tokens)."
     )
     system: bool = strawberry.field(description="Built in: admin or a computed role (cannot be deleted).")
+    require_mfa: bool = strawberry.field(
+        description="Its permissions apply only to a session that proved a second factor (verifyMfa, a passkey "
+        "sign-in, reauthenticate, or the session that enrolled the factor); until then its holders act without them "
+        "and what only it grants answers 3243 (MfaRequiredError). Never on a built-in role."
+    )
     computed: bool = strawberry.field(description="Held without assignment (AuthenticatedUser, GuestUser, SocialUser).")
     created_date: datetime = strawberry.field(description="When the role was made.")
     updated_date: datetime = strawberry.field(description="When the role last changed.")
@@ -48,6 +53,7 @@ class Role(Node):
             permissions=sorted((Permission[p.name] for p in role.grants.permissions), key=lambda p: p.value),
             site_permissions=sorted(role.grants.site_permissions),
             system=role.system,
+            require_mfa=role.require_mfa,
             computed=role.computed,
             created_date=role.created_at,
             updated_date=role.updated_at,

@@ -12,9 +12,10 @@ from typing import Any, get_type_hints
 
 import strawberry
 
-from gql.api.types.enums import ApprovalMode
+from gql.api.types.enums import ApprovalMode, MfaPolicy
 from gql.domain import registration_settings as domain
 from gql.domain.statuses import ApprovalMode as DomainApprovalMode
+from gql.domain.statuses import MfaPolicy as DomainMfaPolicy
 
 
 @strawberry.type(description="A custom field the site declares (Backendless: a Users table column).")
@@ -45,14 +46,17 @@ _SCHEMA_TYPES: dict[Any, tuple[Any, Any]] = {
     bool: (bool, bool),
     str: (str, str),
     DomainApprovalMode: (ApprovalMode, ApprovalMode),
+    DomainMfaPolicy: (MfaPolicy, MfaPolicy),
     tuple[domain.DeclaredProperty, ...]: (list[DeclaredProperty], list[DeclaredPropertyInput]),
 }
 _TO_SCHEMA = {
     DomainApprovalMode: lambda value: ApprovalMode[value.name],
+    DomainMfaPolicy: lambda value: MfaPolicy[value.name],
     tuple[domain.DeclaredProperty, ...]: lambda value: [DeclaredProperty.from_domain(p) for p in value],
 }
 _TO_DOMAIN = {
     DomainApprovalMode: lambda value: DomainApprovalMode[value.name],
+    DomainMfaPolicy: lambda value: DomainMfaPolicy[value.name],
     tuple[domain.DeclaredProperty, ...]: lambda value: tuple(p.to_domain() for p in value),
 }
 _KINDS = get_type_hints(domain.RegistrationSettings)

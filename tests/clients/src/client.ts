@@ -41,6 +41,12 @@ export class GraphQLRequestError extends Error {
   ) {
     super(message);
   }
+
+  /** 3243: the site requires a second factor and this session has not proved one, so the server ran
+   * nothing: send the member to enrol one (enrollTotp, a passkey) or to prove it (reauthenticate). */
+  get secondFactorRequired(): boolean {
+    return this.codes.includes(3243);
+  }
 }
 
 type GraphQLResponse<TResult> = {
@@ -79,7 +85,15 @@ export async function execute<TResult, TVariables extends Record<string, unknown
 
 // --- ErrorReason: what a user interface does about each one ---------------------------
 
-export type Advice = "fix-input" | "sign-in" | "wait" | "retry-later" | "forbidden" | "not-found" | "report";
+export type Advice =
+  | "fix-input"
+  | "sign-in"
+  | "set-up-second-factor"
+  | "wait"
+  | "retry-later"
+  | "forbidden"
+  | "not-found"
+  | "report";
 
 /** Exhaustive over ErrorReason: a new reason in the schema does not compile until handled here. */
 export function advice(reason: ErrorReason): Advice {
@@ -117,6 +131,9 @@ export function advice(reason: ErrorReason): Advice {
     case "EXTERNAL_LINK_REQUIRED":
     case "RECENT_SECOND_FACTOR_REQUIRED":
       return "sign-in";
+    case "MFA_REQUIRED":
+      // A role (or the site) asks for a second factor: enrol one, or prove it in this session.
+      return "set-up-second-factor";
     case "PENDING_APPROVAL":
     case "EMAIL_NOT_CONFIRMED":
     case "EMAIL_ALREADY_CONFIRMED":
@@ -420,6 +437,7 @@ export class MembersClient {
         return { ok: true, value: result.member.status };
       case "MemberNotFoundError":
       case "NotAllowedError":
+      case "MfaRequiredError":
       case "LoginDisabledError":
         return { ok: false, failure: failure(result) };
       default:
@@ -434,6 +452,7 @@ export class MembersClient {
         return { ok: true, value: result.member.status };
       case "MemberNotFoundError":
       case "NotAllowedError":
+      case "MfaRequiredError":
         return { ok: false, failure: failure(result) };
       default:
         return assertNever(result);
