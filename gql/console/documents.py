@@ -21,7 +21,7 @@ MEMBER = f"""query ($id: ID!, $events: Int!) {{ member(id: $id) {{ __typename ..
   profile {{ nickname slug }} contact {{ firstName lastName phones {{ phone }} customFields }}
   sessions {{ id createdDate lastSeenDate expiresDate userAgent ipAddress method secondFactor }} }} }}
   memberEvents(memberId: $id, last: $events) {{ edges {{ node {{ kind actor createdDate data }} }} }} }}"""
-ROLES_AND_BADGES = """{ roles { id name title system computed permissions memberCount }
+ROLES_AND_BADGES = """{ roles { id name title system computed requireMfa permissions memberCount }
   badges { id title description memberCount } }"""
 
 APPROVE = f"mutation ($id: ID!) {{ approveMember(id: $id) {{ __typename {ERROR} }} }}"
@@ -38,7 +38,7 @@ REMOVE_BADGE = f"""mutation ($badge: ID!, $member: ID!) {{ removeBadge(badgeId: 
   __typename {ERROR} }} }}"""
 
 SETTINGS = """{ registrationSettings { enabled approval emailConfirmation dynamicProperties identityProperty
-  passwordlessLogin passwordlessSignup declaredProperties { name required maxLength } } }"""
+  passwordlessLogin passwordlessSignup mfaPolicy declaredProperties { name required maxLength } } }"""
 UPDATE_SETTINGS = f"""mutation ($input: RegistrationSettingsInput!) {{ updateRegistrationSettings(input: $input) {{
   __typename {ERROR} }} }}"""
 

@@ -42,7 +42,7 @@ from gql.domain import dashboard
 from gql.domain.errors import DomainError
 from gql.domain.permissions import Permission
 from gql.domain.services import Services
-from gql.domain.statuses import ApprovalMode, MemberStatus
+from gql.domain.statuses import ApprovalMode, MemberStatus, MfaPolicy
 
 TEMPLATES = Jinja2Templates(
     env=jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
@@ -473,6 +473,9 @@ async def settings_page(console: Console, request: Request, session: ConsoleSess
         approval = _one(form, "approval")
         if approval in ApprovalMode.__members__:
             changes["approval"] = approval
+        policy = _one(form, "mfaPolicy")
+        if policy in MfaPolicy.__members__:
+            changes["mfaPolicy"] = policy
         await console.mutate(request, session, documents.UPDATE_SETTINGS, {"input": changes})
         return console.redirect("/settings", session, notice="settings")
     data = await console.call(request, session, documents.SETTINGS)
@@ -483,6 +486,7 @@ async def settings_page(console: Console, request: Request, session: ConsoleSess
         settings=data["registrationSettings"],
         switches=SWITCHES,
         approvals=[mode.value for mode in ApprovalMode],
+        policies={policy.value: policy.description for policy in MfaPolicy},
     )
 
 
@@ -493,7 +497,14 @@ async def roles_page(console: Console, request: Request, session: ConsoleSession
             request,
             session,
             documents.CREATE_ROLE,
-            {"input": {"name": _one(form, "name"), "title": _one(form, "title") or None, "permissions": permissions}},
+            {
+                "input": {
+                    "name": _one(form, "name"),
+                    "title": _one(form, "title"),
+                    "permissions": permissions,
+                    "requireMfa": _one(form, "requireMfa") == "on",
+                }
+            },
         )
         return console.redirect("/roles", session, notice="role-created")
     data = await console.call(request, session, documents.ROLES_AND_BADGES)

@@ -308,3 +308,44 @@ async def test_the_daily_chart_counts_each_day_in_one_statement(start: Start) ->
     page = await console.sign_in_with_key()
     assert page.has(f"{now.date().isoformat()}: 2 registered") and page.has(f"{now.date().isoformat()}: 1 approved")
     await console.close()
+
+
+CREATE_ROLE = """mutation { createRole(input: { name: "moderator", title: "Moderator", permissions: [MEMBERS_READ, MEMBERS_APPROVE],
+  requireMfa: true }) { __typename ... on CreateRolePayload { role { id } } ... on Error { message } } }"""
+ASSIGN_ROLE = "mutation ($r: ID!, $m: ID!) { assignRole(roleId: $r, memberId: $m) { __typename } }"
+
+
+async def test_a_role_that_requires_mfa_opens_the_console_only_after_the_second_factor(start: Start) -> None:
+    h = await start()
+    registered = await h.register("mod@example.com")
+    created = (await h.client.backend(CREATE_ROLE))["data"]["createRole"]
+    assert created["__typename"] == "CreateRolePayload", created
+    role = created["role"]["id"]
+    assigned = await h.client.backend(ASSIGN_ROLE, {"r": role, "m": registered["member"]["id"]})
+    assert assigned["data"]["assignRole"]["__typename"] == "AssignRolePayload"
+    console = await browser(h)
+    # No factor yet: the role's MEMBERS_READ does not apply, so no console.
+    refused = await console.sign_in("mod@example.com")
+    assert refused.status == 403 and refused.has("may not use the console")
+    # With an authenticator app, the sign-in asks for its code, and then the role applies.
+    token = (await h.login("mod@example.com"))["sessionToken"]
+    secret = (await h.client.member(token, ENROLL))["data"]["enrollTotp"]["secret"]
+    totp = pyotp.TOTP(secret)
+    await h.client.member(token, CONFIRM, {"code": totp.at(h.clock.time())})
+    h.clock.advance(30)
+    step = await console.sign_in("mod@example.com")
+    assert step.has('name="mfa_code"')
+    done = await console.post("/console/login", {"mfa_code": totp.at(h.clock.time())})
+    assert done.status == 200 and done.url.endswith("/console"), done.html[-500:]
+    await console.close()
+
+
+async def test_the_settings_page_sets_the_site_wide_mfa_policy(start: Start) -> None:
+    h = await start()
+    console = await browser(h)
+    await console.sign_in_with_key()
+    await console.get("/console/settings")
+    await console.post("/console/settings", {"enabled": "on", "approval": "AUTOMATIC", "mfaPolicy": "REQUIRED"})
+    settings = await h.client.backend("{ registrationSettings { mfaPolicy enabled } }")
+    assert settings["data"]["registrationSettings"] == {"mfaPolicy": "REQUIRED", "enabled": True}
+    await console.close()
