@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,11 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page that may reach 127.0.0.1 only; what it logged is checked by the tests."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+@contextmanager
+def local_tab(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A fresh page that may reach 127.0.0.1 only (every other request is aborted and kept in
+    ``tab.blocked``); what it logged, and its page errors, are kept in ``tab.console``."""
+    context = browser.new_context(**context_options)
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     tab.blocked = []
@@ -84,8 +86,17 @@ def page(browser: Any) -> Iterator[Any]:
     tab.route("**/*", only_local)
     tab.on("console", lambda message: tab.console.append(f"{message.type}: {message.text}"))
     tab.on("pageerror", lambda error: tab.console.append(f"pageerror: {error}"))
-    yield tab
-    context.close()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized local page (``local_tab``)."""
+    with local_tab(browser, viewport={"width": 1280, "height": 800}) as tab:
+        yield tab
 
 
 def screenshot(page: Any, name: str) -> None:

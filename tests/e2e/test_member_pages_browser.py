@@ -21,7 +21,7 @@ import pytest
 
 from gql.branding import MIN_CONTRAST, contrast
 from tests.e2e.conftest import StartServer, unique_email
-from tests.e2e.test_browser import TIMEOUT_MS, browser, screenshot  # noqa: F401  (browser: a fixture)
+from tests.e2e.test_browser import browser, local_tab, screenshot  # noqa: F401  (browser: a fixture)
 from tests.mailbox import Mailbox, link_in
 from tests.waiting import eventually
 
@@ -33,22 +33,8 @@ LOGIN = """mutation ($identity: String!, $password: String!) {
 @pytest.fixture
 def phone(browser: Any) -> Iterator[Any]:  # noqa: F811  (the fixture imported above)
     """A phone-sized page that may reach 127.0.0.1 only; what it logged is kept for the test."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    tab = context.new_page()
-    tab.set_default_timeout(TIMEOUT_MS)
-    tab.blocked, tab.console = [], []
-
-    def only_local(route: Any) -> None:
-        if route.request.url.startswith("http://127.0.0.1:"):
-            route.continue_()
-        else:
-            tab.blocked.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", only_local)
-    tab.on("console", lambda message: tab.console.append(f"{message.type}: {message.text}"))
-    yield tab
-    context.close()
+    with local_tab(browser, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2) as tab:
+        yield tab
 
 
 def wait_for_mail(mailbox: Mailbox, to: str) -> EmailMessage:
