@@ -96,6 +96,8 @@ export type ModerationOutcome =
   | { kind: "done"; member: Member }
   | { kind: "notFound"; error: ServerError }
   | { kind: "notAllowed"; error: ServerError }
+  // A member acting through a role that requires MFA, from a session that has not proved a second factor.
+  | { kind: "secondFactorRequired"; error: ServerError }
   | { kind: "emailNotConfirmed"; error: ServerError };
 
 /** A member of the listing: the full record (backend, or the member itself) or the public profile. */
@@ -261,6 +263,8 @@ export class MembersClient {
         return { kind: "notFound", error: serverError(result) };
       case "NotAllowedError":
         return { kind: "notAllowed", error: serverError(result) };
+      case "MfaRequiredError":
+        return { kind: "secondFactorRequired", error: serverError(result) };
       case "EmailNotConfirmedError":
         return { kind: "emailNotConfirmed", error: serverError(result) };
       default:
@@ -278,6 +282,8 @@ export class MembersClient {
         return { kind: "notFound", error: serverError(result) };
       case "NotAllowedError":
         return { kind: "notAllowed", error: serverError(result) };
+      case "MfaRequiredError":
+        return { kind: "secondFactorRequired", error: serverError(result) };
       default:
         return assertNever(result);
     }
