@@ -48,7 +48,10 @@ CURRENT_MEMBER = "query { currentMember { id loginEmail roles { name } } }"
 # matches none (the standard library's re, datetime, uuid, ...) is counted for the frame that called it.
 LAYERS: tuple[tuple[str, str], ...] = (
     # bcrypt's hashpw/checkpw are C: their samples end in the pool's work item (or _hash_sync).
-    ("bcrypt (hashing threads)", r"bcrypt|gql/domain/passwords\.py|_WorkItem\.run \(concurrent/futures/thread\.py:58\)"),
+    (
+        "bcrypt (hashing threads)",
+        r"bcrypt|gql/domain/passwords\.py|_WorkItem\.run \(concurrent/futures/thread\.py:58\)",
+    ),
     ("logging (access log, gql logs)", r"/logging/|uvicorn/logging\.py"),
     ("JSON encode/decode", r"/json/|gql/json_input\.py|orjson"),
     ("SQLite driver (aiosqlite, sqlite3)", r"aiosqlite/|sqlite3/"),
@@ -70,7 +73,10 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("HttpGuard + compression middleware and all inside", r"gql/http\.py"),
     ("Strawberry's view (request body to response body)", r"run \(strawberry/http/async_base_view\.py"),
     ("  the product's context (caller resolution)", r"get_context \(gql/app\.py|gql/api/context\.py"),
-    ("  extensions: made per request, and their hooks", r"get_extensions|strawberry/extensions/|gql/api/extensions\.py"),
+    (
+        "  extensions: made per request, and their hooks",
+        r"get_extensions|strawberry/extensions/|gql/api/extensions\.py",
+    ),
     ("  parse + validate (cached)", r"on_parse|on_validate|parse_document|validate_document"),
     ("  graphql-core execution (resolvers included)", r"graphql/execution/"),
     ("  response JSON", r"encode_json|dumps \(json|JSONEncoder"),
@@ -163,10 +169,16 @@ def _operations(members: int, tag: str) -> list[Operation]:
         return send
 
     return [
-        Operation("register", "5 INSERTs (bucket, contact, member, event, session), 1 bcrypt, a session token", register),
+        Operation(
+            "register", "5 INSERTs (bucket, contact, member, event, session), 1 bcrypt, a session token", register
+        ),
         Operation("login", "bucket INSERT, SELECT member, UPDATE member, INSERT session, 1 bcrypt verify", login),
         Operation("members(first: 20)", "backend key: SELECT bucket, SELECT 21 members JOIN contact", members_page),
-        Operation("currentMember (Bearer)", "SELECT session (member state joined), SELECT member, 3 SELECTs for its roles", current_member),
+        Operation(
+            "currentMember (Bearer)",
+            "SELECT session (member state joined), SELECT member, 3 SELECTs for its roles",
+            current_member,
+        ),
     ]
 
 
