@@ -10,6 +10,7 @@ import sys
 import time
 import traceback
 from dataclasses import replace
+from pathlib import Path
 
 from bench import growth, machine, peers, statements, throughput
 from bench.databases import CACHE_DIR, Databases, PostgresDatabases, SqliteDatabases
@@ -30,7 +31,7 @@ def _mib(size: int | None) -> float | None:
     return None if size is None else size / 1024 / 1024
 
 
-def peer_figures(plan: Plan, databases: Databases) -> list[Figure]:
+def peer_figures(plan: Plan, chart: Path | None = None) -> list[Figure]:
     """The product against fastapi-users and strawberry-django-auth (bench/peers), on SQLite whatever
     the run's backend, at bcrypt cost 4 (the issue's terms), installing the peers when needed."""
     _say("register and login against the peers (each in its own venv under bench/.cache/peers)")
@@ -42,6 +43,9 @@ def peer_figures(plan: Plan, databases: Databases) -> list[Figure]:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    loop, http = peers.http_stack()
+    title = f"{machine.describe()}; SQLite; bcrypt cost {PEER_COST}; {loop} + {http}; {time.strftime('%Y-%m-%d')}"
+    _say(peers.chart(results, chart or CACHE_DIR / "peers.png", title))
     return peers.figures(results, PEER_COST)
 
 
@@ -92,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-peers", action="store_true", help="leave out the comparison with the peers")
     parser.add_argument("--peers-only", action="store_true", help="only the comparison with the peers")
+    parser.add_argument("--chart", type=Path, help="where the peers' PNG goes (default bench/.cache/peers.png)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (never with --smoke)")
     args = parser.parse_args(argv)
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         figures = [] if args.peers_only else run(plan, databases)
         if not args.no_peers:
-            figures = peer_figures(plan, databases) + figures
+            figures = peer_figures(plan, args.chart) + figures
     except Exception:  # the harness broke (not a missed target): say where, keep the server logs
         traceback.print_exc()
         _say(f"benchmark failed; server logs are in {LOG_DIR}")

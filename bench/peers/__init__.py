@@ -389,3 +389,41 @@ def figures(results: Results, cost: int, target: float = 0.5) -> list[Figure]:
         rss = ", ".join(f"{by_name[name].name} {mib:.0f} MiB" for name, mib in results.rss.items())
         out.append(Figure("peak RSS, product and peers", results.rss.get(PRODUCT.name), unit="MiB", detail=rss))
     return out
+
+
+def chart(results: Results, path: Path, title: str) -> str:
+    """Server CPU per request and p99 latency per side, as a PNG (matplotlib, the ``bench`` extra)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return "no chart: matplotlib is not installed (pip install -e '.[bench]')"
+    by_name = {side.name: side for side in (PRODUCT, *PEERS)}
+    names = [name for name in by_name if name in results.register or name in results.login]
+    operations = (("register", results.register), ("login", results.login))
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    width = 0.8 / max(1, len(names))
+    for panel, (ylabel, value) in zip(
+        axes,
+        (
+            ("server CPU per request (ms)", lambda tally: tally.cpu_per_request * 1000),
+            ("p99 latency, 8 in flight (ms)", lambda tally: percentile(tally.latencies, 0.99) * 1000),
+        ),
+        strict=True,
+    ):
+        for k, name in enumerate(names):
+            heights = [value(tallies[name]) if name in tallies else 0.0 for _, tallies in operations]
+            bars = panel.bar([i + k * width for i in range(len(operations))], heights, width, label=name)
+            panel.bar_label(bars, fmt="%.1f", fontsize=8)
+        panel.set_xticks([i + width * (len(names) - 1) / 2 for i in range(len(operations))])
+        panel.set_xticklabels([operation for operation, _ in operations])
+        panel.set_ylabel(ylabel)
+    axes[0].legend(fontsize=8)
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return f"chart written to {path}"
