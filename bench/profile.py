@@ -193,10 +193,11 @@ async def _cpu_per_request(server: Served, send: Send, seconds: float) -> tuple[
     return (server.cpu_seconds() - before) / max(1, result.total), result.total
 
 
-async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: Path) -> None:
+async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: Path, gil: bool) -> None:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     recorder = subprocess.Popen(
-        [py_spy, "record", "--pid", str(server.pid), "--rate", str(rate), "--format", "raw", "--output", str(out)],
+        [py_spy, "record", "--pid", str(server.pid), "--rate", str(rate), "--format", "raw", "--output", str(out)]
+        + (["--gil"] if gil else []),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -208,7 +209,9 @@ async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: 
         await asyncio.to_thread(recorder.wait, 30)
 
 
-async def profile_all(server: Served, operations: list[Operation], seconds: float, rate: int, work: Path) -> str:
+async def profile_all(
+    server: Served, operations: list[Operation], seconds: float, rate: int, work: Path, gil: bool = False
+) -> str:
     lines: list[str] = []
     has_py_spy = bool(shutil.which("py-spy") or (Path(sys.executable).parent / "py-spy").exists())
     async with Client(server.base_url, IN_FLIGHT) as client:
@@ -223,7 +226,7 @@ async def profile_all(server: Served, operations: list[Operation], seconds: floa
                 lines.append("(py-spy not installed: pip install -e '.[bench]' for the breakdown)")
                 continue
             out = work / f"{re.sub(r'[^a-z]+', '-', operation.name.lower())}.txt"
-            await _profiled(server, send, seconds, rate, out)
+            await _profiled(server, send, seconds, rate, out, gil)
             profile = read_raw(out)
             if not profile.samples:
                 lines.append("(no samples: py-spy could not attach)")
@@ -244,6 +247,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="each flood's length (default 8)")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second (default 250)")
     parser.add_argument("--members", type=int, default=1_000, help="seeded members (default 1,000)")
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="only samples holding the GIL: Python's own work, without threads waiting for the GIL "
+        "(nor SQLite or bcrypt, which run without it)",
+    )
     parser.add_argument("--keep", type=Path, help="keep py-spy's raw stacks in this directory")
     args = parser.parse_args(argv)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -254,10 +263,13 @@ def main(argv: list[str] | None = None) -> int:
             work = args.keep or Path(scratch)
             work.mkdir(parents=True, exist_ok=True)
             tag = f"{int(time.time())}"
-            report = asyncio.run(profile_all(server, _operations(args.members, tag), args.seconds, args.rate, work))
+            report = asyncio.run(
+                profile_all(server, _operations(args.members, tag), args.seconds, args.rate, work, args.gil)
+            )
     finally:
         databases.close()
-    print(f"SQLite, {args.members:,} members, bcrypt cost 4, {IN_FLIGHT} in flight, py-spy at {args.rate} Hz")
+    gil = ", samples holding the GIL only" if args.gil else ""
+    print(f"SQLite, {args.members:,} members, bcrypt cost 4, {IN_FLIGHT} in flight, py-spy at {args.rate} Hz{gil}")
     print(report)
     return 0
 

@@ -127,7 +127,7 @@ def install(side: Side, say: Say) -> str | None:
     stamp = venv / ".installed"
     if stamp.exists() and stamp.read_text() == wanted and side.python().exists():
         return None
-    say(f"installing the peer {side.label} into {venv.relative_to(CACHE_DIR.parent.parent)}")
+    say(f"installing the peer {side.label} into {venv}")
     shutil.rmtree(venv, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
     try:

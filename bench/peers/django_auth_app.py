@@ -57,7 +57,12 @@ def configure(database: str) -> None:
                 # Each ASGI request runs the sync view in its own thread, so writers overlap: IMMEDIATE
                 # transactions wait for each other (Django's advice for SQLite) instead of failing
                 # with "database is locked" when a read turns into a write.
-                "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"},
+                # A writer waits up to 30 s for the others (SQLite's default 5 s is too short at 8 in flight).
+                "OPTIONS": {
+                    "init_command": "PRAGMA journal_mode=WAL;",
+                    "transaction_mode": "IMMEDIATE",
+                    "timeout": 30,
+                },
             }
         },
         PASSWORD_HASHERS=[f"{__name__}.Bcrypt"],

@@ -61,7 +61,8 @@ class UserCreate(schemas.BaseUserCreate):
 
 
 def create_app(database: str, bcrypt_cost: int) -> FastAPI:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{database}")
+    # A writer waits up to 30 s for the others' transactions (SQLite's default 5 s can run out at 8 in flight).
+    engine = create_async_engine(f"sqlite+aiosqlite:///{database}", connect_args={"timeout": 30})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _wal(connection, _record) -> None:  # type: ignore[no-untyped-def]  # as the product's SQLite
