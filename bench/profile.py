@@ -193,11 +193,11 @@ async def _cpu_per_request(server: Served, send: Send, seconds: float) -> tuple[
     return (server.cpu_seconds() - before) / max(1, result.total), result.total
 
 
-async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: Path, gil: bool) -> None:
+async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: Path, flags: list[str]) -> None:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     recorder = subprocess.Popen(
         [py_spy, "record", "--pid", str(server.pid), "--rate", str(rate), "--format", "raw", "--output", str(out)]
-        + (["--gil"] if gil else []),
+        + flags,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -210,7 +210,7 @@ async def _profiled(server: Served, send: Send, seconds: float, rate: int, out: 
 
 
 async def profile_all(
-    server: Served, operations: list[Operation], seconds: float, rate: int, work: Path, gil: bool = False
+    server: Served, operations: list[Operation], seconds: float, rate: int, work: Path, flags: list[str]
 ) -> str:
     lines: list[str] = []
     has_py_spy = bool(shutil.which("py-spy") or (Path(sys.executable).parent / "py-spy").exists())
@@ -226,7 +226,7 @@ async def profile_all(
                 lines.append("(py-spy not installed: pip install -e '.[bench]' for the breakdown)")
                 continue
             out = work / f"{re.sub(r'[^a-z]+', '-', operation.name.lower())}.txt"
-            await _profiled(server, send, seconds, rate, out, gil)
+            await _profiled(server, send, seconds, rate, out, flags)
             profile = read_raw(out)
             if not profile.samples:
                 lines.append("(no samples: py-spy could not attach)")
@@ -253,6 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only samples holding the GIL: Python's own work, without threads waiting for the GIL "
         "(nor SQLite or bcrypt, which run without it)",
     )
+    parser.add_argument(
+        "--native",
+        action="store_true",
+        help="C frames too (uvloop, httptools, sqlite3): needed to tell uvloop's own work from its idle waits",
+    )
     parser.add_argument("--keep", type=Path, help="keep py-spy's raw stacks in this directory")
     args = parser.parse_args(argv)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -263,8 +268,9 @@ def main(argv: list[str] | None = None) -> int:
             work = args.keep or Path(scratch)
             work.mkdir(parents=True, exist_ok=True)
             tag = f"{int(time.time())}"
+            flags = (["--gil"] if args.gil else []) + (["--native"] if args.native else [])
             report = asyncio.run(
-                profile_all(server, _operations(args.members, tag), args.seconds, args.rate, work, args.gil)
+                profile_all(server, _operations(args.members, tag), args.seconds, args.rate, work, flags)
             )
     finally:
         databases.close()
