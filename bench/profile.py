@@ -45,29 +45,44 @@ IN_FLIGHT = 8
 CURRENT_MEMBER = "query { currentMember { id loginEmail roles { name } } }"
 
 # (layer, pattern on a frame's "function (file:line)"), first match wins for a frame. A frame that
-# matches none (the standard library's re, datetime, uuid, ...) is counted for the frame that called it.
+# matches none (the standard library's re, datetime, uuid, ...; libc and libpython with --native) is
+# counted for the frame that called it.
 LAYERS: tuple[tuple[str, str], ...] = (
-    # bcrypt's hashpw/checkpw are C: their samples end in the pool's work item (or _hash_sync).
+    # bcrypt's hashpw/checkpw are C: without --native their samples end in the pool's work item.
     (
         "bcrypt (hashing threads)",
         r"bcrypt|gql/domain/passwords\.py|_WorkItem\.run \(concurrent/futures/thread\.py:58\)",
     ),
     ("logging (access log, gql logs)", r"/logging/|uvicorn/logging\.py"),
-    ("JSON encode/decode", r"/json/|gql/json_input\.py|orjson"),
-    ("SQLite driver (aiosqlite, sqlite3)", r"aiosqlite/|sqlite3/"),
+    ("JSON encode/decode", r"/json/|gql/json_input\.py|orjson|_json\.c"),
+    ("SQLite driver (aiosqlite, sqlite3)", r"aiosqlite/|sqlite3/|libsqlite3|_sqlite"),
     ("Tortoise ORM (query build, model rows)", r"tortoise/|pypika"),
     ("graphql-core (parse, validate, execute)", r"graphql/"),
     ("Strawberry (view, schema, extensions)", r"strawberry/|cross_web/"),
-    ("product resolvers and domain (gql/)", r"/gql/"),
-    ("HTTP: uvicorn, h11, Starlette, middleware", r"uvicorn/|h11/|httptools|starlette/"),
-    ("asyncio event loop, threads, selectors", r"asyncio/|selectors\.py|threading\.py|concurrent/|uvloop"),
+    ("the product's own code (gql/: resolvers, domain, middleware)", r"\(gql/"),
+    ("HTTP: uvicorn, h11, Starlette, middleware", r"uvicorn/|h11/|httptools|llhttp|starlette/"),
+    (
+        "asyncio or uvloop: event loop, futures, thread hand-offs",
+        r"asyncio/|_asyncio|selectors\.py|threading\.py|concurrent/|uvloop|\(loop\.c|uv_|uv__|_queue",
+    ),
 )
-# A thread waiting for work (py-spy's own idle detection does not see these waits on every
-# kernel): a stack whose innermost frame is one of these is left out.
+# Samples that are not CPU work: a thread waiting for work, for the GIL or for the disk (py-spy's own
+# idle detection does not see these waits on every kernel). A stack whose innermost frame is one of
+# these (or, with --native, whose innermost three frames hold a wait) is left out.
 IDLE = re.compile(
     r"_worker \(concurrent/futures/thread\.py:81\)|_connection_worker_thread \(aiosqlite/core\.py:59\)"
     r"|(?:\w+\.)?select \(selectors\.py:\d+\)|(?:\w+\.)?wait \(threading\.py:\d+\)"
 )
+NATIVE_WAIT = re.compile(
+    r"PyThread_acquire_lock_timed|take_gil|epoll_pwait|epoll_wait|pthread_cond_timedwait|pthread_cond_wait"
+    r"|sem_timedwait|sem_wait|fdatasync|fsync|nanosleep"
+)
+
+
+def idle(frames: list[str]) -> bool:
+    return not frames or bool(IDLE.fullmatch(frames[-1])) or any(NATIVE_WAIT.match(f) for f in frames[-3:])
+
+
 # Inclusive shares of some steps (a stack counts when one of its frames matches).
 STEPS: tuple[tuple[str, str], ...] = (
     ("HttpGuard + compression middleware and all inside", r"gql/http\.py"),
@@ -84,8 +99,11 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("rate limiter", r"gql/domain/ratelimit\.py"),
     ("sessions (open or resolve)", r"gql/domain/sessions\.py"),
     ("bcrypt (hash or verify, hashing threads)", r"_hash_sync|_WorkItem\.run \(concurrent/futures/thread\.py:58\)$"),
-    ("thread hand-offs (call_soon_threadsafe, wake-ups)", r"call_soon_threadsafe|_read_from_self|_write_to_self"),
-    ("socket writes (send)", r"_SelectorSocketTransport\.write"),
+    (
+        "thread hand-offs (waking the SQLite or hashing thread, and the loop back)",
+        r"call_soon_threadsafe|_read_from_self|_write_to_self|_SimpleQueue_put|uv_async_send",
+    ),
+    ("socket writes (send)", r"_SelectorSocketTransport\.write|UVStream__try_write"),
     ("logging (access log line and others)", r"/logging/|uvicorn/logging\.py|access_log"),
 )
 
@@ -115,7 +133,7 @@ def read_raw(path: Path) -> Profile:
         count, frames = int(count_text), stack.split(";")
         if frames and frames[0].startswith(("process ", "thread ")):
             frames = [f for f in frames if not f.startswith(("process ", "thread "))]
-        if not frames or IDLE.fullmatch(frames[-1]):
+        if idle(frames):
             continue
         profile.samples += count
         profile.layers[layer_of(frames)] += count
