@@ -11,6 +11,7 @@ VENV_PYTHON := $(BIN)/python
 # Stamps live inside the venv: deleting .venv forgets them too.
 INSTALLED := $(VENV)/.installed
 INSTALLED_TEST := $(VENV)/.installed-test
+INSTALLED_BENCH := $(VENV)/.installed-bench
 
 # python3.11 first, then python3 (or any newer python3.x); whichever is >= 3.11.
 PYTHON_CANDIDATES := python3.11 python3 python3.13 python3.12
@@ -61,6 +62,14 @@ $(INSTALLED_TEST): pyproject.toml | $(VENV_PYTHON)
 	@echo "Installing the project and its test tools into $(VENV) (pip install -e \".[test]\")"
 	$(PIP_INSTALL) -e ".[test]"
 	@touch $@ $(INSTALLED)
+
+# The benchmark's own tools (py-spy for bench.profile, matplotlib for the peers' chart); the peers
+# themselves go into their own venvs under bench/.cache/peers, never here.
+$(INSTALLED_BENCH): pyproject.toml | $(VENV_PYTHON)
+	$(check_venv)
+	@echo "Installing the project, its test and benchmark tools into $(VENV) (pip install -e \".[test,bench]\")"
+	$(PIP_INSTALL) -e ".[test,bench]"
+	@touch $@ $(INSTALLED_TEST) $(INSTALLED)
 
 # GraphiQL's scripts and styles: npm packages pinned in gql/playground/package-lock.json, installed
 # with npm ci into gql/playground/node_modules (ignored) when the lock file changed; a no-op
@@ -114,7 +123,7 @@ test-postgres: $(INSTALLED_TEST)
 		echo "PostgreSQL not reachable: skipped (set MEMBERS_TEST_POSTGRES_URL to test on PostgreSQL)"; \
 	fi
 
-bench: $(INSTALLED_TEST)
+bench: $(INSTALLED_BENCH)
 	$(VENV_PYTHON) -m bench
 
 bench-smoke: $(INSTALLED_TEST)

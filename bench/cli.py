@@ -10,14 +10,16 @@ import sys
 import time
 import traceback
 from dataclasses import replace
+from pathlib import Path
 
-from bench import growth, machine, statements, throughput
+from bench import growth, machine, peers, statements, throughput
 from bench.databases import CACHE_DIR, Databases, PostgresDatabases, SqliteDatabases
 from bench.plan import Plan, make_plan
 from bench.processes import bare_server, product_server
 from bench.report import Figure, render
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+PEER_COST = 4  # issue 18 compares sign-ins at bcrypt cost 4, where the server's own work shows
 LOG_DIR = CACHE_DIR / "logs"
 
 
@@ -27,6 +29,24 @@ def _say(message: str) -> None:
 
 def _mib(size: int | None) -> float | None:
     return None if size is None else size / 1024 / 1024
+
+
+def peer_figures(plan: Plan, chart: Path | None = None) -> list[Figure]:
+    """The product against fastapi-users and strawberry-django-auth (bench/peers), on SQLite whatever
+    the run's backend, at bcrypt cost 4 (the issue's terms), installing the peers when needed."""
+    _say("register and login against the peers (each in its own venv under bench/.cache/peers)")
+    work = CACHE_DIR / f"run-{os.getpid()}" / "peers"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        results = asyncio.run(
+            peers.compare(work, LOG_DIR, PEER_COST, plan.peer_seconds, plan.peer_warmup_seconds, plan.peer_rounds, _say)
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    loop, http = peers.http_stack()
+    title = f"{machine.describe()}; SQLite; bcrypt cost {PEER_COST}; {loop} + {http}; {time.strftime('%Y-%m-%d')}"
+    _say(peers.chart(results, chart or CACHE_DIR / "peers.png", title))
+    return peers.figures(results, PEER_COST)
 
 
 def run(plan: Plan, databases: Databases) -> list[Figure]:
@@ -74,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--large", type=int, help="members in the large dataset (default 1,000,000; 10,000 with --smoke)"
     )
+    parser.add_argument("--no-peers", action="store_true", help="leave out the comparison with the peers")
+    parser.add_argument("--peers-only", action="store_true", help="only the comparison with the peers")
+    parser.add_argument("--chart", type=Path, help="where the peers' PNG goes (default bench/.cache/peers.png)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed (never with --smoke)")
     args = parser.parse_args(argv)
@@ -99,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     started, others = time.monotonic(), machine.OtherLoad()
     try:
-        figures = run(plan, databases)
+        figures = [] if args.peers_only else run(plan, databases)
+        if not args.no_peers:
+            figures = peer_figures(plan, args.chart) + figures
     except Exception:  # the harness broke (not a missed target): say where, keep the server logs
         traceback.print_exc()
         _say(f"benchmark failed; server logs are in {LOG_DIR}")

@@ -38,6 +38,17 @@ class Client:
         response.raise_for_status()
         return response.json()
 
+    async def send(
+        self,
+        path: str,
+        *,
+        json: Any = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """A POST to any path (the peers' REST routes), JSON or form body; the caller checks the answer."""
+        return await self._http.post(path, json=json, data=data, headers=headers)
+
     async def __aenter__(self) -> Client:
         return self
 

@@ -23,6 +23,9 @@ class Plan:
     flood_seconds: float  # register flood length (figures 1 and 2)
     flood_warmup_seconds: float  # not counted: the pool fills, connections open
     probe_interval: float  # pause between member(id) probes (figure 2)
+    peer_seconds: float = 10.0  # each measured flood against a peer (register, then login)
+    peer_warmup_seconds: float = 1.0
+    peer_rounds: int = 2  # the sides take turns, in reverse order every other round
 
     @property
     def cores(self) -> int:
@@ -56,6 +59,9 @@ def make_plan(smoke: bool, bcrypt_cost: int | None, hash_threads: int) -> Plan:
             flood_seconds=3.0,
             flood_warmup_seconds=0.5,
             probe_interval=0.02,
+            peer_seconds=1.5,
+            peer_warmup_seconds=0.5,
+            peer_rounds=1,
         )
     return Plan(
         smoke=False,
