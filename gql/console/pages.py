@@ -98,7 +98,16 @@ class Console:
     # --- calling the API as the admin -------------------------------------------------------
 
     def context(self, request: Request, session: ConsoleSession | None) -> Context:
-        return Context.from_request(request, None, self.services, headers=session.headers() if session else {})
+        """One context per credential for the whole HTTP request: the caller (for a member, its
+        session's SELECT) is resolved once, however many operations the page runs."""
+        contexts: dict[str, Context] | None = getattr(request.state, "console_contexts", None)
+        if contexts is None:
+            contexts = request.state.console_contexts = {}
+        key = f"{session.kind.value}:{session.secret}" if session else ""
+        if key not in contexts:
+            headers = session.headers() if session else {}
+            contexts[key] = Context.from_request(request, None, self.services, headers=headers)
+        return contexts[key]
 
     async def call(
         self, request: Request, session: ConsoleSession | None, document: str, variables: dict[str, Any] | None = None
