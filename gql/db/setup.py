@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 
 MODELS_MODULE = "gql.db.models"
 MIGRATIONS_MODULE = "gql.db.migrations"
@@ -20,8 +21,13 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         # Several processes on one SQLite file wait for each other's writes (5 s) instead
         # of failing at once with "database is locked" (then answered 3208, retryable).
         database_url += ("&" if "?" in database_url else "?") + "busy_timeout=5000"
+    connection: str | dict[str, Any] = database_url
+    if database_url.startswith("sqlite"):
+        # Tortoise's SQLite client, with the short statements on the loop's thread (gql/db/sqlite.py).
+        connection = expand_db_url(database_url)
+        connection["engine"] = "gql.db.sqlite"
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

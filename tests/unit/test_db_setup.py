@@ -12,9 +12,14 @@ from gql.db import setup
 
 def test_the_cli_config_reads_the_environment_when_asked_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEMBERS_DATABASE_URL", "sqlite:///tmp/asked-later.sqlite3")
-    assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite:///tmp/asked-later.sqlite3?")
+    connection = setup.TORTOISE_ORM["connections"]["default"]
+    assert connection["engine"] == "gql.db.sqlite"  # short statements on the loop's thread
+    assert connection["credentials"]["file_path"] == "/tmp/asked-later.sqlite3"
+    assert connection["credentials"]["busy_timeout"] == "5000"
     monkeypatch.delenv("MEMBERS_DATABASE_URL")
-    assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite://members.sqlite3?")
+    assert setup.TORTOISE_ORM["connections"]["default"]["credentials"]["file_path"] == "members.sqlite3"
+    monkeypatch.setenv("MEMBERS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/members")
+    assert setup.TORTOISE_ORM["connections"]["default"] == "postgres://postgres@127.0.0.1:5432/members"
     assert setup.TORTOISE_ORM["apps"]["models"]["migrations"] == "gql.db.migrations"
     with pytest.raises(AttributeError):
         setup.NOT_A_SETTING  # noqa: B018 (the attribute access is the test)

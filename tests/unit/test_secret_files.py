@@ -91,7 +91,7 @@ def test_the_tortoise_cli_reads_the_database_url_file_too(tmp_path: Path, monkey
     (tmp_path / "url").write_text("sqlite:///tmp/from-a-file.sqlite3\n")
     monkeypatch.delenv("MEMBERS_DATABASE_URL", raising=False)
     monkeypatch.setenv("MEMBERS_DATABASE_URL_FILE", str(tmp_path / "url"))
-    assert setup.TORTOISE_ORM["connections"]["default"].startswith("sqlite:///tmp/from-a-file.sqlite3?")
+    assert setup.TORTOISE_ORM["connections"]["default"]["credentials"]["file_path"] == "/tmp/from-a-file.sqlite3"
 
 
 def test_the_database_password_is_never_printed(tmp_path: Path) -> None:
