@@ -174,7 +174,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     # The product's uvicorn settings (gql/__main__.py), so only the application differs.
-    uvicorn.run(create_app(args.database_url), host="127.0.0.1", port=args.port, log_level="info")
+    # proxy_headers=False as there: uvicorn's proxy-headers middleware would run for the bare app only.
+    uvicorn.run(create_app(args.database_url), host="127.0.0.1", port=args.port, log_level="info", proxy_headers=False)
 
 
 if __name__ == "__main__":
