@@ -17,13 +17,14 @@ compared whole: a ratio over different answers would compare different work.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bench import documents as doc
-from bench import seed
-from bench.load import BACKEND, Client, Flood, flood
+from bench import machine, seed
+from bench.load import BACKEND, Client, flood
 from bench.plan import Plan
 from bench.processes import Served
 from bench.report import Figure
@@ -58,12 +59,16 @@ class Tally:
     completed: int = 0  # inside the measured windows, for req/s
     seconds: float = 0.0
     cpu: float = 0.0
+    others: float = 0.0  # CPU seconds of every other process (the database server's too) meanwhile
+    wall: float = 0.0
 
-    def add(self, result: Flood, cpu: float) -> None:
-        self.requests += result.total
-        self.completed += result.completed
-        self.seconds += result.seconds
-        self.cpu += cpu
+    def add(self, other: Tally) -> None:
+        self.requests += other.requests
+        self.completed += other.completed
+        self.seconds += other.seconds
+        self.cpu += other.cpu
+        self.others += other.others
+        self.wall += other.wall
 
     @property
     def cpu_per_request(self) -> float:
@@ -72,6 +77,15 @@ class Tally:
     def describe(self, name: str) -> str:
         rate = self.completed / self.seconds if self.seconds else float("nan")
         return f"{name} {self.cpu_per_request * 1000:.2f} ms CPU/req, {rate:.0f} req/s"
+
+
+async def _measured(server: Served, send: Callable[[int], Awaitable[None]], seconds: float) -> Tally:
+    """One flood: what it completed, the server's CPU time meanwhile, and the rest of the machine's."""
+    cpu, busy, start = server.cpu_seconds(), machine.busy_seconds(), time.perf_counter()
+    result = await flood(send, IN_FLIGHT, seconds)
+    wall, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu
+    others = max(0.0, machine.busy_seconds() - busy - cpu - result.client_cpu)
+    return Tally(result.total, result.completed, result.seconds, cpu, others, wall)
 
 
 async def _login(client: Client, index: int) -> str:
@@ -143,7 +157,8 @@ async def lookups_vs_bare(server: Served, bare: Served, plan: Plan, members: int
         # One bcrypt each at the run's cost: a handful of sessions, opened as any site opens them.
         tokens = [(index, await _login(product, index)) for index in rng.sample(range(members), SESSIONS)]
         calls = _calls(tokens, member_indexes)
-        tallies = {(call.name, side): Tally() for call in calls for side in ("product", "bare")}
+        # Per call, per round, per side: the rounds' ratios show how steady the figure was.
+        rounds: dict[str, list[dict[str, Tally]]] = {}
         differences: dict[str, list[str]] = {}
         for call in calls:
             async with Client(bare.base_url, IN_FLIGHT, path=call.bare_path) as plain:
@@ -151,20 +166,30 @@ async def lookups_vs_bare(server: Served, bare: Served, plan: Plan, members: int
                 sides = [("product", server, _sender(product, call)), ("bare", bare, _sender(plain, call))]
                 for _, _, send in sides:
                     await flood(send, IN_FLIGHT, WARMUP_SECONDS)
+                rounds[call.name] = []
                 for round_no in range(plan.throughput_rounds):
+                    measured = {}
                     for side, target, send in sides if round_no % 2 == 0 else sides[::-1]:
-                        before = target.cpu_seconds()
-                        result = await flood(send, IN_FLIGHT, plan.throughput_seconds)
-                        tallies[call.name, side].add(result, target.cpu_seconds() - before)
+                        measured[side] = await _measured(target, send, plan.throughput_seconds)
+                    rounds[call.name].append(measured)
 
     figures = []
     for call in calls:
-        mine, plain = tallies[call.name, "product"], tallies[call.name, "bare"]
+        mine, plain = Tally(), Tally()
+        for measured in rounds[call.name]:
+            mine.add(measured["product"])
+            plain.add(measured["bare"])
+        each = ", ".join(
+            f"{measured['product'].cpu_per_request / measured['bare'].cpu_per_request:.2f}"
+            for measured in rounds[call.name]
+        )
+        others = (mine.others + plain.others) / (mine.wall + plain.wall)
         differ = differences[call.name]
         same = f"same JSON: yes ({COMPARED} answers compared)" if not differ else f"same JSON: NO ({differ[0]})"
         detail = (
             f"{mine.describe('product')}; {plain.describe('bare')}; {call.asked}, {IN_FLIGHT} in flight, "
-            f"{plan.throughput_rounds} x {plan.throughput_seconds:g} s per side; {same}"
+            f"{plan.throughput_rounds} x {plan.throughput_seconds:g} s per side (ratio per round: {each}); "
+            f"other processes kept {others:.2f} cores busy meanwhile; {same}"
         )
         ratio = mine.cpu_per_request / plain.cpu_per_request
         # Different answers make the ratio meaningless: no value, so the target counts as missed.
