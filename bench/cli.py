@@ -12,7 +12,7 @@ import traceback
 from dataclasses import replace
 from pathlib import Path
 
-from bench import growth, machine, peers, statements, throughput
+from bench import growth, machine, overhead, peers, statements, throughput
 from bench.databases import CACHE_DIR, Databases, PostgresDatabases, SqliteDatabases
 from bench.plan import Plan, make_plan
 from bench.processes import bare_server, product_server
@@ -67,6 +67,8 @@ def run(plan: Plan, databases: Databases) -> list[Figure]:
         _say("members(first: 20) throughput, product vs bare Starlette")
         with bare_server(large_url, LOG_DIR) as bare:
             members = asyncio.run(throughput.members_vs_bare(server, bare, plan))
+            _say("currentMember (Bearer) and member(id): server CPU per request, product vs bare Starlette")
+            lookups = asyncio.run(overhead.lookups_vs_bare(server, bare, plan, plan.large_members))
             bare_rss = _mib(bare.peak_rss())
 
         _say(f"register flood at bcrypt cost {plan.bcrypt_cost}, then member(id) liveness under it")
@@ -80,7 +82,7 @@ def run(plan: Plan, databases: Databases) -> list[Figure]:
                 f"{small_rss or 0:.0f} MiB on {plan.small_members:,}; bare app {bare_rss or 0:.0f} MiB"
             ),
         )
-    return [*register, *members, *sql, *growth_figures, memory]
+    return [*register, *members, *lookups, *sql, *growth_figures, memory]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,9 @@ MEMBER = f"""
 query Member($id: ID!) {{ member(id: $id) {{ {MEMBER_FIELDS} }} }}
 """
 
+# What every page of a site asks (issue 18): who is signed in, and with which roles.
+CURRENT_MEMBER = "query { currentMember { id loginEmail roles { name } } }"
+
 REGISTER = """
 mutation Register($email: String!, $password: String!, $options: RegistrationOptions) {
   register(email: $email, password: $password, options: $options) {

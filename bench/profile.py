@@ -42,8 +42,6 @@ from bench.processes import Served, product_server
 LOG_DIR = CACHE_DIR / "logs"
 IN_FLIGHT = 8
 
-CURRENT_MEMBER = "query { currentMember { id loginEmail roles { name } } }"
-
 # (layer, pattern on a frame's "function (file:line)"), first match wins for a frame. A frame that
 # matches none (the standard library's re, datetime, uuid, ...; libc and libpython with --native) is
 # counted for the frame that called it.
@@ -180,7 +178,7 @@ def _operations(members: int, tag: str) -> list[Operation]:
 
     def current_member(client: Client, bearer: dict[str, str]) -> Send:
         async def send(_: int) -> None:
-            found = doc.data(await client.post(CURRENT_MEMBER, {}, bearer), "currentMember")
+            found = doc.data(await client.post(doc.CURRENT_MEMBER, {}, bearer), "currentMember")
             if found["loginEmail"] != seed.email(0) or not found["roles"]:
                 raise doc.BadAnswer(f"currentMember: {found}")
 
