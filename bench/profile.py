@@ -186,7 +186,9 @@ def _operations(members: int, tag: str) -> list[Operation]:
 
     return [
         Operation(
-            "register", "5 INSERTs (bucket, contact, member, event, session), 1 bcrypt, a session token", register
+            "register",
+            "bucket INSERT, then 4 INSERTs in one transaction (contact, member, event, session), 1 bcrypt, a session token",
+            register,
         ),
         Operation("login", "bucket INSERT, SELECT member, UPDATE member, INSERT session, 1 bcrypt verify", login),
         Operation("members(first: 20)", "backend key: SELECT bucket, SELECT 21 members JOIN contact", members_page),

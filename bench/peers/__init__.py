@@ -85,12 +85,12 @@ PRODUCT = Side(
     "product",
     "this server",
     register_does=(
-        "5 INSERTs in one transaction (rate-limit bucket, contact, member, audit event, session), "
+        "rate-limit bucket INSERT, then 4 INSERTs in one transaction (contact, member, audit event, session), "
         "1 bcrypt hash, an opaque session token returned"
     ),
     login_does=(
-        "rate-limit bucket INSERT, SELECT member, UPDATE member (last login, lockout counters), "
-        "INSERT session, 1 bcrypt verify, an opaque session token returned"
+        "rate-limit bucket INSERT, SELECT member, then UPDATE member (last login, lockout counters) and "
+        "INSERT session in one transaction, 1 bcrypt verify, an opaque session token returned"
     ),
 )
 FASTAPI_USERS = Side(

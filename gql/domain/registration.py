@@ -32,7 +32,7 @@ from gql.domain.properties import check_custom_fields
 from gql.domain.records import MemberRecord
 from gql.domain.registration_settings import RegistrationSettings
 from gql.domain.services import Services
-from gql.domain.sessions import SessionRecord, open_session, sign_in_refusal
+from gql.domain.sessions import SessionGrant, SessionRecord, open_session, sign_in_refusal
 from gql.domain.statuses import ApprovalMode, MemberStatus, PrivacyStatus, RegistrationStatus, SessionMethod
 from gql.domain.tokens import Purpose, new_jti
 
@@ -153,8 +153,9 @@ async def _write(
     guest: Member | None,
     options: RegistrationOptions,
     custom: dict[str, Any],
-) -> Member:
-    """The member, its contact, its confirmation mail and its audit event, in one transaction."""
+) -> tuple[Member, SessionGrant | None]:
+    """The member, its contact, its confirmation mail, its audit event and — when it may hold one —
+    its first session, in one transaction (one commit: a registration is one write to the disk)."""
     async with in_transaction() as connection:
         if guest is None:
             contact = await save_contact(connection, None, fields.email_key, options.contact, custom)
@@ -167,15 +168,19 @@ async def _write(
         if member.status is MemberStatus.PENDING:
             await notify_admins_of_pending(services, connection)
         await record(services, connection, caller, member.id, EventKind.REGISTERED, fromGuest=guest is not None)
-    return member
+        grant = None
+        if sign_in_refusal(member) is None:
+            grant = await open_session(services, caller, member, SessionMethod.REGISTRATION, connection=connection)
+    return member, grant
 
 
-async def _result(services: Services, caller: Caller, member: Member, may_approve: bool) -> Registration:
-    """ACTIVE with a session when the member may hold one; else why not, and (to a caller that may
+async def _result(
+    services: Services, caller: Caller, member: Member, grant: SessionGrant | None, may_approve: bool
+) -> Registration:
+    """ACTIVE with its session when the member may hold one; else why not, and (to a caller that may
     approve: the seed keeps tokens hidden from page code) the approval token."""
     record_ = MemberRecord.of(member)  # the registrant's own record
-    if sign_in_refusal(member) is None:
-        grant = await open_session(services, caller, member, SessionMethod.REGISTRATION)
+    if grant is not None:
         return Registration(
             RegistrationStatus.ACTIVE, record_, session_token=grant.session_token, session=grant.session
         )
@@ -194,5 +199,5 @@ async def register(
     guest = await guests.convertible(caller, options.guest_id) if options.guest_id is not None else None
     fields = await _new_member_fields(services, caller, settings, email, password, options, custom)
     with identity_is_unique(settings.identity_property):
-        member = await _write(services, caller, fields, guest, options, custom)
-    return await _result(services, caller, member, await access.can(caller, Permission.MEMBERS_APPROVE))
+        member, grant = await _write(services, caller, fields, guest, options, custom)
+    return await _result(services, caller, member, grant, await access.can(caller, Permission.MEMBERS_APPROVE))
