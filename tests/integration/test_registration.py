@@ -224,3 +224,31 @@ async def test_a_taken_slug_retries_only_the_member_insert(gql: GraphQLClient, s
     # One more INSERT (the refused one, undone by its savepoint); the contact is not written twice.
     assert len(taken) == len(plain) + 1 and taken.count("INSERT") == plain.count("INSERT") + 1, (plain, taken)
     assert await Contact.filter(email_key="second@example.com").count() == 1
+
+
+async def test_a_registration_whose_session_cannot_be_written_leaves_nothing(
+    gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first session is written in the registration's transaction: a failure there undoes the
+    member, its contact and its audit event (the registrant can simply register again)."""
+    from gql.db import sessions as session_storage
+    from gql.db.models import MemberEvent, OutboxMessage, Session
+    from tests.integration.documents import REGISTER
+
+    real_insert = session_storage.insert
+
+    async def failing_insert(*args: object, **kwargs: object) -> object:
+        await real_insert(*args, **kwargs)  # the row is written, then the transaction fails
+        raise RuntimeError("the disk is full")
+
+    async def counts() -> list[int]:
+        return [await model.all().count() for model in (Member, Contact, MemberEvent, Session, OutboxMessage)]
+
+    before = await counts()
+    monkeypatch.setattr(session_storage, "insert", failing_insert)
+    body = await gql.anonymous(REGISTER, {"email": "full@example.com", "password": "wonderland", "options": None})
+    assert body["data"] is None or body["data"]["register"] is None, body
+    assert body["errors"][0]["message"] == "Unexpected error.", body  # masked: nothing about the cause
+    assert await counts() == before
+    monkeypatch.setattr(session_storage, "insert", real_insert)
+    assert (await register(gql, "full@example.com"))["status"] == "ACTIVE"

@@ -33,3 +33,16 @@ def test_the_domain_opens_transactions_only_through_the_helper() -> None:
         if "tortoise.transactions" in path.read_text() and path != package / "db" / "transactions.py"
     ]
     assert offenders == []
+
+
+def test_tortoise_parses_stored_datetimes_with_ciso8601() -> None:
+    """A dependency of the product since issue 18: without it Tortoise falls back to the pure-Python
+    iso8601 parser, a tenth of a members page's server CPU on SQLite (BENCHMARKS.md)."""
+    import datetime
+
+    import ciso8601
+    from tortoise.fields import data
+
+    assert data.parse_datetime is ciso8601.parse_datetime
+    stored = "2026-12-03 08:23:11.682582+00:00"  # as Tortoise writes a DatetimeField to SQLite
+    assert data.parse_datetime(stored) == datetime.datetime(2026, 12, 3, 8, 23, 11, 682582, tzinfo=datetime.UTC)
