@@ -132,11 +132,9 @@ async def members_vs_bare(server: Served, bare: Served, plan: Plan) -> list[Figu
         f"peak {product_best.describe('product')} ({product_level} in flight); "
         f"{bare_best.describe('bare')} ({bare_level} in flight); {rates}; same JSON: {same}"
     )
-    return [
-        Figure(
-            "members(first: 20) req/s vs bare Starlette", product_best.rate / bare_best.rate, ">=", 0.5, detail=detail
-        )
-    ]
+    # Issue 18 raised the target from 0.5 to 0.8: GraphQL's overhead on a page of reads near zero.
+    ratio = product_best.rate / bare_best.rate
+    return [Figure("members(first: 20) req/s vs bare Starlette", ratio, ">=", 0.8, detail=detail)]
 
 
 async def register_and_liveness(server: Served, plan: Plan, members: int) -> list[Figure]:
