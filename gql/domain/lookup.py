@@ -12,6 +12,7 @@ import uuid
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from gql.db.models import Member
+from gql.db.prepared import Prepared
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.identity import normalise
 
@@ -26,6 +27,21 @@ def parse_id(value: str | uuid.UUID) -> uuid.UUID | None:
         return None
 
 
+def _with_contact(column: str) -> Prepared[Member]:
+    return Prepared(
+        Member, lambda value: Member.filter(**{column: value}).select_related("contact").limit(1), value=column
+    )
+
+
+# Prepared (gql/db/prepared.py): a login, a Bearer currentMember and member(id) each ask one of these.
+_WITH_CONTACT_BY = {column: _with_contact(column) for column in ("id", "identity", "email_key")}
+
+
+async def member_with_contact(column: str, value: object, connection: BaseDBAsyncClient | None = None) -> Member | None:
+    """The member whose unique ``column`` ("id", "identity" or "email_key") is ``value``, with its contact."""
+    return await _WITH_CONTACT_BY[column].first(connection, value=value)
+
+
 def not_found(argument: str = "id") -> DomainError:
     return DomainError(ErrorCode.MEMBER_NOT_FOUND, property=argument)
 
@@ -35,7 +51,7 @@ async def find_by_id(member_id: str | uuid.UUID, connection: BaseDBAsyncClient |
     parsed = parse_id(member_id)
     if parsed is None:
         return None
-    return await Member.filter(id=parsed).using_db(connection).select_related("contact").first()
+    return await member_with_contact("id", parsed, connection)
 
 
 async def member_by_id(
@@ -52,7 +68,7 @@ async def find_by_email(email: str, connection: BaseDBAsyncClient | None = None)
     """The member whose login email has the same key as ``email``, with its contact, or None."""
     if not email.strip():
         return None
-    return await Member.filter(email_key=normalise(email)).using_db(connection).select_related("contact").first()
+    return await member_with_contact("email_key", normalise(email), connection)
 
 
 async def member_by_email(email: str, connection: BaseDBAsyncClient | None = None) -> Member:

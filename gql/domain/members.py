@@ -14,7 +14,7 @@ from gql.domain import access
 from gql.domain.caller import Caller
 from gql.domain.cursors import Cursors, Listing
 from gql.domain.identity import normalise
-from gql.domain.lookup import parse_id
+from gql.domain.lookup import member_with_contact, parse_id
 from gql.domain.paging import Keyset, Page, PageRequest, check_page_size, keyset_page
 from gql.domain.permissions import BuiltInRole, Permission
 from gql.domain.records import MemberRecord, MemberView
@@ -57,7 +57,7 @@ async def get_member(caller: Caller, member_id: str) -> MemberView | None:
     parsed = parse_id(member_id)
     if parsed is None:
         return None
-    member = await Member.filter(id=parsed).select_related("contact").first()
+    member = await member_with_contact("id", parsed)
     if member is not None and not caller.is_member(member.id):
         await access.grants_of(caller)
     return view_for(caller, member) if member else None
@@ -76,7 +76,7 @@ async def get_members(caller: Caller, member_ids: list[str]) -> list[MemberView 
 async def current_member(caller: Caller) -> MemberRecord | None:
     if caller.member_id is None:
         return None
-    member = await Member.filter(id=caller.member_id).select_related("contact").first()
+    member = await member_with_contact("id", caller.member_id)
     return MemberRecord.of(member) if member else None
 
 

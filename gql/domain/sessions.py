@@ -55,16 +55,18 @@ from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gql.db import sessions as storage
 from gql.db.models import Member, MfaChallenge, Session
+from gql.db.prepared import Prepared
 from gql.db.transactions import in_transaction
 from gql.domain import access, factors, lockout, mfa_policy
 from gql.domain.caller import Caller, CallerKind
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
-from gql.domain.lookup import find_by_id, member_by_id, parse_id
+from gql.domain.lookup import find_by_id, member_by_id, member_with_contact, parse_id
 from gql.domain.permissions import Permission
 from gql.domain.policy import LAST_SEEN_EVERY, MFA_TOKEN_LIFETIME
 from gql.domain.records import MemberRecord
@@ -350,26 +352,38 @@ async def end_sessions(
 # --- resolving a token ---------------------------------------------------------------------
 
 
-async def _live_by(services: Services, where: Q, *, with_member: bool = False) -> Session | None:
-    """The live session matching ``where``, of a member that may hold one: one SELECT with a join
-    (``with_member``: the member's columns come with it, ``session.member``)."""
-    now = services.clock.now()
-    query = Session.filter(where & Q(expires_at__gt=now) & may_hold_session("member__"))
-    return await (query.select_related("member") if with_member else query).first()
+def _live_by(key: str, with_member: bool) -> Prepared[Session]:
+    """The live session whose ``key`` column is ``value``, of a member that may hold one: one SELECT
+    with a join (``with_member``: the member's columns come with it, ``session.member``). Prepared:
+    every Bearer request asks it, and building it cost more than running it."""
+
+    def build(value: object, now: datetime) -> QuerySet[Session]:
+        query = Session.filter(Q(**{key: value}) & Q(expires_at__gt=now) & may_hold_session("member__"))
+        return (query.select_related("member") if with_member else query).limit(1)
+
+    return Prepared(Session, build, value=key, now="expires_at")
+
+
+_LIVE_BY = {
+    (key, with_member): _live_by(key, with_member) for key in ("token_hash", "id") for with_member in (False, True)
+}
 
 
 async def live_session(services: Services, token: str, *, with_member: bool = False) -> Session | None:
     """The live session of a bearer token, or None (malformed tokens cost no query)."""
     if not token_shaped(token):
         return None
-    return await _live_by(services, Q(token_hash=token_hash(token)), with_member=with_member)
+    live = _LIVE_BY["token_hash", with_member]
+    return await live.first(value=token_hash(token), now=services.clock.now())
 
 
 async def live_session_by_id(
     services: Services, session_id: str | uuid.UUID, *, with_member: bool = False
 ) -> Session | None:
     parsed = parse_id(session_id)
-    return await _live_by(services, Q(id=parsed), with_member=with_member) if parsed is not None else None
+    if parsed is None:
+        return None
+    return await _LIVE_BY["id", with_member].first(value=parsed, now=services.clock.now())
 
 
 async def _seen(services: Services, session: Session) -> None:
@@ -420,7 +434,7 @@ async def login(
         raise DomainError(ErrorCode.EMPTY_CREDENTIALS)
     identity_key = normalise(identity)
     account = lockout.account_of(identity_key)
-    member = await Member.filter(identity=identity_key).select_related("contact").first()
+    member = await member_with_contact("identity", identity_key)
     account_locked = await lockout.account_lock(services, member, account)
     # Exactly one hash either way: an unknown identity costs what a wrong password costs,
     # and a locked account what an open one costs.
