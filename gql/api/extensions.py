@@ -44,7 +44,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types.graphql import OperationType
 
 from gql.api.errors import error_extensions, request_error
-from gql.api.limits import HideSuggestions, ListLengthLimit, coded, list_length_rule
+from gql.api.limits import HideSuggestions, coded, list_length_rule, longest_list
 from gql.compression import allow_compression
 from gql.db.availability import is_unavailable
 from gql.domain.errors import DomainError, ErrorCode
@@ -53,17 +53,72 @@ from gql.domain.mfa_policy import ENROLMENT_OPERATIONS, enrolment_error
 logger = logging.getLogger("gql.errors")
 
 
-class ApiKeyGuard(SchemaExtension):
-    """A wrong X-Api-Key refuses the whole request with code 2002: nothing runs.
+class RequestPolicy(SchemaExtension):
+    """The product's rules around each operation, in one extension: Strawberry resolves every
+    extension's hooks afresh for each request, and seven extensions of one hook each cost a
+    request more than all their checks did (issue 18's profile). In the order they run:
 
-    Wrong keys are also counted per client address (the ``api-key`` bucket, as failed logins
-    are): once an address has sent too many, every request of it that carries a key — the right
-    one included — is refused with 3207 until the bucket refills, before the key is compared.
-    Otherwise a guesser could go on guessing and simply notice when a guess stops being refused.
+    - ``guard_api_key``: a wrong X-Api-Key refuses the whole request with 2002 (and a wrong-key
+      flood from one address, 3207, even with the right key: see there);
+    - ``guard_enrolment``: an enrolment-only session runs only the enrolment operations (3243);
+    - subscriptions run over the WebSocket only (3259 over HTTP);
+    - ``limit_lists``: variables with lists longer than the limit are refused (3202);
+    - a query's HTTP response may be compressed, a mutation's never (BREACH, gql/compression.py);
+
+    and afterwards each error without a code gets its own: validation errors 3251, a variable
+    that does not fit its type 3252, request-level domain errors their numeric code (in each
+    result a subscription streams too). A refusal before execution sets the result, so nothing
+    runs; for a subscription, which ignores a result set here, it is raised instead.
     """
 
+    def __init__(self, max_list_items: int) -> None:
+        self.max_list_items = max_list_items
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        _code_domain_errors(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        _code_domain_errors(result)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or ():
+            _code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
+
     async def on_execute(self) -> AsyncIterator[None]:
-        context = self.execution_context.context
+        execution_context = self.execution_context
+        context = execution_context.context
+        request = getattr(context, "request", None)
+        await self.guard_api_key(context)
+        if execution_context.result is None:
+            await self.guard_enrolment(context)
+        if execution_context.operation_type is OperationType.SUBSCRIPTION and not isinstance(request, WebSocket):
+            raise GraphQLError(
+                "Subscriptions are served over WebSocket at this path (graphql-transport-ws), not over HTTP.",
+                extensions=ErrorCode.BAD_REQUEST.extensions(),
+            )
+        if execution_context.result is None:
+            self.limit_lists()
+        if isinstance(request, Request) and execution_context.operation_type is OperationType.QUERY:
+            allow_compression(request)
+        yield
+        result = execution_context.result
+        errors = getattr(result, "errors", None) or []
+        # Field errors carry their path; graphql-core's variable coercion errors do not.
+        if getattr(result, "data", None) is None and errors and all(error.path is None for error in errors):
+            for error in errors:
+                _code(error, ErrorCode.BAD_VARIABLES)
+
+    async def guard_api_key(self, context: Any) -> None:
+        """A wrong X-Api-Key refuses the whole request with code 2002: nothing runs.
+
+        Wrong keys are also counted per client address (the ``api-key`` bucket, as failed logins
+        are): once an address has sent too many, every request of it that carries a key — the right
+        one included — is refused with 3207 until the bucket refills, before the key is compared.
+        Otherwise a guesser could go on guessing and simply notice when a guess stops being refused.
+        """
         check = getattr(context, "check_api_key", None)
         if check is not None:
             await check()
@@ -75,54 +130,51 @@ class ApiKeyGuard(SchemaExtension):
             if not decision.allowed:
                 if context.response is not None:
                     context.response.headers["Retry-After"] = str(decision.retry_after)
-                self._refuse(
+                message = (
                     f"Too many requests with a wrong X-Api-Key from this address; try again in "
-                    f"{decision.retry_after} seconds.",
-                    ErrorCode.RATE_LIMITED,
-                    retryAfter=decision.retry_after,
+                    f"{decision.retry_after} seconds."
                 )
-                yield
+                error = GraphQLError(
+                    message, extensions={**ErrorCode.RATE_LIMITED.extensions(), "retryAfter": decision.retry_after}
+                )
+                self._refuse(error)
                 return
         if getattr(context, "api_key_rejected", False):
-            self._refuse(ErrorCode.INVALID_API_KEY.describe(), ErrorCode.INVALID_API_KEY)
-        yield
+            self._refuse(
+                GraphQLError(ErrorCode.INVALID_API_KEY.describe(), extensions=ErrorCode.INVALID_API_KEY.extensions())
+            )
 
-    def _refuse(self, message: str, code: ErrorCode, **extensions: object) -> None:
-        error = GraphQLError(message, extensions={**code.extensions(), **extensions})
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-            # Strawberry subscribes whatever result this hook sets: raising is what stops it.
-            raise error
-        self.execution_context.result = ExecutionResult(data=None, errors=[error])
+    async def guard_enrolment(self, context: Any) -> None:
+        """A session the MFA policy leaves enrolment-only — the site requires a second factor and the
+        session has proved none (gql/domain/mfa_policy.py) — runs only the operations that enrol or prove
+        a factor (``ENROLMENT_OPERATIONS``: currentMember, enrollTotp, confirmTotp, …, logout). A request
+        that selects any other root field is refused as a whole with 3243 before anything runs (HTTP 403
+        under ``application/graphql-response+json``), as a wrong API key is: a client handles it in one
+        place by sending the member to enrolment. Only requests with a session are asked about (backend
+        keys and page code never are), and the session is the one the request resolves anyway."""
+        if not getattr(context, "bearer_token", None) or getattr(context, "api_key", None) is not None:
+            return
+        try:
+            caller = await context.caller()
+        except Exception as exc:  # noqa: BLE001 (the database unreachable, or a bug: nothing runs either way)
+            self._refuse(_failure(exc))
+        else:
+            if caller.enrolment_only and not _root_fields(self.execution_context) <= ENROLMENT_OPERATIONS:
+                self._refuse(request_error(enrolment_error(caller)))
 
-
-class MfaEnrolmentGuard(SchemaExtension):
-    """A session the MFA policy leaves enrolment-only — the site requires a second factor and the session
-    has proved none (gql/domain/mfa_policy.py) — runs only the operations that enrol or prove a factor
-    (``ENROLMENT_OPERATIONS``: currentMember, enrollTotp, confirmTotp, …, logout). A request that selects
-    any other root field is refused as a whole with 3243 before anything runs (HTTP 403 under
-    ``application/graphql-response+json``), as a wrong API key is: a client handles it in one place by
-    sending the member to enrolment. Only requests with a session are asked about (backend keys and page
-    code never are), and the session is the one the request resolves anyway."""
-
-    async def on_execute(self) -> AsyncIterator[None]:
-        context = self.execution_context.context
-        if (
-            self.execution_context.result is None
-            and getattr(context, "bearer_token", None)
-            and getattr(context, "api_key", None) is None
-        ):
-            try:
-                caller = await context.caller()
-            except Exception as exc:  # noqa: BLE001 (the database unreachable, or a bug: nothing runs either way)
-                self._refuse(_failure(exc))
-            else:
-                if caller.enrolment_only and not _root_fields(self.execution_context) <= ENROLMENT_OPERATIONS:
-                    self._refuse(request_error(enrolment_error(caller)))
-        yield
+    def limit_lists(self) -> None:
+        """Refuse variables holding lists longer than the limit, before anything runs."""
+        if longest_list(self.execution_context.variables or {}) > self.max_list_items:
+            error = GraphQLError(
+                f"A list argument may hold at most {self.max_list_items} items.",
+                extensions={**ErrorCode.INVALID_ARGUMENT.extensions(), "limit": self.max_list_items},
+            )
+            self.execution_context.result = ExecutionResult(data=None, errors=[error])
 
     def _refuse(self, error: GraphQLError) -> None:
         if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-            raise error  # as ApiKeyGuard: a subscription ignores a result set here
+            # Strawberry subscribes whatever result this hook sets: raising is what stops it.
+            raise error
         self.execution_context.result = ExecutionResult(data=None, errors=[error])
 
 
@@ -187,64 +239,6 @@ class CodedParserCache(ParserCache):
             raise
 
 
-class RequestErrorCodes(SchemaExtension):
-    """Validation errors without a code of their own are 3251; errors of a document that
-    validated but did not execute (a variable that does not fit its type) are 3252."""
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        for error in self.execution_context.pre_execution_errors or ():
-            _code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
-
-    def on_execute(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None) or []
-        # Field errors carry their path; graphql-core's variable coercion errors do not.
-        if getattr(result, "data", None) is None and errors and all(error.path is None for error in errors):
-            for error in errors:
-                _code(error, ErrorCode.BAD_VARIABLES)
-
-
-class SubscriptionsOverWebSocket(SchemaExtension):
-    """A subscription runs over the WebSocket at /graphql only (gql/api/websocket.py): over HTTP
-    (Strawberry would stream it as multipart) it would escape the socket's sign-in and limits.
-    Refused with 3259 before anything runs; raised, since a subscription ignores a result set here."""
-
-    def on_execute(self) -> Iterator[None]:
-        request = getattr(self.execution_context.context, "request", None)
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION and not isinstance(request, WebSocket):
-            raise GraphQLError(
-                "Subscriptions are served over WebSocket at this path (graphql-transport-ws), not over HTTP.",
-                extensions=ErrorCode.BAD_REQUEST.extensions(),
-            )
-        yield
-
-
-class QueryResultsCompressible(SchemaExtension):
-    """A query's HTTP response may be compressed; a mutation's, which may hold a session or
-    approval token next to the caller's own input, never is (BREACH, gql/compression.py)."""
-
-    def on_execute(self) -> Iterator[None]:
-        request = getattr(self.execution_context.context, "request", None)
-        if isinstance(request, Request) and self.execution_context.operation_type is OperationType.QUERY:
-            allow_compression(request)
-        yield
-
-
-class DomainErrorCodes(SchemaExtension):
-    """Request-level domain errors carry their numeric code in ``extensions.code``: in the
-    operation's result, and in each result a subscription streams (a refusal included)."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        _code_domain_errors(self.execution_context.result)
-
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        _code_domain_errors(result)
-        yield
-
-
 def _code_domain_errors(result: object) -> None:
     for error in getattr(result, "errors", None) or ():
         original = error.original_error
@@ -293,17 +287,11 @@ def build_extensions(
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        ApiKeyGuard,
-        MfaEnrolmentGuard,
-        SubscriptionsOverWebSocket,
+        lambda: RequestPolicy(max_list_items),
         lambda: MaxTokensLimiter(max_tokens),
         lambda: CodedParserCache(maxsize=1000),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=1000),
-        RequestErrorCodes,
-        lambda: ListLengthLimit(max_list_items),
-        QueryResultsCompressible,
-        DomainErrorCodes,
         lambda: _MaskUnexpected(should_mask_error=_is_unexpected),
     ]
     if not introspection:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, ListValueNode, ValidationContext, ValidationRule
+from graphql import GraphQLError, ListValueNode, ValidationContext, ValidationRule
 from strawberry.extensions import SchemaExtension
 
 from gql.domain.errors import ErrorCode
@@ -64,35 +64,15 @@ def list_length_rule(max_items: int) -> type[ValidationRule]:
     return ListLengthRule
 
 
-def _longest_list(value: Any, depth: int = 0) -> int:
+def longest_list(value: Any, depth: int = 0) -> int:
+    """The length of the longest list anywhere in ``value`` (variables), to 20 levels deep."""
     if depth > 20:
         return 0
     if isinstance(value, list):
-        return max([len(value), *(_longest_list(v, depth + 1) for v in value)])
+        return max([len(value), *(longest_list(v, depth + 1) for v in value)])
     if isinstance(value, dict):
-        return max([0, *(_longest_list(v, depth + 1) for v in value.values())])
+        return max([0, *(longest_list(v, depth + 1) for v in value.values())])
     return 0
-
-
-class ListLengthLimit(SchemaExtension):
-    """Refuse variables holding lists longer than the limit, before anything runs."""
-
-    def __init__(self, max_items: int) -> None:
-        self.max_items = max_items
-
-    def on_execute(self) -> Iterator[None]:
-        execution_context = self.execution_context
-        if execution_context.result is None and _longest_list(execution_context.variables or {}) > self.max_items:
-            execution_context.result = ExecutionResult(
-                data=None,
-                errors=[
-                    GraphQLError(
-                        f"A list argument may hold at most {self.max_items} items.",
-                        extensions={**ErrorCode.INVALID_ARGUMENT.extensions(), "limit": self.max_items},
-                    )
-                ],
-            )
-        yield
 
 
 # --- suggestions ------------------------------------------------------------------------
