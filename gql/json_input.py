@@ -44,8 +44,21 @@ def loads(data: str | bytes) -> Any:
     Other errors are json.loads's own: ``ValueError``, ``UnicodeDecodeError``, ``RecursionError``.
     """
     value = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite_float)
-    require_unicode(value)
+    if not _surrogate_free(data):
+        require_unicode(value)
     return value
+
+
+def _surrogate_free(data: str | bytes) -> bool:
+    """True when no lone surrogate can come out of ``data``: it holds no ``\\u`` escape, and its
+    text is UTF-8 (bytes) or encodes to it (str), which no surrogate does. Most bodies are; the
+    others get ``require_unicode``'s walk over the decoded value."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data  # strict: no surrogate's bytes
+        text.encode("utf-8")  # a str may hold a surrogate itself
+    except UnicodeError:
+        return False
+    return "\\u" not in text
 
 
 def require_unicode(value: Any) -> None:

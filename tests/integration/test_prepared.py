@@ -35,7 +35,7 @@ def _columns(row: Model | None) -> dict[str, object] | None:
 
 
 async def _register(gql: GraphQLClient, email: str) -> tuple[str, str]:
-    answer = (await gql.anonymous(REGISTER, {"email": email, "password": PASSWORD}))
+    answer = await gql.anonymous(REGISTER, {"email": email, "password": PASSWORD})
     answer = answer["data"]["register"]
     assert answer["__typename"] == "RegisterPayload", answer
     return answer["member"]["id"], answer["sessionToken"]
