@@ -61,7 +61,6 @@ class Context:
         headers = request.headers if headers is None else headers
         api_key = headers.get("x-api-key")
         authorization = headers.get("authorization", "")
-        user_agent = request.headers.get("user-agent")
         scheme, _, token = authorization.partition(" ")
         bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
         address = client_address(request, services.config.trusted_proxies)
