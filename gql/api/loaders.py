@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
@@ -21,16 +22,31 @@ if TYPE_CHECKING:
 
 
 class Loaders:
+    """Each loader is made on its first use: most requests use none of them."""
+
     def __init__(self) -> None:
-        self.roles_of_member: DataLoader[tuple[uuid.UUID, MemberStatus], list[RoleRecord]] = DataLoader(
-            self._roles_of_members
-        )
-        self.badges_of_member: DataLoader[uuid.UUID, list[BadgeRecord]] = DataLoader(self._badges_of_members)
-        self.role: DataLoader[uuid.UUID, RoleRecord | None] = DataLoader(self._roles)
-        self.role_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._role_counts)
-        self.badge_member_count: DataLoader[uuid.UUID, int] = DataLoader(self._badge_counts)
         # Needs the request's caller: made on first use (session_loader).
         self.sessions: DataLoader[uuid.UUID, list[SessionRecord]] | None = None
+
+    @cached_property
+    def roles_of_member(self) -> DataLoader[tuple[uuid.UUID, MemberStatus], list[RoleRecord]]:
+        return DataLoader(self._roles_of_members)
+
+    @cached_property
+    def badges_of_member(self) -> DataLoader[uuid.UUID, list[BadgeRecord]]:
+        return DataLoader(self._badges_of_members)
+
+    @cached_property
+    def role(self) -> DataLoader[uuid.UUID, RoleRecord | None]:
+        return DataLoader(self._roles)
+
+    @cached_property
+    def role_member_count(self) -> DataLoader[uuid.UUID, int]:
+        return DataLoader(self._role_counts)
+
+    @cached_property
+    def badge_member_count(self) -> DataLoader[uuid.UUID, int]:
+        return DataLoader(self._badge_counts)
 
     @staticmethod
     async def _roles_of_members(keys: list[tuple[uuid.UUID, MemberStatus]]) -> Sequence[list[RoleRecord]]:

@@ -10,6 +10,7 @@ its first use instead of answering something else.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,11 +18,14 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from gql.db.models import Contact, Member, Session
+from gql.db.models import Contact, ExternalIdentity, Member, MemberRole, Role, Session
 from gql.db.prepared import Prepared
 from gql.domain.lookup import member_with_contact
+from gql.domain.permissions import BuiltInRole
+from gql.domain.roles import roles_of_members
 from gql.domain.services import Services
 from gql.domain.sessions import live_session, live_session_by_id, token_hash
+from gql.domain.statuses import MemberStatus
 from tests.conftest import GraphQLClient
 from tests.integration.documents import REGISTER
 
@@ -96,3 +100,27 @@ async def test_a_declaration_that_cannot_be_prepared_fails_at_its_first_use(gql:
         await by_email.first(value=None)
     found = await by_email.first(value="dee@example.com")
     assert found is not None and str(found.id) == member_id
+
+
+async def test_one_members_roles_are_those_it_has_among_many(gql: GraphQLClient, services: Services) -> None:
+    """A single member's roles come from the prepared statements, several members' from the
+    querysets: both must give each member the same roles (assigned, computed, social)."""
+    plain, _ = await _register(gql, "eve@example.com")
+    social, _ = await _register(gql, "fay@example.com")
+    assigned, _ = await _register(gql, "gus@example.com")
+    now = services.clock.now()
+    await ExternalIdentity.create(member_id=social, provider="test", subject="fay", linked_at=now)
+    editors = await Role.create(name="Editors", name_key="editors", title="Editors", created_at=now, updated_at=now)
+    await MemberRole.create(member_id=assigned, role=editors, created_at=now)
+    await Member.filter(id=plain).update(status=MemberStatus.GUEST.value)
+    members = [(row.id, MemberStatus(row.status)) for row in await Member.filter(id__in=[plain, social, assigned])]
+    together = await roles_of_members(members)
+    names = {member_id: [role.name for role in held] for member_id, held in together.items()}
+    assert names == {
+        uuid.UUID(plain): [BuiltInRole.GUEST_USER.value],
+        uuid.UUID(social): [BuiltInRole.AUTHENTICATED_USER.value, BuiltInRole.SOCIAL_USER.value],
+        uuid.UUID(assigned): [BuiltInRole.AUTHENTICATED_USER.value, "Editors"],
+    }
+    for member in members:
+        alone = await roles_of_members([member])
+        assert alone[member[0]] == together[member[0]]
