@@ -11,7 +11,7 @@ one's is what the GraphQL layer costs.
 with the product's own ``Services``: the Bearer token resolved by ``caller_for_session``,
 the member read by ``current_member`` and its roles by ``roles_of_members`` (what the
 ``roles`` loader calls); the X-Api-Key compared in constant time and its address's
-wrong-key bucket looked at (as ``ApiKeyGuard`` does), then ``get_member``. Both answer
+wrong-key bucket looked at (as ``RequestPolicy.guard_api_key`` does), then ``get_member``. Both answer
 the JSON the product answers to ``bench.documents.CURRENT_MEMBER`` and ``MEMBER``, so the
 product's CPU per request over this app's is what its GraphQL layer and middleware add.
 
@@ -129,7 +129,7 @@ async def member_route(request: Request) -> Response:
     if key is None or not hmac.compare_digest(key.encode(), services.config.admin_api_key.encode()):
         await services.rate_limits.hit("api-key", address)
         return JSONResponse({"errors": [{"message": "Invalid API key."}]}, status_code=401)
-    # ApiKeyGuard's one statement for the right key: is this address's wrong-key bucket empty?
+    # RequestPolicy.guard_api_key's one statement for the right key: is this address's wrong-key bucket empty?
     if not (await services.rate_limits.peek("api-key", address)).allowed:
         return JSONResponse({"errors": [{"message": "Too many requests."}]}, status_code=429)
     member_id = str((await request.json()).get("variables", {}).get("id", ""))

@@ -1,7 +1,7 @@
 """The request context: who the caller is, resolved from the headers.
 
 ``X-Api-Key`` makes the backend caller (compared in constant time); a wrong key is
-flagged here and refused for the whole request by ``ApiKeyGuard`` (code 2002).
+flagged here and refused for the whole request by ``RequestPolicy.guard_api_key`` (code 2002).
 ``Authorization: Bearer`` makes a member caller, looked up lazily: a request that
 never asks who is calling never pays for the session query.
 
@@ -33,10 +33,10 @@ class Context:
     request: HTTPConnection
     response: Response | None
     services: Services
-    # The X-Api-Key sent, if any: checked once by ApiKeyGuard (check_api_key) before anything runs.
+    # The X-Api-Key sent, if any: checked once by RequestPolicy.guard_api_key (check_api_key) before anything runs.
     api_key: str | None = field(default=None, repr=False)
     api_key_rejected: bool = False
-    # True when the request carries an X-Api-Key at all (right or wrong): ApiKeyGuard limits those.
+    # True when the request carries an X-Api-Key at all (right or wrong): RequestPolicy.guard_api_key limits those.
     api_key_sent: bool = False
     bearer_token: str | None = None
     # Where the request comes from, as rate limits and the lockout count it.
@@ -101,7 +101,7 @@ class Context:
 
     async def caller(self) -> Caller:
         if self.api_key is not None and not await self.check_api_key():
-            # ApiKeyGuard refuses such requests before anything runs; never answer as anybody.
+            # RequestPolicy.guard_api_key refuses such requests before anything runs; never answer as anybody.
             raise DomainError(ErrorCode.INVALID_API_KEY)
         if self._caller is None:
             found = (

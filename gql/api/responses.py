@@ -30,7 +30,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 # graphql-response+json: the status of a request error, by its code; any other code is 400.
 _STATUS_BY_CODE: dict[int, int] = {
     ErrorCode.INVALID_API_KEY: 403,  # "SHOULD use 401 or 403 when the request is not permitted"
-    ErrorCode.MFA_REQUIRED: 403,  # an enrolment-only session (gql/api/extensions.py, MfaEnrolmentGuard)
+    ErrorCode.MFA_REQUIRED: 403,  # an enrolment-only session (gql/api/extensions.py, RequestPolicy.guard_enrolment)
     ErrorCode.RATE_LIMITED: 429,  # with Retry-After
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.REQUEST_TOO_LARGE: 413,

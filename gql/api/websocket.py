@@ -158,7 +158,7 @@ class SubscriptionConnection(BaseGraphQLTransportWSHandler[Context, None]):
         context.close_connection = current.close_connection
         limits = current.services.rate_limits
         if context.api_key_sent and limits.enabled:
-            # As ApiKeyGuard over HTTP: a wrong key spends a token, the right one only looks.
+            # As RequestPolicy.guard_api_key over HTTP: a wrong key spends a token, the right one only looks.
             take = limits.hit if context.api_key_rejected else limits.peek
             decision = await take("api-key", context.address)
             if not decision.allowed:

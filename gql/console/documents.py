@@ -9,7 +9,7 @@ LOGIN = f"""mutation ($identity: String!, $password: String!) {{ login(identity:
 VERIFY_MFA = f"""mutation ($mfaToken: String!, $code: String!) {{ verifyMfa(mfaToken: $mfaToken, code: $code) {{
   __typename ... on VerifyMfaPayload {{ sessionToken }} {ERROR} }} }}"""
 LOGOUT = "mutation { logout { __typename } }"
-# Any operation: ApiKeyGuard checks (and counts) the key before it runs.
+# Any operation: RequestPolicy.guard_api_key checks (and counts) the key before it runs.
 KEY_CHECK = "{ __typename }"
 
 MEMBER_ROW = "id loginEmail status createdDate profile { nickname } roles { id name } badges { id title }"

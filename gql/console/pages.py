@@ -273,7 +273,7 @@ async def login_page(console: Console, request: Request) -> Response:
         elif _one(data, "api_key"):
             session = new_session(Credential.API_KEY, _one(data, "api_key"), now)
             # Through the API, not a bare comparison: a wrong key counts against the address's
-            # wrong-key bucket (ApiKeyGuard), so the console is no second place to guess keys.
+            # wrong-key bucket (RequestPolicy.guard_api_key), so the console is no second place to guess keys.
             await console.call(request, session, documents.KEY_CHECK)
         else:
             payload = await console.mutate(

@@ -19,7 +19,7 @@ Two rules, both about the *session* a member acts with (its ``amr``), not only a
   action holds the sign-in until the factor is set up — but a session that has not proved a second
   factor is **enrolment-only**: it may read ``currentMember``, enrol a factor, prove the one it has,
   and log out (``ENROLMENT_OPERATIONS``); any other request made with it is refused as a whole with
-  3243 before anything runs (gql/api/extensions.py, ``MfaEnrolmentGuard``). Confirming an app, or
+  3243 before anything runs (gql/api/extensions.py, ``RequestPolicy.guard_enrolment``). Confirming an app, or
   proving a new passkey, marks the session, so its next request has the member's full rights without
   signing in again. Guests are
   exempt (a guest has no factor to enrol: it registers first), and so are backend keys.
