@@ -62,7 +62,7 @@ class RequestPolicy(SchemaExtension):
       flood from one address, 3207, even with the right key: see there);
     - ``guard_enrolment``: an enrolment-only session runs only the enrolment operations (3243);
     - subscriptions run over the WebSocket only (3259 over HTTP);
-    - ``limit_lists``: variables with lists longer than the limit are refused (3202);
+    - ``limit_lists``: variables with lists longer than the limit are refused (3209);
     - a query's HTTP response may be compressed, a mutation's never (BREACH, gql/compression.py);
 
     and afterwards each error without a code gets its own: validation errors 3251, a variable

@@ -11,9 +11,10 @@ its own values (converted by the same field, as the filter converts them) in tho
 positions and hands the SQL to Tortoise's executor, which makes the model instances (and
 the ``select_related`` one) exactly as the queryset would.
 
-Only scalar equality and comparison arguments can be prepared: a value that changes the
-SQL's shape (a list for ``__in``, ``None`` for ``isnull``) is written into the builder as
-a constant instead. A sample that does not come out as one of the parameters (an argument
+Arguments are scalars (UUID, datetime, int, text) compared by equality or order; what changes
+the SQL's shape is not one: ``None`` (the builder says ``IS NULL``) is refused at the call, and
+a list for ``__in`` is prepared once per length, each item an argument of its own
+(gql/domain/roles.py). A sample that does not come out as one of the parameters (an argument
 the builder inlines, or converts some other way) fails the preparation, loudly, at its
 first use.
 """
