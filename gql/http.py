@@ -243,7 +243,14 @@ def client_address(request: HTTPConnection, trusted_proxies: tuple[str, ...]) ->
     host = request.client.host if request.client else None
     # Without trusted proxies no header is believed (nor read).
     forwarded = tuple(request.headers.getlist("x-forwarded-for")) if trusted_proxies else ()
+    if sum(map(len, forwarded)) > _CACHED_CHAIN:
+        # The chain is the client's to write: a long one is worked out, never kept.
+        return _counted_address.__wrapped__(host, trusted_proxies, forwarded)
     return _counted_address(host, trusted_proxies, forwarded)
+
+
+# The longest X-Forwarded-For (all its headers' characters) whose answer is cached: a few hops.
+_CACHED_CHAIN = 256
 
 
 @lru_cache(maxsize=4096)

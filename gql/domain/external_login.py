@@ -49,7 +49,7 @@ from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.external_providers import ExternalProfile, authorization_url, client_assertion, provider_named
 from gql.domain.identity import identity_is_unique, normalise
-from gql.domain.lookup import find_by_email, member_by_id
+from gql.domain.lookup import find_by_email, find_by_id, member_by_id
 from gql.domain.outbox import notify_admins_of_pending
 from gql.domain.permissions import Permission
 from gql.domain.policy import EXTERNAL_STATE_LIFETIME
@@ -374,7 +374,7 @@ async def unlink_external_identity(services: Services, caller: Caller, provider_
     async with in_transaction() as connection:
         # The member's row lock makes two unlinks of one member take turns (neither removes the other's last way in).
         locked = await Member.filter(id=member_id).using_db(connection).select_for_update().values_list("id", flat=True)
-        member = await Member.filter(id=member_id).using_db(connection).select_related("contact").first()
+        member = await find_by_id(member_id, connection)
         if not locked or member is None:
             raise DomainError(ErrorCode.NOT_LOGGED_IN)
         identities = await ExternalIdentity.filter(member_id=member_id).using_db(connection)

@@ -33,6 +33,7 @@ from tortoise.expressions import F, Q
 
 from gql.db.models import Member
 from gql.domain.errors import DomainError, ErrorCode
+from gql.domain.lookup import find_by_id
 from gql.domain.services import Services
 from gql.domain.statuses import MemberStatus
 from gql.domain.tokens import Purpose, TokenClaim
@@ -142,7 +143,7 @@ async def read_link(
     3201 for a forged or malformed link, 3202 when expired, 3030 when the member is gone.
     ``open_link`` adds what makes a link usable now; this alone opens nothing."""
     claim = services.tokens.read(purpose, token)
-    member = await Member.filter(id=claim.member_id).using_db(connection).select_related("contact").first()
+    member = await find_by_id(claim.member_id, connection)
     if member is None:
         raise DomainError(ErrorCode.MEMBER_NOT_FOUND, f"The member of this {purpose.label} link no longer exists.")
     return claim, member

@@ -8,6 +8,7 @@ Emails are compared by their normalised key (``gql.domain.identity.normalise``).
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
@@ -37,7 +38,9 @@ def _with_contact(column: str) -> Prepared[Member]:
 _WITH_CONTACT_BY = {column: _with_contact(column) for column in ("id", "identity", "email_key")}
 
 
-async def member_with_contact(column: str, value: object, connection: BaseDBAsyncClient | None = None) -> Member | None:
+async def member_with_contact(
+    column: Literal["id", "identity", "email_key"], value: object, connection: BaseDBAsyncClient | None = None
+) -> Member | None:
     """The member whose unique ``column`` ("id", "identity" or "email_key") is ``value``, with its contact."""
     return await _WITH_CONTACT_BY[column].first(connection, value=value)
 

@@ -26,6 +26,7 @@ from gql.domain import lockout, passkeys, totp
 from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
+from gql.domain.lookup import find_by_id
 from gql.domain.records import MemberRecord
 from gql.domain.services import Services
 from gql.domain.sessions import SessionGrant, open_session, sign_in_refusal, token_hash, token_shaped
@@ -124,7 +125,7 @@ async def reauthenticate(
             ErrorCode.SECOND_FACTOR_INVALID, "Send either a code or a passkey credential.", property="code"
         )
     member_id = caller.require_member()
-    member = await Member.filter(id=member_id).select_related("contact").first()
+    member = await find_by_id(member_id)
     if member is None:
         raise DomainError(ErrorCode.NOT_LOGGED_IN)
     if not member.mfa_enabled:

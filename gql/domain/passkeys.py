@@ -63,6 +63,7 @@ from gql.domain.caller import Caller
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.events import EventKind, record
 from gql.domain.identity import normalise
+from gql.domain.lookup import find_by_id
 from gql.domain.mfa_policy import require_recent_second_factor
 from gql.domain.permissions import Permission
 from gql.domain.policy import PASSKEY_CHALLENGE_LIFETIME, PASSKEY_NAME_LENGTH
@@ -136,7 +137,7 @@ def _checked_name(name: str) -> str:
 
 
 async def _member(caller: Caller) -> Member:
-    member = await Member.filter(id=caller.require_member()).select_related("contact").first()
+    member = await find_by_id(caller.require_member())
     if member is None:
         raise DomainError(ErrorCode.NOT_LOGGED_IN)
     if member.is_guest:
