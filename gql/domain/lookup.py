@@ -41,7 +41,12 @@ _WITH_CONTACT_BY = {column: _with_contact(column) for column in ("id", "identity
 async def member_with_contact(
     column: Literal["id", "identity", "email_key"], value: object, connection: BaseDBAsyncClient | None = None
 ) -> Member | None:
-    """The member whose unique ``column`` ("id", "identity" or "email_key") is ``value``, with its contact."""
+    """The member whose unique ``column`` ("id", "identity" or "email_key") is ``value``, with its contact.
+    A text longer than the column names no member (Tortoise would refuse to send it: a login with a
+    5,000-character identity is a wrong login, not an unexpected error)."""
+    max_length = getattr(Member._meta.fields_map[column], "max_length", None)
+    if isinstance(value, str) and max_length is not None and len(value) > max_length:
+        return None
     return await _WITH_CONTACT_BY[column].first(connection, value=value)
 
 

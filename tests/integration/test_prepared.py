@@ -27,7 +27,7 @@ from gql.domain.services import Services
 from gql.domain.sessions import live_session, live_session_by_id, token_hash
 from gql.domain.statuses import MemberStatus
 from tests.conftest import GraphQLClient
-from tests.integration.documents import REGISTER
+from tests.integration.documents import LOGIN, REGISTER
 
 PASSWORD = "correct horse battery"
 
@@ -124,3 +124,12 @@ async def test_one_members_roles_are_those_it_has_among_many(gql: GraphQLClient,
     for member in members:
         alone = await roles_of_members([member])
         assert alone[member[0]] == together[member[0]]
+
+
+async def test_a_value_longer_than_its_column_names_no_member(gql: GraphQLClient) -> None:
+    await _register(gql, "hal@example.com")
+    assert await member_with_contact("identity", "a" * 5000) is None
+    assert await member_with_contact("email_key", "b" * 400 + "@example.com") is None
+    # A login with such an identity is a wrong login (3003), as any unknown identity is.
+    answer = await gql.anonymous(LOGIN, {"identity": "a" * 5000, "password": PASSWORD})
+    assert answer["data"]["login"]["__typename"] == "InvalidCredentialsError", answer
