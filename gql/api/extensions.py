@@ -1,14 +1,17 @@
-"""Schema extensions: caching, limits, the API-key guard and the error policy.
+"""The schema's one extension: document caches and limits, the API-key guard, the error policy.
 
-Built once per process. The depth and alias rules are created once and added with
-``AddValidationRules`` so the validation cache (keyed by the rule classes) keeps
-hitting; a limiter built per request would make every request miss (strawberry#4635).
+Strawberry makes each extension afresh for every request and resolves each of its hooks at
+every stage, so one class holds all of it (issue 18's profile: seven extensions of one hook
+each cost a request more than all their checks did). Its settings are built once per process:
+the depth and alias rules in particular are made once, so the validation cache (keyed by the
+rule classes) keeps hitting; a limiter built per request would make every request miss
+(strawberry#4635).
 
 Every request-level error carries ``extensions.code``: 3250 the document does not parse
 (3255 when it is over the token limit), 3251 it does not validate (3253 too deep, 3254 too
 many aliases, 3209 a list literal too long), 3252 a variable does not fit its type, 3259 a
 subscription over HTTP; the API key guard's are 2002 and 3207, the MFA enrolment guard's 3243. The
-same extensions run for the documents a WebSocket subscribes to.
+same extension runs for the documents a WebSocket subscribes to.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -27,24 +32,19 @@ from graphql import (
     GraphQLSyntaxError,
     InlineFragmentNode,
     get_operation_ast,
+    parse,
 )
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from starlette.requests import Request
 from starlette.websockets import WebSocket
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
 from gql.api.errors import error_extensions, request_error
-from gql.api.limits import HideSuggestions, coded, list_length_rule, longest_list
+from gql.api.limits import coded, hide_suggestions, list_length_rule, longest_list
 from gql.compression import allow_compression
 from gql.db.availability import is_unavailable
 from gql.domain.errors import DomainError, ErrorCode
@@ -53,11 +53,28 @@ from gql.domain.mfa_policy import ENROLMENT_OPERATIONS, enrolment_error
 logger = logging.getLogger("gql.errors")
 
 
-class RequestPolicy(SchemaExtension):
-    """The product's rules around each operation, in one extension: Strawberry resolves every
-    extension's hooks afresh for each request, and seven extensions of one hook each cost a
-    request more than all their checks did (issue 18's profile). In the order they run:
+@dataclass(frozen=True)
+class Limits:
+    """The document limits, built once per process (``build_extensions``)."""
 
+    rules: tuple[type[ASTValidationRule], ...]  # depth 3253, aliases 3254, list literals 3209, introspection
+    max_tokens: int
+    max_list_items: int
+    hide_suggestions: bool  # introspection is off: "Did you mean …?" would leak the schema
+
+
+# Parsing and validating a document cost more than running most operations; clients send the
+# same few documents again and again. Bounded: every distinct text a stranger sends is a key.
+CACHED_DOCUMENTS = 1000
+_parse = lru_cache(maxsize=CACHED_DOCUMENTS)(parse)
+_validate = lru_cache(maxsize=CACHED_DOCUMENTS)(validate_document)
+
+
+class RequestPolicy(SchemaExtension):
+    """The product's rules around each operation. In the order they run:
+
+    - the token limit (3255) and the cached parse (3250);
+    - the cached validation with the limit rules (3251, or the rule's own code);
     - ``guard_api_key``: a wrong X-Api-Key refuses the whole request with 2002 (and a wrong-key
       flood from one address, 3207, even with the right key: see there);
     - ``guard_enrolment``: an enrolment-only session runs only the enrolment operations (3243);
@@ -65,26 +82,60 @@ class RequestPolicy(SchemaExtension):
     - ``limit_lists``: variables with lists longer than the limit are refused (3209);
     - a query's HTTP response may be compressed, a mutation's never (BREACH, gql/compression.py);
 
-    and afterwards each error without a code gets its own: validation errors 3251, a variable
-    that does not fit its type 3252, request-level domain errors their numeric code (in each
-    result a subscription streams too). A refusal before execution sets the result, so nothing
-    runs; for a subscription, which ignores a result set here, it is raised instead.
+    and afterwards, in each result (those a subscription streams too): suggestions dropped when
+    introspection is off, unexpected errors masked (``_is_unexpected``: logged with a request id,
+    the message replaced), a variable that does not fit its type coded 3252, request-level domain
+    errors given their numeric code. A refusal before execution sets the result, so nothing runs;
+    for a subscription, which ignores a result set here, it is raised instead.
     """
 
-    def __init__(self, max_list_items: int) -> None:
-        self.max_list_items = max_list_items
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.streamed = False
 
     def on_operation(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        execution_context.parse_options["max_tokens"] = self.limits.max_tokens
+        execution_context.validation_rules = (*execution_context.validation_rules, *self.limits.rules)
         yield
-        _code_domain_errors(self.execution_context.result)
+        result = execution_context.result
+        if self.limits.hide_suggestions:
+            hide_suggestions(result)
+        if not self.streamed:  # on_stream_result has masked each streamed result already
+            _mask(getattr(result, "initial_result", None) or result)
+        _code_domain_errors(result)
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         _code_domain_errors(result)
+        self.streamed = True
+        for part in (
+            result,
+            *(getattr(result, "incremental", None) or ()),
+            *(getattr(result, "completed", None) or ()),
+        ):
+            _mask(part)
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        try:
+            execution_context.graphql_document = _parse(execution_context.query, **execution_context.parse_options)
+        except GraphQLSyntaxError as error:
+            # Raised from this hook, before anything else sees the error: the code is given here.
+            # graphql-core's wording: "Document contains more than N tokens. Parsing aborted."
+            over_limit = f"more than {self.limits.max_tokens} tokens" in error.message
+            _code(error, ErrorCode.TOO_MANY_TOKENS if over_limit else ErrorCode.GRAPHQL_PARSE_FAILED)
+            raise
         yield
 
     def on_validate(self) -> Iterator[None]:
+        execution_context = self.execution_context
+        assert execution_context.graphql_document is not None
+        execution_context.pre_execution_errors = _validate(
+            execution_context.schema._schema, execution_context.graphql_document, execution_context.validation_rules
+        )
         yield
-        for error in self.execution_context.pre_execution_errors or ():
+        for error in execution_context.pre_execution_errors or ():
             _code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
     async def on_execute(self) -> AsyncIterator[None]:
@@ -164,10 +215,11 @@ class RequestPolicy(SchemaExtension):
 
     def limit_lists(self) -> None:
         """Refuse variables holding lists longer than the limit, before anything runs."""
-        if longest_list(self.execution_context.variables or {}) > self.max_list_items:
+        limit = self.limits.max_list_items
+        if longest_list(self.execution_context.variables or {}) > limit:
             error = GraphQLError(
-                f"A list argument may hold at most {self.max_list_items} items.",
-                extensions={**ErrorCode.INVALID_ARGUMENT.extensions(), "limit": self.max_list_items},
+                f"A list argument may hold at most {limit} items.",
+                extensions={**ErrorCode.INVALID_ARGUMENT.extensions(), "limit": limit},
             )
             self.execution_context.result = ExecutionResult(data=None, errors=[error])
 
@@ -222,23 +274,6 @@ def _code(error: GraphQLError, code: ErrorCode) -> None:
         error.extensions = {**(error.extensions or {}), **code.extensions()}
 
 
-class CodedParserCache(ParserCache):
-    """Strawberry's parser cache, whose syntax errors carry 3250 (3255 over the token limit).
-
-    The cached parse raises from this hook, before any other extension sees the error, so
-    the code is given here."""
-
-    def on_parse(self) -> Iterator[None]:
-        try:
-            yield from super().on_parse()
-        except GraphQLSyntaxError as error:
-            max_tokens = self.execution_context.parse_options.get("max_tokens")
-            # graphql-core's wording: "Document contains more than N tokens. Parsing aborted."
-            over_limit = max_tokens is not None and f"more than {max_tokens} tokens" in error.message
-            _code(error, ErrorCode.TOO_MANY_TOKENS if over_limit else ErrorCode.GRAPHQL_PARSE_FAILED)
-            raise
-
-
 def _code_domain_errors(result: object) -> None:
     for error in getattr(result, "errors", None) or ():
         original = error.original_error
@@ -262,13 +297,27 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return True
 
 
-class _MaskUnexpected(MaskErrors):
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        masked.extensions = error.extensions
-        if (error.extensions or {}).get("code") == int(ErrorCode.UNAVAILABLE):
-            masked.message = ErrorCode.UNAVAILABLE.describe()
-        return masked
+def _mask(result: object) -> None:
+    """Replace each unexpected error by "Unexpected error." (or 3208's message), keeping its path,
+    locations and the extensions ``_is_unexpected`` gave it (a request id, or 3208)."""
+    errors = getattr(result, "errors", None)
+    if not errors:
+        return
+    masked = []
+    for error in errors:
+        if _is_unexpected(error):
+            unavailable = (error.extensions or {}).get("code") == int(ErrorCode.UNAVAILABLE)
+            message = ErrorCode.UNAVAILABLE.describe() if unavailable else "Unexpected error."
+            error = GraphQLError(  # noqa: PLW2901
+                message,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions=error.extensions,
+            )
+        masked.append(error)
+    result.errors = masked  # type: ignore[attr-defined]
 
 
 def build_extensions(
@@ -286,14 +335,5 @@ def build_extensions(
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: RequestPolicy(max_list_items),
-        lambda: MaxTokensLimiter(max_tokens),
-        lambda: CodedParserCache(maxsize=1000),
-        lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=1000),
-        lambda: _MaskUnexpected(should_mask_error=_is_unexpected),
-    ]
-    if not introspection:
-        extensions.append(HideSuggestions)
-    return extensions
+    limits = Limits(tuple(rules), max_tokens, max_list_items, hide_suggestions=not introspection)
+    return [lambda: RequestPolicy(limits)]

@@ -8,11 +8,9 @@ turns a refusal into the field's ``RateLimitedError`` and sets ``Retry-After``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, ListValueNode, ValidationContext, ValidationRule
-from strawberry.extensions import SchemaExtension
 
 from gql.domain.errors import ErrorCode
 
@@ -80,13 +78,9 @@ def longest_list(value: Any, depth: int = 0) -> int:
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
-class HideSuggestions(SchemaExtension):
+def hide_suggestions(result: object) -> None:
     """With introspection off, "Did you mean …?" hints would leak the schema: drop them."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or ():
-            if "Did you mean" in error.message:
-                error.message = _SUGGESTION.sub("", error.message)
-                error.args = (error.message, *error.args[1:])
+    for error in getattr(result, "errors", None) or ():
+        if "Did you mean" in error.message:
+            error.message = _SUGGESTION.sub("", error.message)
+            error.args = (error.message, *error.args[1:])
