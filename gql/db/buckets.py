@@ -45,7 +45,7 @@ async def take(key: str, capacity: float, rate: float, now: float, idle_after: f
         """,
         [key, float(capacity), now, float(rate)],
     )
-    await now_and_then(RateLimitBucket.filter(updated_at__lt=now - idle_after), SWEEP_EVERY)
+    await now_and_then(lambda: RateLimitBucket.filter(updated_at__lt=now - idle_after), SWEEP_EVERY)
     return bool(taken)
 
 

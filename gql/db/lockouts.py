@@ -15,6 +15,7 @@ from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gql.db.models import LoginLockout, Member
 from gql.db.sql import Sql
@@ -60,9 +61,12 @@ async def count_failure(
         """,
         [account, address, now, last_login, threshold, provisional_until],
     )
-    stale = LoginLockout.filter(
-        Q(last_failure_at__lt=now - STALE_AFTER_SECONDS) & (Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-    )
+
+    def stale() -> QuerySet[LoginLockout]:
+        return LoginLockout.filter(
+            Q(last_failure_at__lt=now - STALE_AFTER_SECONDS) & (Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        )
+
     await now_and_then(stale, SWEEP_EVERY)
     return int(rows[0]["failures"]) if rows else None
 

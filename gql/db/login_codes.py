@@ -64,7 +64,7 @@ async def replace(
         """,
         [email_key, email, code_hash, link_hash, attempts, now, expires_at],
     )
-    await now_and_then(LoginCode.filter(expires_at__lt=now).using_db(connection), SWEEP_EVERY)
+    await now_and_then(lambda: LoginCode.filter(expires_at__lt=now).using_db(connection), SWEEP_EVERY)
 
 
 async def take_attempt(email_key: str, now: float) -> Attempt | None:

@@ -10,16 +10,20 @@ behind for long, whichever processes are running.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from tortoise.queryset import QuerySet
 
 
-async def now_and_then(stale: QuerySet[Any], every: int) -> bool:
-    """Delete the rows of ``stale`` with probability ``1 / every``; True when it did."""
+async def now_and_then(stale: Callable[[], QuerySet[Any]], every: int) -> bool:
+    """Delete the rows ``stale()`` selects with probability ``1 / every``; True when it did.
+
+    ``stale`` builds the queryset only when the sweep happens: these run on hot paths (every
+    rate-limited request), and building a queryset costs more than the draw."""
     if random.random() >= 1 / every:
         return False
-    await stale.delete()
+    await stale().delete()
     return True
 
 
