@@ -8,8 +8,11 @@ sign-in's server CPU. This client runs on the loop's thread only what cannot kee
 loop waiting:
 
 - a ``SELECT``, under a progress handler that stops it once it runs past ``INLINE_BUDGET``;
-  it is then run again on the thread, and that SQL goes to the thread from then on (a read
-  stopped half-way changed nothing, so running it again is safe);
+  it is then run again on the thread (a read stopped half-way changed nothing, so running it
+  again is safe), timed there: a read that is slow there too goes to the thread from then on,
+  until a run there takes under half the budget. The loop's clock counts any pause of the
+  process (another process on the core, a profiler's sample), so one stop does not make a
+  read slow: the run on the thread says whether it was the read or the pause;
 - a write inside a transaction (nothing reaches the disk before ``COMMIT``) whose SQL ran
   within ``INLINE_BUDGET`` each time it ran before; its first run is on the thread;
 - ``BEGIN``, and ``SAVEPOINT``, ``ROLLBACK TO``, ``RELEASE`` inside a transaction; a
@@ -86,9 +89,7 @@ class _Connection(aiosqlite.Connection):
                 except sqlite3.OperationalError as error:
                     if not (_is_busy(error) or (_is_interrupt(error) and route == self._read)):
                         raise
-                    if _is_interrupt(error):
-                        self._remember(self._slow_reads, args[0])
-                    self.placement.sent_back += 1
+                    self.placement.sent_back += 1  # the thread's run says whether the read is slow
                 else:
                     self.placement.inline += 1
                     return result
@@ -143,8 +144,8 @@ class _Connection(aiosqlite.Connection):
         return time.perf_counter() > self._deadline
 
     def _on_thread(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """Runs on aiosqlite's thread: waits for other processes' locks, and times writes
-        in a transaction so that the fast ones may run on the loop next time."""
+        """Runs on aiosqlite's thread: waits for other processes' locks, and times reads, and
+        writes in a transaction, so that the fast ones may run on the loop next time."""
         connection = self._conn
         waits = self._busy_timeout_ms > 0 and getattr(fn, "__name__", "") != "close"
         if waits:
@@ -153,11 +154,17 @@ class _Connection(aiosqlite.Connection):
             in_transaction = connection.in_transaction
             started = time.perf_counter()
             result = fn(*args, **kwargs)
-            if in_transaction and args and isinstance(args[0], str):
+            took = time.perf_counter() - started
+            if args and isinstance(args[0], str):
                 sql = args[0]
                 verb = sql.lstrip()[:6].upper()
-                if verb in ("INSERT", "UPDATE", "DELETE"):
-                    if time.perf_counter() - started <= INLINE_BUDGET:
+                if verb == "SELECT":
+                    if took > INLINE_BUDGET:
+                        self._remember(self._slow_reads, sql)
+                    elif took <= INLINE_BUDGET / 2:  # not at the edge: it would go back and forth
+                        self._slow_reads.discard(sql)
+                elif in_transaction and verb in ("INSERT", "UPDATE", "DELETE"):
+                    if took <= INLINE_BUDGET:
                         self._remember(self._fast_writes, sql)
                     else:
                         self._fast_writes.discard(sql)

@@ -119,6 +119,33 @@ async def test_a_long_read_is_stopped_on_the_loop_and_answered_from_the_thread(c
     assert _delta(before, _counts(client)) == (0, 1, 0)
 
 
+async def test_a_short_read_stopped_by_a_pause_of_the_process_stays_on_the_loop(client: Client) -> None:
+    """The loop's clock counts any pause of the process (another process on the core, a profiler's
+    sample): a short read that happened to be stopped by one is run on the thread, found short
+    there, and runs on the loop again next time."""
+    pauses = [5 * INLINE_BUDGET]
+
+    def pause() -> int:  # the process stopped for a while, once, just as the read began
+        if pauses:
+            time.sleep(pauses.pop())
+        return 1
+
+    connection = client._connection
+    assert connection is not None
+    connection._conn.create_function("pause", 0, pause)
+    # About ten thousand steps of SQLite's machine: the progress handler looks at the clock a few
+    # times after the pause, and on the thread the read takes well under half the budget.
+    read = "SELECT (WITH RECURSIVE n(x) AS (SELECT pause() UNION ALL SELECT x + 1 FROM n WHERE x < 1000) SELECT count(*) FROM n)"
+    before = _counts(client)
+    _, rows = await client.execute_query(read)
+    assert list(rows[0]) == [1000]
+    assert _delta(before, _counts(client)) == (0, 1, 1)  # stopped on the loop, answered from the thread
+    before = _counts(client)
+    _, rows = await client.execute_query(read)
+    assert list(rows[0]) == [1000]
+    assert _delta(before, _counts(client)) == (1, 0, 0)  # not remembered as slow: on the loop again
+
+
 async def test_short_reads_run_on_the_loop(client: Client) -> None:
     await client.execute_insert("INSERT INTO item (name) VALUES (?)", ["one"])
     before = _counts(client)
