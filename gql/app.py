@@ -64,6 +64,8 @@ from gql.worker import OutboxWorker
 
 logger = logging.getLogger("gql")
 
+_MEDIA_TYPE = "graphql_media_type"  # the request's state key of MembersGraphQL.media_type
+
 
 class MembersGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = SubscriptionConnection
@@ -98,7 +100,13 @@ class MembersGraphQL(GraphQL[Context, None]):
 
     @staticmethod
     def media_type(request: Request) -> str:
-        return negotiate(", ".join(request.headers.getlist("accept")))
+        """The media type of the answer, from the request's Accept: worked out once per request
+        (the view asks for it at each step), kept in the request's state."""
+        state = request.scope.setdefault("state", {})
+        chosen = state.get(_MEDIA_TYPE)
+        if chosen is None:
+            chosen = state[_MEDIA_TYPE] = negotiate(", ".join(request.headers.getlist("accept")))
+        return chosen
 
     async def run(  # type: ignore[override]  # one signature for Strawberry's two overloads
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET

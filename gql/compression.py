@@ -27,7 +27,7 @@ above could not be kept without reaching into their private modules.
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.middleware.gzip import GZipMiddleware, GZipResponder
+from starlette.middleware.gzip import GZipResponder
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -67,43 +67,29 @@ def _allowed(scope: Scope) -> bool:
     return bool(state.get(_STATE_KEY, False))
 
 
-class _AllowedResponsesOnly(GZipResponder):
+class QueryCompression:
     """Starlette's gzip responder, for the responses marked by ``allow_compression`` only.
 
-    The mark is read when the response starts, after the operation has run."""
-
-    def __init__(self, app: ASGIApp, middleware: GZipMiddleware) -> None:
-        super().__init__(
-            app,
-            middleware.minimum_size,
-            compresslevel=middleware.compresslevel,
-            thread_minimum_size=middleware.thread_minimum_size,
-            exclude_content_types=middleware.exclude_content_types,
-        )
-        self.scope: Scope = {}
-        self.untouched = True
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.scope = scope
-        await super().__call__(scope, receive, send)
-
-    async def send_with_compression(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.untouched = not _allowed(self.scope)
-        if self.untouched:
-            await self.send(message)
-        else:
-            await super().send_with_compression(message)
-
-
-class QueryCompression(GZipMiddleware):
-    """``GZipMiddleware`` that compresses only the responses the app allowed (see above)."""
+    The mark is read when the response starts, after the operation has run; the responder is
+    made only then, for a marked response (most responses — mutations, refusals — never are)."""
 
     def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app, minimum_size=MINIMUM_SIZE, compresslevel=LEVEL)
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not accepts_gzip(", ".join(Headers(scope=scope).getlist("accept-encoding"))):
             await self.app(scope, receive, send)
             return
-        await _AllowedResponsesOnly(self.app, self)(scope, receive, send)
+        responder: GZipResponder | None = None
+
+        async def send_allowed(message: Message) -> None:
+            nonlocal responder
+            if message["type"] == "http.response.start" and _allowed(scope):
+                responder = GZipResponder(self.app, MINIMUM_SIZE, compresslevel=LEVEL)
+                responder.send = send  # what its own __call__ sets; the app already runs
+            if responder is None:
+                await send(message)
+            else:
+                await responder.send_with_compression(message)
+
+        await self.app(scope, receive, send_allowed)
