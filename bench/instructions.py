@@ -44,10 +44,14 @@ async def _drive(call: str, count: int) -> None:
     """In the counted process: ``count`` requests of ``call`` to the app of the checkout on PYTHONPATH."""
     import httpx
 
+    import gql
     from bench import documents as doc
     from bench import seed
     from gql.app import create_app
     from gql.config import load_config
+
+    if not Path(gql.__file__).resolve().is_relative_to(Path.cwd().resolve()):  # cwd: the checkout
+        raise RuntimeError(f"counting {gql.__file__}, not the checkout {Path.cwd()}")
 
     app = create_app(load_config(), run_worker=False)
     async with app.router.lifespan_context(app):

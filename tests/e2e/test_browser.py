@@ -136,6 +136,10 @@ def test_graphiql_renders_from_this_server_and_runs_register_with_a_header(
     replace_editor_text(page, query_editor, REGISTER % email)
     headers_editor = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror").first
     replace_editor_text(page, headers_editor, json.dumps({"X-Api-Key": ADMIN_KEY}))
+    # GraphiQL re-parses the document a moment after it changes: until then the default document's
+    # several operations make the run button a menu to pick one from (Radix, aria-haspopup), and a
+    # click opens that menu instead of running the one operation typed in.
+    page.wait_for_selector(".graphiql-execute-button:not([aria-haspopup])")
     page.locator(".graphiql-execute-button").click()
 
     response = page.locator(".graphiql-response .CodeMirror")
