@@ -106,7 +106,8 @@ def _counted(valgrind: str, checkout: Path, call: str, count: int, dataset: Path
     done = subprocess.run(command, env=env, cwd=checkout, capture_output=True, text=True, check=False)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
-    for line in done.stderr.splitlines():
+    # Valgrind prints its count even for a process that failed: only a clean exit counts.
+    for line in done.stderr.splitlines() if done.returncode == 0 else ():
         if "I" in line and "refs:" in line:  # "==123== I   refs:      9,131,038,761"
             return int(line.rpartition(":")[2].strip().replace(",", ""))
     raise RuntimeError(f"no count for {call} on {checkout}:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
