@@ -85,3 +85,35 @@ def test_each_streamed_result_is_masked_once(caplog: Any) -> None:
     # One log line per streamed error: the operation's end did not mask the last result again.
     assert caplog.text.count("unexpected error") == 2
     assert streamed[-1].errors[0].message == "Unexpected error."
+
+
+def test_validation_is_cached_per_parsed_document_without_hashing_its_tree(monkeypatch: Any) -> None:
+    import graphql
+
+    from gql.api import extensions
+
+    schema = graphql.build_schema("type Query { a: Int, b: Int }")
+    runs: list[graphql.DocumentNode] = []
+    real_validate = extensions.validate_document
+
+    def counted(schema: Any, document: graphql.DocumentNode, rules: Any) -> list[GraphQLError]:
+        runs.append(document)
+        return real_validate(schema, document, rules)
+
+    def refused(_: object) -> int:
+        raise AssertionError("the document's tree was hashed")
+
+    monkeypatch.setattr(extensions, "validate_document", counted)
+    monkeypatch.setattr(graphql.DocumentNode, "__hash__", refused)  # a walk over the whole tree, per request
+    found = []
+    for text in ("{ a }", "{ a }", "{ nope }", "{ nope }"):
+        policy, context = _policy()
+        context.query, context.schema = text, SimpleNamespace(_schema=schema)
+        context.validation_rules = tuple(graphql.specified_rules)
+        for hook in (policy.on_parse(), policy.on_validate()):
+            next(hook)
+            _finish(hook)
+        found.append(context.pre_execution_errors)
+    assert [document.loc.source.body for document in runs] == ["{ a }", "{ nope }"]  # once per document
+    assert found[0] == found[1] == []
+    assert found[2] is found[3] and [error.extensions["code"] for error in found[3]] == [3251]
