@@ -10,6 +10,7 @@ from graphql import is_abstract_type
 from strawberry.schema.config import StrawberryConfig
 
 from gql.api.errors import ERROR_TYPES
+from gql.api.execution import PlainLeafExecution
 from gql.api.extensions import build_extensions
 from gql.api.mutations.access import AccessMutations
 from gql.api.mutations.approval import ApprovalMutations
@@ -57,7 +58,7 @@ class Mutation(
 
 def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> strawberry.Schema:
     """``limits``: max_tokens, max_list_items, introspection (see ``build_extensions``)."""
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -67,6 +68,9 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
         extensions=build_extensions(max_depth, max_aliases, **limits),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
+    # Its plain leaf fields are known once the types are built (gql/api/execution.py).
+    schema.execution_context_class = PlainLeafExecution.for_schema(schema._schema)
+    return schema
 
 
 def schema_sdl() -> str:

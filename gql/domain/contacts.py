@@ -24,6 +24,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from gql.db.columns import Row
 from gql.db.models import Contact, Member
 from gql.domain.errors import DomainError, ErrorCode
 from gql.domain.properties import check_length
@@ -119,15 +120,15 @@ class Address:
         return cls(**{name: data.get(name) for name in _ADDRESS_PARTS}, tag=_tag(data.get("tag")))
 
 
-def phones_of(row: Contact) -> tuple[Phone, ...]:
+def phones_of(row: Contact | Row) -> tuple[Phone, ...]:
     return tuple(Phone.from_json(item) for item in row.phones or ())
 
 
-def emails_of(row: Contact) -> tuple[Email, ...]:
+def emails_of(row: Contact | Row) -> tuple[Email, ...]:
     return tuple(Email.from_json(item) for item in row.emails or ())
 
 
-def addresses_of(row: Contact) -> tuple[Address, ...]:
+def addresses_of(row: Contact | Row) -> tuple[Address, ...]:
     return tuple(Address.from_json(item) for item in row.addresses or ())
 
 

@@ -15,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from gql.db.columns import Columns
 from gql.domain.cursors import Cursors, Listing, Position
 from gql.domain.errors import DomainError, ErrorCode
 
@@ -105,12 +106,20 @@ def _beyond(keyset: Keyset, position: Position, forward: bool) -> Q:
 
 
 async def keyset_page(
-    query: QuerySet[M], keyset: Keyset, request: PageRequest, cursors: Cursors, *, related: tuple[str, ...] = ()
-) -> tuple[list[M], list[str], bool, bool]:
+    query: QuerySet[M],
+    keyset: Keyset,
+    request: PageRequest,
+    cursors: Cursors,
+    *,
+    related: tuple[str, ...] = (),
+    columns: Columns | None = None,
+) -> tuple[list[Any], list[str], bool, bool]:
     """One page of ``query``: its rows in listing order, their cursors, has-next, has-previous.
 
     One SELECT whatever the page size (one extra row tells whether more follow); a page of
-    size 0 still looks one row ahead, so ``hasNextPage`` stays truthful.
+    size 0 still looks one row ahead, so ``hasNextPage`` stays truthful. The rows are model
+    instances (with ``related`` fetched by JOIN), or, given ``columns``, rows of those columns
+    only (gql/db/columns.py), which must include the keyset's column.
     """
     size = request.size()
     forward = not request.backward
@@ -120,7 +129,11 @@ async def keyset_page(
     reading_descending = keyset.descending == forward
     prefix = "-" if reading_descending else ""
     query = query.order_by(prefix + keyset.column, prefix + "id").limit(size + 1)
-    rows: list[M] = await (query.select_related(*related) if related else query)
+    rows: list[Any]
+    if columns is not None:
+        rows = await columns.read(query)
+    else:
+        rows = await (query.select_related(*related) if related else query)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from gql.db.columns import Row
 from gql.db.models import Contact, Member
 from gql.domain.contacts import Address, Email, Phone, addresses_of, emails_of, phones_of
 from gql.domain.statuses import ActivityStatus, MemberStatus, PrivacyStatus
@@ -29,7 +30,7 @@ class ProfileRecord:
     title: str | None
 
     @classmethod
-    def of(cls, row: Member) -> ProfileRecord:
+    def of(cls, row: Member | Row) -> ProfileRecord:
         return cls(nickname=row.nickname, slug=row.slug, photo=row.photo, title=row.title)
 
 
@@ -50,7 +51,7 @@ class ContactRecord:
     job_title: str | None
 
     @classmethod
-    def of(cls, row: Contact) -> ContactRecord:
+    def of(cls, row: Contact | Row) -> ContactRecord:
         return cls(
             id=row.id,
             first_name=row.first_name,
@@ -84,8 +85,9 @@ class MemberRecord:
     mfa_enabled: bool = False
 
     @classmethod
-    def of(cls, row: Member) -> MemberRecord:
-        """``row`` with its contact fetched (``select_related("contact")`` or assigned)."""
+    def of(cls, row: Member | Row) -> MemberRecord:
+        """``row`` with its contact fetched (``select_related("contact")`` or assigned), or a listing's
+        ``Row`` of these columns (gql/domain/members.py's ``LISTED``)."""
         return cls(
             id=row.id,
             login_email=row.login_email,
@@ -110,7 +112,7 @@ class PublicMemberRecord:
     profile: ProfileRecord
 
     @classmethod
-    def of(cls, row: Member) -> PublicMemberRecord:
+    def of(cls, row: Member | Row) -> PublicMemberRecord:
         return cls(id=row.id, profile=ProfileRecord.of(row))
 
 

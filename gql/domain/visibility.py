@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tortoise.expressions import Q
 
+from gql.db.columns import Row
 from gql.db.models import Member
 from gql.domain import access
 from gql.domain.caller import Caller
@@ -20,12 +21,12 @@ from gql.domain.statuses import MemberStatus, PrivacyStatus
 PUBLICLY_VISIBLE = Q(privacy_status=PrivacyStatus.PUBLIC, status=MemberStatus.APPROVED)
 
 
-def sees_everything_of(caller: Caller, member: Member) -> bool:
+def sees_everything_of(caller: Caller, member: Member | Row) -> bool:
     """The member itself, and whoever holds MEMBERS_READ (its grants read by ``access.grants_of``)."""
     return caller.is_member(member.id) or access.holds(caller, Permission.MEMBERS_READ)
 
 
-def view_for(caller: Caller, member: Member) -> MemberView | None:
+def view_for(caller: Caller, member: Member | Row) -> MemberView | None:
     """The caller's view of a member, or None when the member is hidden from it."""
     if sees_everything_of(caller, member):
         return MemberRecord.of(member)
