@@ -54,10 +54,6 @@ async def _drive(call: str, count: int) -> None:
         raise RuntimeError(f"counting {gql.__file__}, not the checkout {Path.cwd()}")
 
     app = create_app(load_config(), run_worker=False)
-    if (Path.cwd() / "gql" / "heap.py").exists():  # as ``python -m gql serve`` does (older checkouts: nothing)
-        from gql import heap
-
-        heap.settle()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:

@@ -114,7 +114,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    from gql import heap
     from gql.app import create_app
 
     config = replace(config, host=args.host or config.host, port=args.port if args.port is not None else config.port)
@@ -138,7 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     # proxy_headers=False: uvicorn would otherwise believe X-Forwarded-For from 127.0.0.1;
     # the app alone decides whom to believe (MEMBERS_TRUSTED_PROXIES, gql/api/limits.py).
     server = uvicorn.Server(uvicorn.Config(app, log_config=logging_config(), log_level="info", proxy_headers=False))
-    heap.settle()  # the app and everything it imported are built: the collector need not walk them again
     server.run(sockets=[listening])
     return 0
 
