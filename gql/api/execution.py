@@ -11,11 +11,11 @@ coerces it as ``complete_leaf_value`` does, nothing else.
 Plain means what Strawberry itself calls a basic field (no resolver, no field extension, no
 permission class: Strawberry's resolver for it reads the attribute with the config's default
 resolver, ``getattr``, and nothing else) whose type is a scalar or an enum, null or not, and
-that no middleware wraps. An exception handler would only see what the read raised, and the
-only thing a read can raise (a missing attribute) takes the long road. Anything unusual — a null (the spec's null rules and their error), an
+that no middleware wraps. Anything unusual — a null (the spec's null rules and their error), an
 attribute missing, a value the scalar refuses — takes graphql-core's own road from the start,
 which gives the same answer or the same located error as before: the short road never answers
-differently, it only answers sooner when nothing can go wrong.
+differently, it only answers sooner when nothing can go wrong. (An exception handler, were one
+configured, could only see what the read raised; a missing attribute takes the long road.)
 """
 
 from __future__ import annotations
