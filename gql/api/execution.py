@@ -1,12 +1,12 @@
 """graphql-core's executor, with a short road for the plain leaf fields of the schema's types (issue 18).
 
 Most fields an answer holds are plain: a scalar or an enum read from an attribute of the
-Strawberry object its parent resolved (``cursor``, ``loginEmail``, ``status``, ``createdDate`` …:
-11 of the 14 fields of each edge of the benchmark's members page). graphql-core runs every field alike: it builds a
-``GraphQLResolveInfo`` (16 values), the node list and a resolver call through Strawberry's
-wrappers, asks twice whether the result is awaitable and walks ``complete_value``'s type
-dispatch, about 3 µs for an attribute read. For a plain leaf this reads the attribute and
-coerces it as ``complete_leaf_value`` does, nothing else.
+Strawberry object its parent resolved (``cursor``, ``loginEmail``, ``status``, ``createdDate``
+…: 11 of the 14 fields of each edge of the benchmark's members page). graphql-core runs every
+field alike: it builds a ``GraphQLResolveInfo`` (16 values), the node list and a resolver call
+through Strawberry's wrappers, asks twice whether the result is awaitable and walks
+``complete_value``'s type dispatch, about 3 µs for an attribute read. For a plain leaf this
+reads the attribute and coerces it as ``complete_leaf_value`` does, nothing else.
 
 Plain means what Strawberry itself calls a basic field (no resolver, no field extension, no
 permission class: Strawberry's resolver for it reads the attribute with the config's default
