@@ -122,11 +122,22 @@ def per_request(valgrind: str, checkout: Path, call: str, requests: int, dataset
     return (many - few) / requests
 
 
+def _positive(text: str) -> int:
+    """The per-request count divides by it: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__.split("\n\n")[0])
     parser.add_argument("checkouts", nargs="*", type=Path, help="directories holding a gql package (default: this one)")
     parser.add_argument("--calls", default=",".join(CALLS), help=f"comma-separated, of {', '.join(CALLS)}")
-    parser.add_argument("--requests", type=int, default=200, help="counted requests per call (default 200)")
+    parser.add_argument("--requests", type=_positive, default=200, help="counted requests per call (default 200)")
     parser.add_argument("--drive", nargs=2, metavar=("CALL", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.drive:

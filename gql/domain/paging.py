@@ -111,15 +111,14 @@ async def keyset_page(
     request: PageRequest,
     cursors: Cursors,
     *,
-    related: tuple[str, ...] = (),
     columns: Columns | None = None,
 ) -> tuple[list[Any], list[str], bool, bool]:
     """One page of ``query``: its rows in listing order, their cursors, has-next, has-previous.
 
     One SELECT whatever the page size (one extra row tells whether more follow); a page of
     size 0 still looks one row ahead, so ``hasNextPage`` stays truthful. The rows are model
-    instances (with ``related`` fetched by JOIN), or, given ``columns``, rows of those columns
-    only (gql/db/columns.py), which must include the keyset's column.
+    instances, or, given ``columns``, rows of those columns only (gql/db/columns.py, a related
+    table's by JOIN), which must include the keyset's column.
     """
     size = request.size()
     forward = not request.backward
@@ -129,11 +128,7 @@ async def keyset_page(
     reading_descending = keyset.descending == forward
     prefix = "-" if reading_descending else ""
     query = query.order_by(prefix + keyset.column, prefix + "id").limit(size + 1)
-    rows: list[Any]
-    if columns is not None:
-        rows = await columns.read(query)
-    else:
-        rows = await (query.select_related(*related) if related else query)
+    rows: list[Any] = await (columns.read(query) if columns is not None else query)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
