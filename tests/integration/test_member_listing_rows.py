@@ -7,18 +7,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from tortoise.queryset import QuerySet
 
 from gql.db.columns import Columns, Row
 from gql.db.models import Contact, Member
 from gql.domain import access
 from gql.domain.caller import Caller, CallerKind
+from gql.domain.cursors import Listing, Position
 from gql.domain.members import LISTED
+from gql.domain.paging import Keyset, _beyond
 from gql.domain.records import MemberRecord, PublicMemberRecord
 from gql.domain.services import Services
 from gql.domain.statuses import MemberStatus, PrivacyStatus
-from gql.domain.visibility import view_for
+from gql.domain.visibility import PUBLICLY_VISIBLE, view_for
 
 
 async def _members() -> None:
@@ -91,3 +95,48 @@ async def test_a_column_not_chosen_is_an_error_not_a_default(services: Services)
             getattr(row, missing)
     with pytest.raises(AttributeError):
         _ = row.contact.last_name
+
+
+@pytest.mark.usefixtures("services")
+async def test_a_query_shape_is_built_once_and_each_read_keeps_its_own_values(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _members()
+    columns = Columns(Member, ("id", "slug"), contact=("first_name",))
+    (ann,) = await columns.read(Member.filter(slug="ann"))
+    built: list[tuple[str, ...]] = []
+    values = QuerySet.values
+
+    def counted(query: QuerySet[Member], *fields: str) -> Any:
+        built.append(fields)
+        return values(query, *fields)
+
+    monkeypatch.setattr(QuerySet, "values", counted)
+    (other,) = await columns.read(Member.filter(slug="x-1"))  # the same shape, another value
+    assert built == [] and (ann.slug, other.slug) == ("ann", "x-1") and other.contact.first_name is None
+    assert await columns.read(Member.filter(slug="nobody")) == []
+    # Another shape (an added filter, another order) is built once, then remembered too.
+    for _ in range(2):
+        rows = await columns.read(Member.filter(slug__in=["ann", "x-1"], status=MemberStatus.PENDING).order_by("-slug"))
+        assert [row.slug for row in rows] == ["x-1"]
+    assert len(built) == 1
+
+
+@pytest.mark.usefixtures("services")
+async def test_the_remembered_statement_is_the_one_tortoise_builds(services: Services) -> None:
+    """For the listing's own shapes (filters, a cursor's range, each direction), the SQL and
+    parameters read are what ``query.values(...)`` would run."""
+    await _members()
+    position = Position(datetime(2026, 1, 2, tzinfo=UTC), uuid.uuid4())
+    forward = _beyond(Keyset("created_at", False, Listing(("members",), datetime)), position, True)
+    queries = [
+        Member.all().order_by("created_at", "id").limit(21),
+        Member.filter(forward).order_by("created_at", "id").limit(3),
+        Member.filter(PUBLICLY_VISIBLE, nickname_key__startswith="a_%").order_by("-nickname_key", "-id").limit(5),
+        Member.filter(status=MemberStatus.APPROVED, privacy_status=PrivacyStatus.PUBLIC).limit(2),
+    ]
+    for _ in range(2):  # built, then remembered
+        for query in queries:
+            chosen = query.using_db(Member._meta.db).values(*LISTED._selected)
+            chosen._make_query()
+            assert LISTED.statement(query) == chosen.query.get_parameterized_sql()
