@@ -10,7 +10,7 @@ from graphql import is_abstract_type
 from strawberry.schema.config import StrawberryConfig
 
 from gql.api.errors import ERROR_TYPES
-from gql.api.execution import PlainLeafExecution
+from gql.api.execution import PlainFieldExecution
 from gql.api.extensions import build_extensions
 from gql.api.mutations.access import AccessMutations
 from gql.api.mutations.approval import ApprovalMutations
@@ -69,7 +69,7 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
     # Its plain leaf fields are known once the types are built (gql/api/execution.py).
-    schema.execution_context_class = PlainLeafExecution.for_schema(schema._schema)
+    schema.execution_context_class = PlainFieldExecution.for_schema(schema._schema)
     return schema
 
 

@@ -1,4 +1,4 @@
-"""The executor's short road for plain leaf fields (gql/api/execution.py): same answers, fewer steps."""
+"""The executor's short road for plain fields (gql/api/execution.py): same answers, fewer steps."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from gql.api.execution import PlainLeafExecution, plain_leaves
+from gql.api.execution import PlainFieldExecution, plain_fields
 from gql.schema import build_schema
 
 
@@ -30,11 +30,24 @@ class Nobody(BasePermission):
 
 
 @strawberry.type
+class Part:
+    label: str
+
+    @strawberry.field
+    async def later(self) -> str:  # a sub-selection that completes later (and may fail then)
+        if self.label == "boom":
+            raise ValueError("boom later")
+        return self.label * 2
+
+
+@strawberry.type
 class Thing:
     name: str
     count: int | None
     kind: Kind
+    part: Part
     secret: str = strawberry.field(permission_classes=[Nobody], default="hidden")
+    spare: Part | None = None
 
     @strawberry.field
     def shout(self, times: int = 1) -> str:
@@ -53,22 +66,30 @@ class Raw:
         self.__dict__.update(values)
 
 
+PART = Part(label="p")
 THINGS = [
-    Thing(name="a", count=1, kind=Kind.SMALL),
-    Thing(name="b", count=None, kind=Kind.LARGE),
-    Raw(name=None, count=1, kind=Kind.SMALL),  # null in a String!
-    Raw(name="d", count=2**40, kind=Kind.SMALL),  # an Int out of range
-    Raw(name="e", count=1, kind="tiny"),  # not a Kind
-    Raw(count=1, kind=Kind.SMALL),  # no name at all
-    Raw(name="g", count=1.5, kind=Kind.SMALL),  # 1.5 is not an Int
+    Thing(name="a", count=1, kind=Kind.SMALL, part=PART),
+    Thing(name="b", count=None, kind=Kind.LARGE, part=PART, spare=Part(label="boom")),  # fails once awaited
+    Raw(name=None, count=1, kind=Kind.SMALL, part=PART, spare=None),  # null in a String!
+    Raw(name="d", count=2**40, kind=Kind.SMALL, part=PART, spare=PART),  # an Int out of range
+    Raw(name="e", count=1, kind="tiny", part=PART, spare=None),  # not a Kind
+    Raw(count=1, kind=Kind.SMALL, part=PART, spare=None),  # no name at all
+    Raw(name="g", count=1.5, kind=Kind.SMALL, part=PART, spare=None),  # 1.5 is not an Int
+    Raw(name="h", count=1, kind=Kind.SMALL, part=None, spare=None),  # null in a Part!
+    Raw(name="i", count=1, kind=Kind.SMALL, part=Raw(label=None), spare=Raw(label=None)),  # null inside them
+    Raw(name="j", count=1, kind=Kind.SMALL, part=PART, spare=Raw(label=None)),  # only spare is lost
 ]
-DOCUMENT = "{ things { name count kind shout(times: 2) alias: name } }"
+DOCUMENT = "{ things { name count kind shout(times: 2) alias: name part { label later } spare { label later } } }"
 EXPECTED_ERRORS = {  # (message start, path): what graphql-core's own road answers for THINGS
+    ("boom later", ("things", 1, "spare", "later")),
     ("Cannot return null for non-nullable field Thing.name.", ("things", 2, "name")),
     ("Int cannot represent non 32-bit signed integer value", ("things", 3, "count")),
     ("Enum 'Kind' cannot represent value", ("things", 4, "kind")),
     ("'Raw' object has no attribute 'name'", ("things", 5, "name")),
     ("Int cannot represent non-integer value", ("things", 6, "count")),
+    ("Cannot return null for non-nullable field Thing.part.", ("things", 7, "part")),
+    ("Cannot return null for non-nullable field Part.label.", ("things", 8, "part", "label")),
+    ("Cannot return null for non-nullable field Part.label.", ("things", 9, "spare", "label")),
 }
 
 
@@ -80,19 +101,27 @@ def _run(schema: strawberry.Schema, document: str = DOCUMENT) -> dict[str, Any]:
 def _schemas(*extensions: Any) -> tuple[strawberry.Schema, strawberry.Schema]:
     plain = strawberry.Schema(query=Query, extensions=extensions)
     short = strawberry.Schema(query=Query, extensions=extensions)
-    short.execution_context_class = PlainLeafExecution.for_schema(short._schema)
+    short.execution_context_class = PlainFieldExecution.for_schema(short._schema)
     return plain, short
 
 
-def test_only_strawberrys_basic_scalar_and_enum_fields_are_plain() -> None:
+def test_only_strawberrys_basic_scalar_enum_and_object_fields_are_plain() -> None:
     plain, _ = _schemas()
-    assert plain_leaves(plain._schema) == {
+    types = plain._schema.type_map
+    assert plain_fields(plain._schema) == {
         "Thing": {
-            "name": ("name", plain._schema.type_map["String"]),
-            "count": ("count", plain._schema.type_map["Int"]),
-            "kind": ("kind", plain._schema.type_map["Kind"]),
-        }
-    }  # not: a field with a permission class, a resolver with arguments, the list of objects
+            "name": ("name", types["String"]),
+            "count": ("count", types["Int"]),
+            "kind": ("kind", types["Kind"]),
+            "part": (
+                "part",
+                types["Part"],
+                plain._schema.query_type.fields["things"].type.of_type.of_type.fields["part"].type,
+            ),
+            "spare": ("spare", types["Part"], types["Part"]),
+        },
+        "Part": {"label": ("label", types["String"])},
+    }  # not: a field with a permission class, a resolver (with arguments or async), the list of objects
 
 
 def test_the_short_road_answers_as_graphql_core_does_errors_and_nulls_included(monkeypatch: Any) -> None:
@@ -115,6 +144,11 @@ def test_the_short_road_answers_as_graphql_core_does_errors_and_nulls_included(m
     assert long_road.count("Thing.shout") == len(THINGS) - 3
     leaves_read = [f"Thing.{name}" for name in ("name", "alias", "count", "kind")]
     assert 0 < sum(map(long_road.count, leaves_read)) < 4 * len(THINGS)
+    # Seven things still stand at part (0, 1, 3, 6, 7, 8, 9): only 7's null took the long road. Its
+    # null and 8's null label end those two; of the five reaching spare, the two nulls took it.
+    assert long_road.count("Thing.part") == 1 and long_road.count("Thing.spare") == 2
+    assert long_road.count("Part.later") == 5 + 2  # an async resolver: each part, and two spares
+    assert expected["data"]["things"][9] == {**expected["data"]["things"][0], "name": "j", "alias": "j", "shout": "JJ"}
 
 
 def test_a_permission_class_is_never_skipped() -> None:
@@ -140,9 +174,12 @@ def test_a_middleware_sends_every_field_down_graphql_cores_road() -> None:
     assert Tally.seen == by_plain and Tally.seen.count("name") == len(THINGS)
 
 
-@pytest.mark.parametrize(("type_name", "field"), [("Member", "loginEmail"), ("Contact", "customFields")])
+@pytest.mark.parametrize(
+    ("type_name", "field"), [("Member", "loginEmail"), ("Contact", "customFields"), ("Member", "contact")]
+)
 def test_the_members_schema_reads_its_plain_fields_by_the_short_road(type_name: str, field: str) -> None:
     schema = build_schema()
-    leaves = schema.execution_context_class.leaves  # type: ignore[attr-defined]
-    assert field in leaves[type_name]
-    assert "roles" not in leaves["Member"]  # a resolver
+    plain = schema.execution_context_class.plain  # type: ignore[attr-defined]
+    assert field in plain[type_name]
+    assert "roles" not in plain["Member"]  # a resolver
+    assert "node" not in plain["MemberEdge"]  # an interface: its resolve_type wants the info
