@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import json
 from typing import Any
 
 import pytest
@@ -149,6 +150,24 @@ def test_the_short_road_answers_as_graphql_core_does_errors_and_nulls_included(m
     assert long_road.count("Thing.part") == 1 and long_road.count("Thing.spare") == 2
     assert long_road.count("Part.later") == 5 + 2  # an async resolver: each part, and two spares
     assert expected["data"]["things"][9] == {**expected["data"]["things"][0], "name": "j", "alias": "j", "shout": "JJ"}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ things { part { label } kind spare { label } alias: name count shout } }",  # leaves between the others
+        "{ things { count alias: name kind } }",  # leaves only
+        "{ things { spare { later label } part { label } } }",
+    ],
+)
+def test_the_short_road_keeps_the_selections_order_and_its_errors(document: str) -> None:
+    plain, short = _schemas()
+    expected = _run(plain, document)
+    assert expected["errors"]  # THINGS break the rules here too
+    answered = _run(short, document)
+    assert answered == expected
+    # The same keys in the same order (a dict compares equal whatever its order; JSON does not).
+    assert json.dumps(answered["data"]) == json.dumps(expected["data"])
 
 
 def test_a_permission_class_is_never_skipped() -> None:
