@@ -68,7 +68,7 @@ def build_schema(max_depth: int = 10, max_aliases: int = 15, **limits: Any) -> s
         extensions=build_extensions(max_depth, max_aliases, **limits),
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALARS),
     )
-    # Its plain leaf fields are known once the types are built (gql/api/execution.py).
+    # Its plain fields are known once the types are built (gql/api/execution.py).
     schema.execution_context_class = PlainFieldExecution.for_schema(schema._schema)
     return schema
 

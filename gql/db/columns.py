@@ -17,8 +17,8 @@ SQL takes 0.12 ms, its ``values()`` SQL 0.65 ms (36 columns, each resolved, the 
 query copied at each step). The chosen SQL is remembered by the queryset's own SQL, which holds
 every filter, order and limit with the values as parameters: the same text, the same shape, so
 the same chosen SQL with the same parameters. That is checked when a shape is first seen (the
-two builds must have equal parameters, or nothing is remembered) and every answer's column
-names are checked against the chosen ones.
+two builds must have equal parameters, or nothing is remembered), and each answer's column
+names (its first row's) are checked against the chosen ones before any value is read by position.
 """
 
 from __future__ import annotations
